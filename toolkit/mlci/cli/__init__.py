@@ -1,0 +1,64 @@
+"""The `mlci` command line: parse, call one function per verb, print, exit with its code."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Rich help formatting doubles `mlci --help` time; plain help reads as well.
+os.environ.setdefault("TYPER_USE_RICH", "0")
+
+import typer  # noqa: E402
+
+from mlci import __version__  # noqa: E402
+from mlci.errors import MlciError  # noqa: E402
+
+app = typer.Typer(
+    name="mlci",
+    help="Git-centric CI/CD for machine learning: reproduce DVC pipelines, diff metrics, "
+    "gate and publish models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"mlci {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Git-centric CI/CD for machine learning."""
+
+
+from mlci.cli import project  # noqa: E402,F401  (registers init, repro)
+
+
+def main() -> None:
+    """Entry point: one funnel turns expected errors into `mlci: error: ...` and an exit code."""
+    try:
+        app()
+    except MlciError as exc:
+        print(f"mlci: error: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("mlci: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception:  # a bug in mlci: show where, exit 3
+        import traceback
+
+        traceback.print_exc()
+        print("mlci: unexpected error (a bug in mlci; please report it with the lines above)",
+              file=sys.stderr)
+        sys.exit(3)

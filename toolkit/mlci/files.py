@@ -1,0 +1,83 @@
+"""Reading and writing the project's text files: YAML with line numbers, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import ConfigError
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file and a rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _yaml(typ: str = "rt") -> Any:
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ=typ)
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def parse_yaml(text: str, name: str) -> Any:
+    """Parse YAML text (round-trip, keeping comments and line numbers); errors name `name`."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"{where}: {problem}", hint=f"fix the YAML syntax in {name}") from None
+    except YAMLError as exc:
+        raise ConfigError(f"{name}: {exc}", hint=f"fix the YAML syntax in {name}") from None
+
+
+def load_yaml(path: Path, name: str | None = None) -> Any:
+    """Read and parse a YAML file; a missing or malformed file is a ConfigError naming it."""
+    label = name or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{label}: file not found") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{label}: not UTF-8 text") from None
+    return parse_yaml(text, label)
+
+
+def dump_yaml(data: Any, path: Path) -> None:
+    """Write round-trip YAML data back to `path` atomically, comments included."""
+    import io
+
+    buffer = io.StringIO()
+    _yaml().dump(data, buffer)
+    atomic_write(path, buffer.getvalue())
+
+
+def line_of(node: Any, key: Any) -> int | None:
+    """The 1-based line of `key` inside a round-trip mapping, when ruamel kept it."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        return int(lc.key(key)[0]) + 1
+    except (KeyError, TypeError, IndexError):
+        return None

@@ -1,0 +1,88 @@
+"""Git access: the only module that imports GitPython.
+
+Hot paths call the `git` binary directly (one short subprocess beats importing GitPython);
+GitPython is imported inside the functions that need its object model.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from mlci.errors import MlciError, NotAProject, RevisionNotFound
+
+TAIL_LINES = 20
+
+
+def git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
+    """Run `git ARGS` in `root` and return its stdout; a failure names the command and its output."""
+    proc = subprocess.run(
+        ["git", *args], cwd=root, input=input, capture_output=True, text=True,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    if check and proc.returncode != 0:
+        raise MlciError(
+            f"`git {' '.join(args)}` exited with {proc.returncode}: {_tail(proc.stderr)}"
+        )
+    return proc.stdout
+
+
+def _tail(text: str) -> str:
+    lines = text.strip().splitlines()
+    return "\n".join(lines[-TAIL_LINES:]) or "(no output)"
+
+
+def find_root(start: Path) -> Path:
+    """The top of the git work tree containing `start`, or NotAProject."""
+    if not start.exists():
+        raise NotAProject(f"{start}: no such directory")
+    proc = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise NotAProject(
+            f"{start.resolve()}: not a git repository",
+            hint="run `mlci init` to make an mlci project here",
+        )
+    return Path(proc.stdout.strip())
+
+
+def toplevel_or_none(path: Path) -> Path | None:
+    """The work tree containing `path`, or None when it is in no git repository."""
+    try:
+        return find_root(path)
+    except NotAProject:
+        return None
+
+
+def init(path: Path) -> None:
+    """Create a git repository in `path` with `main` as its first branch."""
+    from git import Repo
+
+    Repo.init(path, initial_branch="main")
+
+
+def head_sha(root: Path) -> str | None:
+    """The commit HEAD points to, or None in a repository with no commits yet."""
+    out = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    return out.strip() or None
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The full SHA of commit `rev`, or RevisionNotFound."""
+    out = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}",
+              check=False).strip()
+    if not out:
+        raise RevisionNotFound(
+            f"unknown revision '{rev}'",
+            hint="check the name with `git log --oneline`; in CI fetch more history "
+            "(`git fetch --unshallow` or checkout with fetch-depth: 0)",
+        )
+    return out
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """Tracked files with uncommitted changes (untracked files do not count)."""
+    out = git(root, "status", "--porcelain", "--untracked-files=no")
+    return [line[3:] for line in out.splitlines() if line.strip()]
