@@ -86,3 +86,58 @@ def dirty_paths(root: Path) -> list[str]:
     """Tracked files with uncommitted changes (untracked files do not count)."""
     out = git(root, "status", "--porcelain", "--untracked-files=no")
     return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def read_blobs(root: Path, specs: list[str]) -> list[bytes | None]:
+    """The contents of `REV:PATH` blobs through one `git cat-file --batch`; None when missing."""
+    if not specs:
+        return []
+    proc = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+        input="".join(f"{spec}\n" for spec in specs).encode(),
+    )
+    if proc.returncode != 0:
+        raise MlciError(f"`git cat-file --batch` exited with {proc.returncode}: "
+                        f"{_tail(proc.stderr.decode(errors='replace'))}")
+    return _split_batch(proc.stdout, len(specs))
+
+
+def _split_batch(out: bytes, count: int) -> list[bytes | None]:
+    blobs: list[bytes | None] = []
+    pos = 0
+    for _ in range(count):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or header[1] != b"blob":  # "missing", "ambiguous" or a tree
+            blobs.append(None)
+            if len(header) == 3:
+                pos += int(header[2]) + 1
+            continue
+        size = int(header[2])
+        blobs.append(out[pos:pos + size])
+        pos += size + 1
+    return blobs
+
+
+def is_shallow(root: Path) -> bool:
+    """True in a shallow clone (CI checkouts with a small fetch-depth)."""
+    return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def ref_exists(root: Path, ref: str) -> bool:
+    """True when `ref` names a commit (e.g. `origin/main`)."""
+    return bool(git(root, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                    f"{ref}^{{commit}}", check=False).strip())
+
+
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    """The best common ancestor of two commits, or None when they share no history."""
+    return git(root, "merge-base", a, b, check=False).strip() or None
+
+
+def first_parent_log(root: Path, rev: str, count: int) -> list[str]:
+    """The last `count` commits of `rev` following first parents, newest first (one `git log`)."""
+    out = git(root, "log", "--first-parent", f"--max-count={count}", "--format=%H",
+              rev, "--")
+    return out.split()
