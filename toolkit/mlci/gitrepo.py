@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from mlci.errors import MlciError, NotAProject, RevisionNotFound
+from mlci.registry import TagRecord
 
 TAIL_LINES = 20
 
@@ -141,3 +142,87 @@ def first_parent_log(root: Path, rev: str, count: int) -> list[str]:
     out = git(root, "log", "--first-parent", f"--max-count={count}", "--format=%H",
               rev, "--")
     return out.split()
+
+
+# --- the model registry: annotated tags in GTO's format -------------------------------------
+
+_TAG_FIELDS = (
+    "%(refname:strip=2)%00%(objecttype)%00%(*objectname)%00%(taggerdate:iso-strict)%00"
+    "%(contents)%00"
+)
+
+
+def registry_tags(root: Path) -> list[TagRecord]:
+    """Every annotated tag (name, tagged commit, date, message) from one `git for-each-ref`."""
+    out = git(root, "for-each-ref", f"--format={_TAG_FIELDS}", "refs/tags")
+    fields = out.split("\0")
+    records = []
+    for i in range(0, len(fields) - 5, 5):
+        name, kind, commit, date, message = fields[i:i + 5]
+        if kind == "tag" and commit:  # GTO ignores lightweight tags; so do we
+            records.append(TagRecord(name.lstrip("\n"), commit, date, message))
+    return records
+
+
+def show_file(root: Path, commit: str, path: str) -> str | None:
+    """The text of `path` at `commit`, or None when it does not exist there."""
+    proc = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True)
+    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else None
+
+
+def branches_containing(root: Path, commit: str) -> set[str]:
+    """Local and remote-tracking branch names (remote prefix dropped) whose history has `commit`."""
+    out = git(root, "for-each-ref", "--contains", commit, "--format=%(refname)",
+              "refs/heads", "refs/remotes")
+    names = set()
+    for ref in out.split():
+        if ref.startswith("refs/heads/"):
+            names.add(ref.removeprefix("refs/heads/"))
+        elif not ref.endswith("/HEAD"):
+            names.add(ref.removeprefix("refs/remotes/").partition("/")[2])
+    return names
+
+
+def default_remote(root: Path, name: str | None = None) -> str | None:
+    """`name` if given (it must exist), else `origin`, else the only remote, else None."""
+    remotes = git(root, "remote").split()
+    if name is not None:
+        if name not in remotes:
+            raise MlciError(f"no git remote named '{name}'",
+                            hint=f"known remotes: {', '.join(remotes) or '(none)'}")
+        return name
+    if "origin" in remotes:
+        return "origin"
+    return remotes[0] if len(remotes) == 1 else None
+
+
+def create_tag(root: Path, name: str, commit: str, message: str) -> None:
+    """Create the annotated tag `name` at `commit`; fails if it exists."""
+    git(root, "tag", "-a", "-F", "-", "--end-of-options", name, commit, input=message)
+
+
+def delete_tags(root: Path, names: list[str]) -> None:
+    """Delete local tags (those that exist); used to leave nothing behind after a failure."""
+    if names:
+        git(root, "tag", "-d", *names, check=False)
+
+
+def push_tags(root: Path, remote: str, names: list[str]) -> str | None:
+    """Push tags all-or-nothing (`--atomic`); None on success, else git's message."""
+    refs = [f"refs/tags/{n}:refs/tags/{n}" for n in names]
+    proc = subprocess.run(
+        ["git", "push", "--atomic", "--porcelain", remote, *refs], cwd=root, capture_output=True,
+        text=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    return None if proc.returncode == 0 else _tail(proc.stdout + proc.stderr)
+
+
+def remote_tags(root: Path, remote: str, names: list[str]) -> set[str]:
+    """Which of tags `names` already exist on `remote` (`git ls-remote --tags`)."""
+    out = git(root, "ls-remote", "--tags", remote, *[f"refs/tags/{n}" for n in names])
+    return {line.split("refs/tags/", 1)[1] for line in out.splitlines() if "refs/tags/" in line}
+
+
+def fetch_tags(root: Path, remote: str) -> None:
+    """Bring the remote's tags in (never overwriting a local tag of the same name)."""
+    git(root, "fetch", "--quiet", "--no-tags", remote, "refs/tags/*:refs/tags/*")
