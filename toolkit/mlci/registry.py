@@ -1,0 +1,358 @@
+"""The model registry as data: GTO's tag grammar, SemVer, and the state a list of tags describes.
+
+Pure: no git, no DVC. `gitrepo.registry_tags` reads the tags; this module interprets them.
+Versions are ordered by SemVer and stage assignments by GTO's per-model counter (`#N`),
+never by tag timestamps, so two tags made in the same second still have a definite order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+NAME_RE = r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?"
+_SEMVER = (
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+_SEMVER_RE = re.compile(f"^v{_SEMVER}$")
+_FULLNAME_IN_TAG = rf"(?:[a-zA-Z0-9-_./]+=)?{NAME_RE}"
+# GTO's `tag_re` (gto/constants.py), with named groups for what mlci reads
+_TAG_RE = re.compile(
+    rf"^(?P<artifact>{_FULLNAME_IN_TAG})"
+    rf"(?:(?:#(?P<stage>{NAME_RE})|@(?P<version>v{_SEMVER}))(?P<cancel>!?)|@(?P<deprecated>deprecated))"
+    r"(?:#(?P<counter>[0-9]+))?$"
+)
+_FULLNAME_RE = re.compile(rf"^(?:[a-zA-Z0-9-_./]+:)?{NAME_RE}$")
+_STAGE_RE = re.compile(f"^{NAME_RE}$")
+BUMPS = ("major", "minor", "patch")
+
+
+class Action(Enum):
+    """What a registry tag does (GTO's actions, minus the unused `create`)."""
+
+    REGISTER = "register"
+    DEREGISTER = "deregister"
+    ASSIGN = "assign"
+    UNASSIGN = "unassign"
+    DEPRECATE = "deprecate"
+
+
+@dataclass(frozen=True, order=False)
+class SemVer:
+    """A `vMAJOR.MINOR.PATCH[-PRE][+BUILD]` version; compares by SemVer 2.0 precedence."""
+
+    major: int
+    minor: int
+    patch: int
+    prerelease: str = ""
+    build: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> SemVer:
+        """Parse `vX.Y.Z...`; ValueError names what was expected."""
+        match = _SEMVER_RE.match(text)
+        if not match:
+            raise ValueError(f"expected a version like v1.2.3, got {text!r}")
+        major, minor, patch, pre, build = match.groups()
+        return cls(int(major), int(minor), int(patch), pre or "", build or "")
+
+    def __str__(self) -> str:
+        text = f"v{self.major}.{self.minor}.{self.patch}"
+        text += f"-{self.prerelease}" if self.prerelease else ""
+        return text + (f"+{self.build}" if self.build else "")
+
+    def key(self) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
+        """Sort key: a release outranks its prereleases; numeric identifiers sort below words."""
+        parts = tuple(
+            (0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.prerelease.split(".")
+        ) if self.prerelease else ()
+        return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, parts)
+
+    def __lt__(self, other: SemVer) -> bool:
+        return self.key() < other.key()
+
+    def bump(self, part: str) -> SemVer:
+        """The next version: `major`, `minor` or `patch` (prerelease and build dropped)."""
+        if part == "major":
+            return SemVer(self.major + 1, 0, 0)
+        if part == "minor":
+            return SemVer(self.major, self.minor + 1, 0)
+        if part == "patch":
+            return SemVer(self.major, self.minor, self.patch + 1)
+        raise ValueError(f"expected one of {', '.join(BUMPS)}, got {part!r}")
+
+
+ZERO = SemVer(0, 0, 0)
+
+
+@dataclass(frozen=True)
+class ModelTag:
+    """One registry tag name, parsed: `NAME@vX.Y.Z[!]`, `NAME#STAGE[!]#N`, `NAME@deprecated[#N]`."""
+
+    action: Action
+    name: str
+    version: SemVer | None = None
+    stage: str | None = None
+    counter: int | None = None
+
+
+def name_to_tag(name: str) -> str:
+    """`dir:name` as tags spell it, `dir=name`."""
+    return name.replace(":", "=")
+
+
+def tag_to_name(text: str) -> str:
+    """`dir=name` from a tag back to the artifact's name `dir:name`."""
+    return text.replace("=", ":")
+
+
+def is_valid_name(name: str) -> bool:
+    """Whether GTO accepts `name` (optionally `dir:name`) as an artifact name."""
+    return bool(_FULLNAME_RE.match(name))
+
+
+def is_valid_stage(stage: str) -> bool:
+    return bool(_STAGE_RE.match(stage))
+
+
+def parse_tag(text: str) -> ModelTag | None:
+    """The registry meaning of a tag name, or None when it is not a registry tag."""
+    match = _TAG_RE.match(text)
+    if not match:
+        return None
+    name = tag_to_name(match["artifact"])
+    counter = int(match["counter"]) if match["counter"] else None
+    cancel = match["cancel"] == "!"
+    if match["deprecated"]:
+        return ModelTag(Action.DEPRECATE, name, counter=counter)
+    if match["version"]:
+        action = Action.DEREGISTER if cancel else Action.REGISTER
+        return ModelTag(action, name, SemVer.parse(match["version"]), counter=counter)
+    action = Action.UNASSIGN if cancel else Action.ASSIGN
+    return ModelTag(action, name, stage=match["stage"], counter=counter)
+
+
+def format_tag(tag: ModelTag) -> str:
+    """The tag name for `tag`, exactly as GTO writes it."""
+    base = name_to_tag(tag.name)
+    if tag.action is Action.DEPRECATE:
+        text = f"{base}@deprecated"
+    elif tag.action in (Action.REGISTER, Action.DEREGISTER):
+        bang = "!" if tag.action is Action.DEREGISTER else ""
+        text = f"{base}@{tag.version}{bang}"
+    else:
+        bang = "!" if tag.action is Action.UNASSIGN else ""
+        text = f"{base}#{tag.stage}{bang}"
+    return text if tag.counter is None else f"{text}#{tag.counter}"
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """An annotated tag as `git for-each-ref` reports it."""
+
+    tag: str
+    commit: str
+    date: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One registry tag in a model's history."""
+
+    action: Action
+    tag: str
+    commit: str
+    date: str
+    version: str | None = None
+    stage: str | None = None
+    counter: int | None = None
+
+
+@dataclass(frozen=True)
+class Version:
+    """A registered version: where it points, when, its card, the stages it holds now."""
+
+    version: str
+    semver: SemVer
+    commit: str
+    tag: str
+    date: str
+    message: str
+    active: bool = True
+    stages: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()  # every stage it was ever assigned, in counter order
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything the registry says about one model."""
+
+    name: str
+    versions: tuple[Version, ...] = ()  # active ones, highest SemVer first
+    stages: dict[str, Version] = field(default_factory=dict)  # stage -> current holder
+    history: tuple[Event, ...] = ()
+    counter: int = 0  # the highest `#N` used so far; the next assignment is counter + 1
+    deprecated: bool = False
+
+    @property
+    def latest(self) -> Version | None:
+        return self.versions[0] if self.versions else None
+
+    def find(self, version: str) -> Version | None:
+        """The active version named `version`, if registered."""
+        return next((v for v in self.versions if v.version == version), None)
+
+    def at_commit(self, commit: str) -> Version | None:
+        """The highest active version registered at `commit`."""
+        return next((v for v in self.versions if v.commit == commit), None)
+
+
+def build(records: Iterable[TagRecord]) -> dict[str, Model]:
+    """The registry state from annotated tags: {model name: Model}, names sorted."""
+    events: dict[str, list[tuple[ModelTag, TagRecord]]] = {}
+    for record in records:
+        parsed = parse_tag(record.tag)
+        if parsed is not None:
+            events.setdefault(parsed.name, []).append((parsed, record))
+    return {name: _model(name, events[name]) for name in sorted(events)}
+
+
+def _model(name: str, tagged: list[tuple[ModelTag, TagRecord]]) -> Model:
+    registrations = {t.version: r for t, r in tagged if t.action is Action.REGISTER}
+    dropped = {t.version for t, _ in tagged if t.action is Action.DEREGISTER}
+    versions = {
+        str(v): Version(str(v), v, r.commit, r.tag, r.date, r.message, v not in dropped)
+        for v, r in registrations.items() if v is not None
+    }
+    by_commit = _versions_by_commit(versions.values())
+    counted = sorted((p for p in tagged if p[0].counter is not None),
+                     key=lambda p: p[0].counter or 0)
+    holders, held = _assignments(counted, by_commit)
+    versions = {
+        key: replace(v, stages=tuple(s for s, h in holders.items() if h == key),
+                     held=held.get(key, ()))
+        for key, v in versions.items()
+    }
+    active = sorted((v for v in versions.values() if v.active), key=lambda v: v.semver.key(),
+                    reverse=True)
+    return Model(
+        name=name,
+        versions=tuple(active),
+        stages={s: versions[h] for s, h in sorted(holders.items()) if versions[h].active},
+        history=_history(tagged, counted, by_commit),
+        counter=max((t.counter or 0 for t, _ in tagged), default=0),
+        deprecated=_deprecated(tagged),
+    )
+
+
+def _versions_by_commit(versions: Iterable[Version]) -> dict[str, str]:
+    """commit -> the version registered there (the highest active one wins, as in GTO)."""
+    found: dict[str, Version] = {}
+    for v in sorted(versions, key=lambda v: (v.active, v.semver.key())):
+        found[v.commit] = v
+    return {commit: v.version for commit, v in found.items()}
+
+
+def _assignments(
+    counted: list[tuple[ModelTag, TagRecord]], by_commit: dict[str, str]
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """(stage -> holding version, version -> stages it ever held), replaying tags by counter."""
+    active: dict[str, dict[str, int]] = {}  # stage -> {version: counter of its assignment}
+    held: dict[str, tuple[str, ...]] = {}
+    for tag, record in counted:
+        version = by_commit.get(record.commit)
+        if version is None or tag.stage is None:
+            continue
+        stage_holders = active.setdefault(tag.stage, {})
+        if tag.action is Action.ASSIGN:
+            stage_holders[version] = tag.counter or 0
+            held[version] = held.get(version, ()) + (tag.stage,)
+        elif tag.action is Action.UNASSIGN:
+            stage_holders.pop(version, None)
+    holders = {
+        stage: max(candidates, key=lambda v: candidates[v])
+        for stage, candidates in active.items() if candidates
+    }
+    return holders, held
+
+
+def _deprecated(tagged: list[tuple[ModelTag, TagRecord]]) -> bool:
+    """Deprecated unless an assignment counted after the last deprecation revived it."""
+    marks = [t.counter for t, _ in tagged if t.action is Action.DEPRECATE]
+    if not marks:
+        return False
+    if any(mark is None for mark in marks):
+        return True
+    last = max(m or 0 for m in marks)
+    return not any((t.counter or 0) > last for t, _ in tagged if t.action is not Action.DEPRECATE)
+
+
+def _history(
+    tagged: list[tuple[ModelTag, TagRecord]],
+    counted: list[tuple[ModelTag, TagRecord]],
+    by_commit: dict[str, str],
+) -> tuple[Event, ...]:
+    """Counted events in counter order; each (de)registration just before the first event
+    that needs it, the rest after, in SemVer order."""
+    pending = sorted((p for p in tagged if p[0].counter is None),
+                     key=lambda p: (p[0].version or ZERO).key())
+    ordered: list[Event] = []
+    for tag, record in counted:
+        version = by_commit.get(record.commit)
+        if version is not None:
+            ready = [p for p in pending if p[0].version is not None
+                     and p[0].version.key() <= SemVer.parse(version).key()]
+            pending = [p for p in pending if p not in ready]
+            ordered.extend(_event(t, r, by_commit) for t, r in ready)
+        ordered.append(_event(tag, record, by_commit))
+    ordered.extend(_event(t, r, by_commit) for t, r in pending)
+    return tuple(ordered)
+
+
+def _event(tag: ModelTag, record: TagRecord, by_commit: dict[str, str]) -> Event:
+    version = str(tag.version) if tag.version else by_commit.get(record.commit)
+    return Event(tag.action, record.tag, record.commit, record.date, version, tag.stage,
+                 tag.counter)
+
+
+def next_version(model: Model | None, bump: str | None) -> SemVer:
+    """The version a publish registers: the latest bumped (`patch` by default), from v0.0.0."""
+    latest = _greatest(model)
+    return latest.bump(bump or "patch")
+
+
+def _greatest(model: Model | None) -> SemVer:
+    """The highest version ever registered, deregistered ones included (their tags exist)."""
+    if model is None:
+        return ZERO
+    seen = [e.version for e in model.history if e.action is Action.REGISTER and e.version]
+    return max((SemVer.parse(v) for v in seen), key=lambda v: v.key(), default=ZERO)
+
+
+def assignment(name: str, stage: str, model: Model | None) -> ModelTag:
+    """The tag that assigns `stage` next: GTO counts assignments per model name."""
+    return ModelTag(Action.ASSIGN, name, stage=stage, counter=(model.counter if model else 0) + 1)
+
+
+def registration(name: str, version: SemVer) -> ModelTag:
+    return ModelTag(Action.REGISTER, name, version=version)
+
+
+def promotion_error(stages: tuple[str, ...], version: Version, stage: str) -> str | None:
+    """Why `version` may not enter `stage` on the ordered path `stages`, or None if it may."""
+    if not stages:
+        return None
+    if stage not in stages:
+        return f"stage '{stage}' is not in publish.stages ({', '.join(stages)})"
+    index = stages.index(stage)
+    if index == 0:
+        return None
+    previous = stages[index - 1]
+    if previous in version.held:
+        return None
+    return f"{version.version} has never been in stage '{previous}', which comes before '{stage}'"
