@@ -41,6 +41,7 @@ def _root(
 
 
 from mlci.cli import project  # noqa: E402,F401  (registers init, repro)
+from mlci.cli import metrics  # noqa: E402,F401  (registers diff, gate, report)
 
 
 def main() -> None:

@@ -1,0 +1,98 @@
+"""`mlci diff`, `mlci gate` and `mlci report`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from mlci.cli import app
+
+
+@app.command(help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
+             "with the same numbers as `dvc metrics diff` / `dvc params diff`.")
+def diff(
+    a_rev: str = typer.Argument("HEAD", help="Old revision (default: HEAD)."),
+    b_rev: str = typer.Argument(None, help="New revision (default: the workspace)."),
+    as_json: bool = typer.Option(False, "--json", help="Print DVC-shaped JSON plus direction "
+                                 "and verdict per metric."),
+    as_md: bool = typer.Option(False, "--md", help="Print Markdown tables."),
+    show_all: bool = typer.Option(False, "--all", help="Include unchanged metrics and params."),
+    targets: list[str] = typer.Option(None, "--targets", metavar="PATH",
+                                      help="Only these metrics/params files; repeatable."),
+) -> None:
+    from mlci import gitrepo
+    from mlci.comparison import DiffRequest, compare
+
+    if as_json and as_md:
+        raise typer.BadParameter("choose one of --json and --md", param_hint="'--json'")
+    root = gitrepo.find_root(Path.cwd())
+    result = compare(DiffRequest(root, a_rev, b_rev, show_all, tuple(targets or ())))
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        from mlci.difftable import render
+
+        print(render(result, markdown=as_md))
+
+
+@app.command(help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
+             "regression bounds vs base. Exit 0 pass, 1 fail.")
+def gate(
+    base: str = typer.Option(None, "--base", metavar="REV",
+                             help="Revision to measure regressions against (default: none)."),
+    head: str = typer.Option(None, "--head", metavar="REV",
+                             help="Revision to judge (default: the workspace)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    from mlci import gitrepo
+    from mlci.gate import gate as run_gate
+
+    root = gitrepo.find_root(Path.cwd())
+    result = run_gate(root, base, head)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(_gate_text(result))
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+def _gate_text(result: Any) -> str:
+    from tabulate import tabulate
+
+    from mlci.metrics import fmt
+
+    rows = [(r.metric, r.rule, "" if r.threshold is None else fmt(r.threshold),
+             "" if r.base is None else fmt(r.base), "" if r.head is None else fmt(r.head),
+             r.outcome, r.reason) for r in result.rules]
+    table = tabulate(rows, headers=["metric", "rule", "threshold", "base", "head", "result",
+                                    "reason"], tablefmt="simple", disable_numparse=True)
+    return (table + "\n\n" if rows else "") + result.describe()
+
+
+@app.command(help="Write the Markdown metrics report that CI posts to a pull request.")
+def report(
+    base: str = typer.Option(None, "--base", metavar="REV", help="Base revision (default: the "
+                             "merge-base of HEAD with the default branch)."),
+    head: str = typer.Option(None, "--head", metavar="REV",
+                             help="Head revision (default: the workspace)."),
+    output: str = typer.Option("-", "--output", "-o", metavar="FILE",
+                               help="Write the report here ('-': stdout)."),
+    trend: int = typer.Option(10, "--trend", min=0, metavar="N", help="Trend charts over the "
+                              "last N commits of the default branch plus head (0: none)."),
+) -> None:
+    from mlci import gitrepo
+    from mlci.files import atomic_write
+    from mlci.review import ReportRequest, build
+
+    root = gitrepo.find_root(Path.cwd())
+    text = build(ReportRequest(root, base, head, trend))
+    if output == "-":
+        sys.stdout.write(text)
+    else:
+        atomic_write(Path(output), text)
+        print(f"wrote {output} ({len(text):,} characters)", file=sys.stderr)
