@@ -1,0 +1,78 @@
+"""`mlci diff`: metrics and params of two revisions, compared the way DVC compares them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlci import metrics, snapshot
+from mlci.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    """`mlci diff A B`: A defaults to HEAD, B to the workspace (None)."""
+
+    root: Path
+    a_rev: str = "HEAD"
+    b_rev: str | None = None
+    all: bool = False
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two snapshots, their changes in DVC's shape, and each metric's direction from mlci.yaml."""
+
+    base: Snapshot
+    head: Snapshot
+    metrics: metrics.Changes
+    params: metrics.Changes
+    directions: dict[str, str]  # metric name (as in mlci.yaml) -> "higher" | "lower"
+
+    def direction(self, path: str, key: str) -> str | None:
+        """The direction mlci.yaml gives `key` of metrics file `path`, if any."""
+        return self.directions.get(f"{path}:{key}") or self.directions.get(key)
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"metrics": ..., "params": ...}` as DVC's --json, plus direction and verdict."""
+        annotated: metrics.Changes = {}
+        for path, changes in self.metrics.items():
+            annotated[path] = {key: self._annotate(path, key, change)
+                               for key, change in changes.items()}
+        return {"metrics": annotated, "params": self.params}
+
+    def _annotate(self, path: str, key: str, change: dict[str, Any]) -> dict[str, Any]:
+        direction = self.direction(path, key)
+        if direction is None:
+            return change
+        judged = metrics.verdict(direction, change["old"], change["new"])
+        return {**change, "direction": direction, **({"verdict": judged} if judged else {})}
+
+
+def compare(request: DiffRequest) -> Comparison:
+    """Read both revisions (no checkout) and diff them; see `metrics.diff` for DVC's rules."""
+    base, head = snapshot.read(request.root, [request.a_rev, request.b_rev],
+                               targets=request.targets)
+    return between(request.root, base, head, request.all)
+
+
+def between(root: Path, base: Snapshot, head: Snapshot, all: bool = False) -> Comparison:
+    """Compare two snapshots already read."""
+    return Comparison(
+        base, head,
+        metrics.diff(base.metrics, head.metrics, with_unchanged=all),
+        metrics.diff(base.params, head.params, with_unchanged=all),
+        directions(root),
+    )
+
+
+def directions(root: Path) -> dict[str, str]:
+    """Metric name -> direction, from mlci.yaml (none when the file does not exist)."""
+    if not (root / "mlci.yaml").exists():
+        return {}
+    from mlci import config
+
+    policy = config.load(root).metrics
+    return {name: p.direction for name, p in policy.items() if p.direction}

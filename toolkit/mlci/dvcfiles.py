@@ -1,0 +1,187 @@
+"""What `dvc.yaml` and `dvc.lock` declare, read as data (pure: no DVC import, no git).
+
+Which files are metrics, params and plots follows DVC's rules: stage `metrics:` outputs and
+top-level `metrics:`; stage `params:` (plain keys belong to params.yaml) and top-level
+`params:`; params.yaml is always tracked whole. Templated paths (`${...}`) are skipped.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_PARAMS = "params.yaml"
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A plot data file and how DVC draws it (x/y fields, template, title)."""
+
+    path: str
+    x: str | None = None
+    y: str | None = None
+    template: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The metrics, params and plots files one dvc.yaml declares."""
+
+    metrics: tuple[str, ...] = ()
+    cached: frozenset[str] = frozenset()  # metrics/plots kept in the DVC cache, not in git
+    params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # () = the whole file
+    plots: tuple[Plot, ...] = ()
+
+
+@dataclass(frozen=True)
+class Out:
+    """One output recorded in dvc.lock."""
+
+    path: str
+    md5: str | None
+    size: int | None
+    nfiles: int | None
+    legacy: bool  # DVC 2 lock entry: cache at .dvc/cache/xx/..., not files/md5/xx/...
+
+
+def layout(data: Any) -> Layout:
+    """The Layout of a parsed dvc.yaml (None or garbage reads as an empty pipeline)."""
+    data = data if isinstance(data, dict) else {}
+    metrics: list[str] = [_norm("", p) for p in _names(data.get("metrics"))]
+    cached: set[str] = set()
+    params: list[tuple[str, tuple[str, ...]]] = [(_norm("", p), ()) for p in
+                                                 _names(data.get("params"))]
+    plots = [_plot("", entry) for entry in _entries(data.get("plots"))]
+    for stage in _stages(data):
+        wdir = str(stage.get("wdir") or "")
+        for path, props in _entries(stage.get("metrics")):
+            metrics.append(_norm(wdir, path))
+            if props.get("cache", True):
+                cached.add(_norm(wdir, path))
+        for path, props in _entries(stage.get("plots")):
+            plots.append(_plot(wdir, (path, props)))
+            if props.get("cache", True):
+                cached.add(_norm(wdir, path))
+        params.extend(_stage_params(wdir, stage.get("params")))
+    return Layout(_unique(m for m in metrics if "${" not in m), frozenset(cached),
+                  _merge_params(params), tuple(p for p in plots if "${" not in p.path))
+
+
+def _stages(data: dict[str, Any]) -> list[dict[str, Any]]:
+    stages = data.get("stages")
+    if not isinstance(stages, dict):
+        return []
+    return [stage for stage in stages.values() if isinstance(stage, dict)]
+
+
+def _names(value: Any) -> list[str]:
+    return [path for path, _ in _entries(value)]
+
+
+def _entries(value: Any) -> list[tuple[str, dict[str, Any]]]:
+    """`[a, {b: {cache: false}}]` as `[(a, {}), (b, {cache: False})]`."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, str):
+            found.append((item, {}))
+        elif isinstance(item, dict):
+            found.extend((str(k), v if isinstance(v, dict) else {}) for k, v in item.items())
+    return found
+
+
+def _norm(wdir: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(wdir, path)) if wdir else posixpath.normpath(path)
+
+
+def _plot(wdir: str, entry: tuple[str, dict[str, Any]]) -> Plot:
+    path, props = entry
+    text = {k: v if isinstance(v, str) else None for k, v in props.items()}
+    return Plot(_norm(wdir, path), text.get("x"), text.get("y"), text.get("template"),
+                text.get("title"))
+
+
+def _stage_params(wdir: str, value: Any) -> list[tuple[str, tuple[str, ...]]]:
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for item in value if isinstance(value, list) else []:
+        if isinstance(item, str):
+            found.append((_norm(wdir, DEFAULT_PARAMS), (item,)))
+        elif isinstance(item, dict):
+            for file, keys in item.items():
+                keys = tuple(str(k) for k in keys) if isinstance(keys, list) else ()
+                found.append((_norm(wdir, str(file)), keys))
+    return found
+
+
+def _merge_params(entries: list[tuple[str, tuple[str, ...]]]) -> dict[str, tuple[str, ...]]:
+    """DVC's `_merge_params`: a file listed anywhere without keys is tracked whole."""
+    whole = {file for file, keys in entries if not keys} | {DEFAULT_PARAMS}
+    merged: dict[str, tuple[str, ...]] = {DEFAULT_PARAMS: ()}
+    for file, keys in entries:
+        merged[file] = () if file in whole else _unique((*merged.get(file, ()), *keys))
+    return merged
+
+
+def _unique(items: Any) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def select(data: Any, keys: tuple[str, ...]) -> Any:
+    """The parts of a params file that dotted `keys` name, nested as in the file."""
+    if not keys or not isinstance(data, dict):
+        return data
+    picked: dict[str, Any] = {}
+    for key in keys:
+        node, parts = data, key.split(".")
+        for part in parts:
+            node = node.get(part, _MISSING) if isinstance(node, dict) else _MISSING
+        if node is not _MISSING:
+            _put(picked, parts, node)
+    return picked
+
+
+_MISSING = object()
+
+
+def _put(target: dict[str, Any], parts: list[str], value: Any) -> None:
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def outs(lock: Any) -> dict[str, Out]:
+    """Every output of every stage in a parsed dvc.lock, by path."""
+    found: dict[str, Out] = {}
+    stages = lock.get("stages") if isinstance(lock, dict) else None
+    for stage in stages.values() if isinstance(stages, dict) else []:
+        wdir = str(stage.get("wdir") or "") if isinstance(stage, dict) else ""
+        for entry in stage.get("outs") or [] if isinstance(stage, dict) else []:
+            if isinstance(entry, dict) and "path" in entry:
+                path = _norm(wdir, str(entry["path"]))
+                found[path] = Out(path, entry.get("md5"), entry.get("size"),
+                                  entry.get("nfiles"), "hash" not in entry)
+    return found
+
+
+def changed_stages(base: Any, head: Any) -> tuple[str, ...]:
+    """Stages whose dvc.lock entry (command, inputs, params, outputs) differs, in head's order."""
+    old = _lock_stages(base)
+    new = _lock_stages(head)
+    names = [*new, *(name for name in old if name not in new)]
+    return tuple(name for name in names if old.get(name) != new.get(name))
+
+
+def _lock_stages(lock: Any) -> dict[str, Any]:
+    stages = lock.get("stages") if isinstance(lock, dict) else None
+    return dict(stages) if isinstance(stages, dict) else {}
+
+
+def cache_file(cache_dir: str, out: Out) -> str:
+    """Where DVC keeps a file output's content in its cache."""
+    if not out.md5 or out.md5.endswith(".dir"):
+        return ""
+    head, tail = out.md5[:2], out.md5[2:]
+    if out.legacy:
+        return posixpath.join(cache_dir, head, tail)
+    return posixpath.join(cache_dir, "files", "md5", head, tail)

@@ -1,0 +1,191 @@
+"""Metrics, params, plots and dvc.lock at revisions or in the workspace, without a checkout.
+
+Committed files come from git objects through one `git cat-file --batch` per round (two rounds
+whatever the number of revisions); metrics that are DVC-cached outputs come from the DVC cache
+by the hash dvc.lock records. No DVC or GitPython import: this is the fast path of `mlci diff`.
+"""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlci import dvcfiles, gitrepo, metrics
+from mlci.errors import ConfigError, RevisionNotFound
+
+WORKSPACE = "workspace"
+PIPELINE_FILES = ("dvc.yaml", "dvc.lock", dvcfiles.DEFAULT_PARAMS)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one revision holds: {file: parsed data} for metrics, params and plots."""
+
+    rev: str  # as asked for ("HEAD", "main", ...) or "workspace"
+    sha: str | None  # None for the workspace
+    metrics: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    plots: dict[str, Any] = field(default_factory=dict)
+    layout: dvcfiles.Layout = dvcfiles.Layout()
+    lock: Any = None
+
+    @property
+    def label(self) -> str:
+        """`abc1234` for a commit, `workspace` for the work tree."""
+        return self.sha[:7] if self.sha else WORKSPACE
+
+    def flat_metrics(self) -> dict[str, dict[str, Any]]:
+        """Metrics flattened per file: {file: {"test.f1": 0.9}}."""
+        return {path: metrics.flatten(data) for path, data in self.metrics.items()}
+
+
+@dataclass(frozen=True)
+class _Source:
+    rev: str
+    sha: str | None
+
+    @property
+    def where(self) -> str:
+        return "in the workspace" if self.sha is None else f"at {self.rev} ({self.sha[:7]})"
+
+
+def resolve(root: Path, rev: str | None) -> _Source:
+    """A revision name as a source to read; None or "workspace" is the work tree."""
+    if rev is None or rev == WORKSPACE:
+        return _Source(WORKSPACE, None)
+    try:
+        return _Source(rev, gitrepo.resolve(root, rev))
+    except RevisionNotFound as exc:
+        if gitrepo.is_shallow(root):
+            raise RevisionNotFound(
+                f"unknown revision '{rev}' (this clone is shallow)",
+                hint="fetch the history: `git fetch --unshallow` (in GitHub Actions: "
+                "actions/checkout with fetch-depth: 0)",
+            ) from None
+        raise exc from None
+
+
+def read(root: Path, revs: list[str | None], plots: bool = False,
+         targets: tuple[str, ...] = ()) -> list[Snapshot]:
+    """Snapshots of `revs` (None = workspace), in order; two git reads whatever their number."""
+    sources = [resolve(root, rev) for rev in revs]
+    return read_sources(root, sources, plots, targets)
+
+
+def read_sources(root: Path, sources: list[_Source], plots: bool = False,
+                 targets: tuple[str, ...] = ()) -> list[Snapshot]:
+    """Snapshots of already resolved sources."""
+    first = _fetch(root, [(s, name) for s in sources for name in PIPELINE_FILES])
+    layouts, locks = [], []
+    for source in sources:
+        layouts.append(dvcfiles.layout(_parse(first, source, "dvc.yaml")))
+        locks.append(_parse(first, source, "dvc.lock"))
+    wanted = [_wanted(layout, plots, targets) for layout in layouts]
+    second = _fetch(root, [(s, name) for s, names in zip(sources, wanted) for name in names
+                           if (s, name) not in first], _cache_reads(root, sources, layouts, locks))
+    second.update(first)
+    return [_snapshot(second, s, lay, lock, plots, targets)
+            for s, lay, lock in zip(sources, layouts, locks)]
+
+
+def _wanted(layout: dvcfiles.Layout, plots: bool, targets: tuple[str, ...]) -> list[str]:
+    names = list(targets or layout.metrics) + list(layout.params)
+    if plots:
+        names += [plot.path for plot in layout.plots]
+    return list(dict.fromkeys(names))
+
+
+Blobs = dict[tuple[_Source, str], bytes | None]
+
+
+def _fetch(root: Path, wanted: list[tuple[_Source, str]],
+           cached: dict[tuple[_Source, str], str] | None = None) -> Blobs:
+    """File contents: committed ones in one cat-file batch, the rest from disk or the cache."""
+    cached = cached or {}
+    found: Blobs = {}
+    committed = [(s, n) for s, n in wanted if s.sha is not None and (s, n) not in cached]
+    blobs = gitrepo.read_blobs(root, [f"{s.sha}:{n}" for s, n in committed])
+    found.update(zip(committed, blobs))
+    for source, name in wanted:
+        if source.sha is None:
+            found[(source, name)] = _read_file(root / name)
+        elif (source, name) in cached:
+            found[(source, name)] = _read_file(root / cached[(source, name)])
+    return found
+
+
+def _read_file(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def _cache_reads(root: Path, sources: list[_Source], layouts: list[dvcfiles.Layout],
+                 locks: list[Any]) -> dict[tuple[_Source, str], str]:
+    """Committed metrics/plots that DVC caches: where their content is in .dvc/cache."""
+    reads: dict[tuple[_Source, str], str] = {}
+    cache_dir: str | None = None
+    for source, layout, lock in zip(sources, layouts, locks):
+        if source.sha is None or not layout.cached:
+            continue
+        cache_dir = cache_dir or _cache_dir(root)
+        outs = dvcfiles.outs(lock)
+        for path in layout.cached & outs.keys():
+            location = dvcfiles.cache_file(cache_dir, outs[path])
+            if location:
+                reads[(source, path)] = location
+    return reads
+
+
+def _cache_dir(root: Path) -> str:
+    """The DVC cache directory relative to root (`cache.dir` of .dvc/config[.local])."""
+    configured = ".dvc/cache"
+    for name in ("config", "config.local"):
+        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        try:
+            parser.read(root / ".dvc" / name, encoding="utf-8")
+        except configparser.Error:
+            continue
+        if parser.has_option("cache", "dir"):
+            configured = posixpath.join(".dvc", parser.get("cache", "dir"))
+    return posixpath.normpath(configured)
+
+
+def _parse(blobs: Blobs, source: _Source, name: str) -> Any:
+    raw = blobs.get((source, name))
+    if raw is None:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{name} {source.where}: not UTF-8 text") from None
+    try:
+        return metrics.parse(text, name)
+    except ConfigError as exc:
+        raise ConfigError(exc.message.replace(f"{name}:", f"{name} {source.where}:", 1),
+                          hint=f"fix {name}, or compare other revisions") from None
+
+
+def _snapshot(blobs: Blobs, source: _Source, layout: dvcfiles.Layout, lock: Any,
+              plots: bool, targets: tuple[str, ...]) -> Snapshot:
+    found_metrics = {}
+    for path in targets or layout.metrics:
+        data = _parse(blobs, source, path)
+        if data is not None:
+            found_metrics[path] = metrics.extract(data) or {}
+    found_params = {}
+    for path, keys in layout.params.items():
+        data = _parse(blobs, source, path)
+        if data is not None and not (targets and path not in targets):
+            found_params[path] = dvcfiles.select(data, keys)
+    found_plots = {}
+    for plot in layout.plots if plots else ():
+        data = _parse(blobs, source, plot.path)
+        if data is not None:
+            found_plots[plot.path] = data
+    return Snapshot(source.rev, source.sha, found_metrics, found_params, found_plots,
+                    layout, lock)
