@@ -1,0 +1,160 @@
+"""The `mlci comment` verb: keep exactly one report comment per PR and marker."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci.errors import ForgeError
+from mlci.forge import Comment, Forge, Notify, connect, sticky
+from mlci.forge.context import Context
+from mlci.forge.http import UncertainWrite
+from mlci.forge.retry import MAX_ATTEMPTS, backoff
+
+SUMMARY_LIMIT = 1_048_576  # GitHub's step summary limit, in bytes
+
+
+@dataclass(frozen=True)
+class CommentRequest:
+    """What to post and where; `pr` and `marker_id` override the defaults."""
+
+    body: str
+    pr: int | None = None
+    expect_sha: str | None = None
+    marker_id: str | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class CommentResult:
+    """What happened: `action` is created, updated, unchanged or planned."""
+
+    forge: str
+    pr: int | None
+    action: str
+    comment: Comment | None
+    size: int
+    dropped: int
+    limit: int
+    notes: tuple[str, ...] = ()
+    plan: tuple[str, ...] = ()
+    summary: Path | None = None
+
+
+def comment(request: CommentRequest, context: Context, notify: Notify) -> CommentResult:
+    """Post or update the sticky comment (or, with dry_run, say how, sending nothing)."""
+    mark = sticky.marker(request.marker_id)
+    forge = connect(context, notify)
+    try:
+        fitted = sticky.fit(f"{mark}\n{request.body}", forge.comment_limit,
+                            f" of a {forge.name} comment")
+        if request.dry_run:
+            return _plan(forge, context, request, mark, fitted)
+        summary = _append_summary(context.step_summary, request.body)
+        if context.token is None:
+            raise ForgeError(f"{context.token_name} is not set: cannot post to {forge.name}",
+                             hint=_token_hint(context))
+        pr, notes = find_pr(forge, context, request.pr)
+        if request.expect_sha:
+            check_head(forge, pr, request.expect_sha)
+        action, posted = _upsert(forge, pr, mark, fitted.text, context.max_wait, notify)
+        return CommentResult(forge.name, pr, action, posted, len(fitted.text), fitted.dropped,
+                             forge.comment_limit, notes, summary=summary)
+    finally:
+        forge.close()
+
+
+def _token_hint(context: Context) -> str:
+    if context.forge == "github":
+        return "pass it to the step: `env: GITHUB_TOKEN: ${{ github.token }}`"
+    return ("set MLCI_GITLAB_TOKEN to a project access token (Reporter, scope `api`) in a "
+            "masked CI/CD variable")
+
+
+def find_pr(forge: Forge, context: Context, pr: int | None) -> tuple[int, tuple[str, ...]]:
+    """The PR to post on: `--pr`, else the event's, else the open PR containing the commit."""
+    if pr is not None or context.pr is not None:
+        return (pr if pr is not None else context.pr), ()  # type: ignore[return-value]
+    sha = context.head_sha
+    if not sha:
+        raise ForgeError("no pull request in this CI context and no commit SHA to look one up",
+                         hint="pass --pr N")
+    candidates = [p for p in forge.pulls_for_commit(sha) if p.open]
+    if not candidates:
+        raise ForgeError(f"commit {sha[:12]} is in no open pull request on {forge.name}",
+                         hint="pass --pr N, or run this on a pull request event")
+    if len(candidates) == 1:
+        return candidates[0].number, ()
+    headed = [p for p in candidates if p.head_sha == sha] or candidates
+    chosen = max(headed, key=lambda p: p.number)
+    why = "whose head is this commit" if len(headed) == 1 and headed != candidates else \
+        "the newest"
+    numbers = ", ".join(f"#{p.number}" for p in candidates)
+    return chosen.number, (f"commit {sha[:12]} is in open pull requests {numbers}; using "
+                           f"#{chosen.number}, {why} (pass --pr to choose)",)
+
+
+def check_head(forge: Forge, pr: int, expect_sha: str) -> None:
+    """Refuse unless PR `pr`'s head commit is `expect_sha` (full or abbreviated)."""
+    head = forge.pull(pr).head_sha
+    if not head.lower().startswith(expect_sha.lower()):
+        raise ForgeError(
+            f"pull request #{pr} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
+            "refusing to post a report made for another commit",
+            hint="the PR got new commits after this report was made; its next run will post",
+        )
+
+
+def _upsert(forge: Forge, pr: int, mark: str, body: str, max_wait: float,
+            notify: Notify) -> tuple[str, Comment]:
+    """PATCH the newest marked comment or POST one; after an unsure write, read back first."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        existing = sticky.newest(forge.comments(pr), mark)
+        try:
+            if existing is None:
+                return "created", forge.create_comment(pr, body)
+            if existing.body == body:
+                return "unchanged", existing
+            return "updated", forge.update_comment(pr, existing.id, body)
+        except UncertainWrite as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise ForgeError(f"{exc.message} (gave up after {attempt} attempts)") from None
+            notify(f"{exc.message}; reading the comments back before trying again")
+            time.sleep(min(backoff(attempt), max_wait))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _plan(forge: Forge, context: Context, request: CommentRequest, mark: str,
+          fitted: sticky.Fitted) -> CommentResult:
+    pr = request.pr if request.pr is not None else context.pr
+    shown = f"#{pr}" if pr is not None else "N"
+    steps = []
+    if pr is None:
+        steps.append(f"find the open pull request containing commit {context.head_sha or '?'}")
+    if request.expect_sha:
+        steps.append(f"check that pull request {shown} is at {request.expect_sha}")
+    post, post_path = forge.describe_write(pr or 0, None)
+    patch, patch_path = forge.describe_write(pr or 0, 0)
+    steps.append(f"read every comment of pull request {shown}, looking for {mark}")
+    steps.append(f"{patch} {patch_path.rsplit('/', 1)[0]}/ID (the newest marked comment), "
+                 f"else {post} {post_path}: body {len(fitted.text):,} characters")
+    if context.step_summary:
+        steps.append(f"append {len(request.body):,} characters to {context.step_summary}")
+    return CommentResult(forge.name, pr, "planned", None, len(fitted.text), fitted.dropped,
+                         forge.comment_limit, plan=tuple(steps))
+
+
+def _append_summary(path: Path | None, body: str) -> Path | None:
+    """Append the report to GitHub's job summary file (cut under its 1 MiB limit)."""
+    if path is None:
+        return None
+    used = path.stat().st_size if path.exists() else 0
+    fitted = sticky.fit(body, max(SUMMARY_LIMIT - used - 2, 0), " of a job summary",
+                        measure=lambda text: len(text.encode("utf-8")))
+    try:
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(fitted.text.rstrip("\n") + "\n\n")
+    except OSError as exc:
+        raise ForgeError(f"GITHUB_STEP_SUMMARY {path}: cannot append ({exc.strerror})") from None
+    return path

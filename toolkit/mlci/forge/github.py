@@ -1,0 +1,135 @@
+"""GitHub REST: PR comments, PRs, commit statuses and releases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from mlci import __version__
+from mlci.errors import ForgeError
+from mlci.forge import Comment, Notify, PullRequest, Release, State
+from mlci.forge.context import Context
+from mlci.forge.http import Api
+
+COMMENT_LIMIT = 65_536
+HEADERS = {
+    "Accept": "application/vnd.github+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+    "User-Agent": f"mlci/{__version__}",
+}
+PERMISSION = {"statuses": "statuses: write", "releases": "contents: write"}
+
+
+class Github:
+    """A client for one repository (`owner/name`) of a GitHub or GitHub Enterprise API."""
+
+    name = "GitHub"
+    comment_limit = COMMENT_LIMIT
+
+    def __init__(self, context: Context, notify: Notify) -> None:
+        self._context = context
+        self._repo = f"repos/{context.repo}"
+        self._api = Api("GitHub", context.api_url, context.token, "Authorization", HEADERS,
+                        self._hint, notify, context.max_wait)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._api.close()
+
+    def comments(self, pr: int) -> Iterator[Comment]:
+        """Every comment on PR `pr`, following `Link: rel="next"` over all pages."""
+        path: str | None = f"{self._repo}/issues/{pr}/comments"
+        params: dict[str, Any] | None = {"per_page": 100}
+        while path:
+            reply = self._api.call("GET", path, params=params)
+            for item in reply.data or []:
+                yield Comment(item["id"], item.get("body") or "",
+                              (item.get("user") or {}).get("login", ""), item.get("html_url", ""))
+            path, params = next_link(reply.headers.get("link", "")), None
+
+    def create_comment(self, pr: int, body: str) -> Comment:
+        """POST a new comment (not retried blindly: see http.UncertainWrite)."""
+        reply = self._api.call("POST", f"{self._repo}/issues/{pr}/comments", json={"body": body})
+        return _comment(reply.data)
+
+    def update_comment(self, pr: int, comment_id: int, body: str) -> Comment:
+        """PATCH comment `comment_id` to `body`."""
+        reply = self._api.call("PATCH", f"{self._repo}/issues/comments/{comment_id}",
+                               json={"body": body})
+        return _comment(reply.data)
+
+    def describe_write(self, pr: int, comment_id: int | None) -> tuple[str, str]:
+        """The method and path that would create or update a comment (for --dry-run)."""
+        if comment_id is None:
+            return "POST", f"/{self._repo}/issues/{pr}/comments"
+        return "PATCH", f"/{self._repo}/issues/comments/{comment_id}"
+
+    def pull(self, pr: int) -> PullRequest:
+        """PR `pr`: its head SHA and head repository."""
+        return _pull(self._api.call("GET", f"{self._repo}/pulls/{pr}").data)
+
+    def pulls_for_commit(self, sha: str) -> list[PullRequest]:
+        """The PRs (open or merged) that contain commit `sha`."""
+        reply = self._api.call("GET", f"{self._repo}/commits/{sha}/pulls", params={"per_page": 100})
+        return [_pull(item) for item in reply.data or []]
+
+    def set_status(self, sha: str, state: State, context: str, description: str,
+                   target_url: str) -> None:
+        """Set commit status `context` on `sha` (repeating it is harmless: the last one wins)."""
+        payload = {"state": state, "context": context, "description": description}
+        if target_url:
+            payload["target_url"] = target_url
+        self._api.call("POST", f"{self._repo}/statuses/{sha}", json=payload, idempotent=True)
+
+    def release(self, tag: str) -> Release | None:
+        """The release of `tag`, or None."""
+        reply = self._api.call("GET", f"{self._repo}/releases/tags/{quote(tag, safe='')}",
+                               accept=(404,))
+        return None if reply.status == 404 else Release(tag, reply.data.get("html_url", ""), False)
+
+    def create_release(self, tag: str, name: str, body: str, target: str) -> Release | None:
+        """Create a release of `tag` (GitHub creates the tag at `target` if missing)."""
+        payload = {"tag_name": tag, "name": name, "body": body, "target_commitish": target}
+        reply = self._api.call("POST", f"{self._repo}/releases", json=payload, accept=(422,))
+        if reply.status != 422:
+            return Release(tag, reply.data.get("html_url", ""), True)
+        errors = (reply.data or {}).get("errors") or []
+        if any(isinstance(e, dict) and e.get("code") == "already_exists" for e in errors):
+            return None  # someone (or our own lost attempt) made it first
+        raise ForgeError(f"GitHub: POST /{self._repo}/releases -> 422: {errors or reply.data}")
+
+    def _hint(self, method: str, path: str, status: int, message: str) -> str | None:
+        area = next((key for key in PERMISSION if f"/{key}" in path), "comments")
+        if status == 401:
+            return ("GITHUB_TOKEN is missing, invalid or expired: pass it to the step with "
+                    "`env: GITHUB_TOKEN: ${{ github.token }}`")
+        if status == 403 and self._context.fork and method != "GET":
+            return ("this pull request comes from a fork, so its GITHUB_TOKEN is read-only: "
+                    "post from the workflow_run comment workflow that `mlci ci generate` writes")
+        if status == 403 and "not accessible by integration" in message.lower():
+            need = PERMISSION.get(area, "pull-requests: write")
+            return f"the job needs `permissions: {need}` for GITHUB_TOKEN"
+        if status == 404 and method != "GET":
+            return f"check GITHUB_REPOSITORY ({self._context.repo}) and the token's access to it"
+        return None
+
+
+def next_link(header: str) -> str | None:
+    """The URL marked rel="next" in a `Link` header, or None (pure)."""
+    for part in header.split(","):
+        url, _, rest = part.partition(";")
+        if any(p.strip().replace(" ", "") in ('rel="next"', "rel=next") for p in rest.split(";")):
+            return url.strip().strip("<>")
+    return None
+
+
+def _comment(data: Any) -> Comment:
+    return Comment(data["id"], data.get("body") or "", (data.get("user") or {}).get("login", ""),
+                   data.get("html_url", ""))
+
+
+def _pull(data: Any) -> PullRequest:
+    head = data.get("head") or {}
+    return PullRequest(int(data["number"]), head.get("sha", ""), data.get("state") == "open",
+                       (head.get("repo") or {}).get("full_name", ""))

@@ -1,0 +1,55 @@
+"""Commit statuses: `mlci gate --status` sets `mlci/gate` on the PR's head commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlci.errors import ForgeError
+from mlci.forge import Notify, State, connect
+from mlci.forge.context import Context
+
+GATE_CONTEXT = "mlci/gate"
+DESCRIPTION_LIMIT = 140  # GitHub rejects longer status descriptions
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """The status that was set."""
+
+    forge: str
+    sha: str
+    state: State
+    context: str
+    description: str
+
+
+def one_line(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """The first line of `text`, shortened to `limit` characters with an ellipsis (pure)."""
+    lines = text.strip().splitlines()
+    line = " ".join(lines[0].split()) if lines else ""
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def head_sha(context: Context, override: str | None = None) -> str:
+    """The commit to mark: `override`, else the PR head from the event, else the CI commit."""
+    sha = override or context.head_sha
+    if not sha:
+        raise ForgeError("no commit to set the status on: the CI context names none",
+                         hint="pass --head SHA")
+    return sha
+
+
+def set_status(context: Context, sha: str, state: State, description: str,
+               notify: Notify, name: str = GATE_CONTEXT) -> StatusResult:
+    """Set commit status `name` on `sha` (GitHub statuses / GitLab pipeline statuses)."""
+    if context.token is None:
+        raise ForgeError(f"{context.token_name} is not set: cannot set a commit status",
+                         hint="GitHub: `env: GITHUB_TOKEN: ${{ github.token }}` and "
+                         "`permissions: statuses: write`; GitLab: MLCI_GITLAB_TOKEN")
+    text = one_line(description)
+    forge = connect(context, notify)
+    try:
+        forge.set_status(sha, state, name, text, context.run_url)
+    finally:
+        forge.close()
+    return StatusResult(forge.name, sha, state, name, text)
