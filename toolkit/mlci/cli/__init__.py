@@ -42,6 +42,7 @@ def _root(
 
 from mlci.cli import project  # noqa: E402,F401  (registers init, repro)
 from mlci.cli import metrics  # noqa: E402,F401  (registers diff, gate, report)
+from mlci.cli import forge  # noqa: E402,F401  (registers comment)
 
 
 def main() -> None:
