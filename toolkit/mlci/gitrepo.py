@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from mlci.errors import MlciError, NotAProject, RevisionNotFound
@@ -226,3 +228,18 @@ def remote_tags(root: Path, remote: str, names: list[str]) -> set[str]:
 def fetch_tags(root: Path, remote: str) -> None:
     """Bring the remote's tags in (never overwriting a local tag of the same name)."""
     git(root, "fetch", "--quiet", "--no-tags", remote, "refs/tags/*:refs/tags/*")
+
+
+@contextmanager
+def worktree(root: Path, commit: str) -> Iterator[Path]:
+    """A temporary detached work tree of `commit` (outside `root`), removed afterwards."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mlci-worktree-") as tmp:
+        path = Path(tmp) / "tree"
+        git(root, "worktree", "add", "--quiet", "--detach", str(path), commit)
+        try:
+            yield path
+        finally:
+            git(root, "worktree", "remove", "--force", str(path), check=False)
+            git(root, "worktree", "prune", check=False)
