@@ -43,6 +43,7 @@ def _root(
 from mlci.cli import project  # noqa: E402,F401  (registers init, repro)
 from mlci.cli import metrics  # noqa: E402,F401  (registers diff, gate, report)
 from mlci.cli import forge  # noqa: E402,F401  (registers comment)
+from mlci.cli import models  # noqa: E402,F401  (registers publish, promote, models)
 
 
 def main() -> None:
