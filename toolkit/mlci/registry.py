@@ -356,3 +356,29 @@ def promotion_error(stages: tuple[str, ...], version: Version, stage: str) -> st
     if previous in version.held:
         return None
     return f"{version.version} has never been in stage '{previous}', which comes before '{stage}'"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What `models get` was asked for: `NAME`, `NAME@vX.Y.Z`, `NAME@latest` or `NAME#STAGE`."""
+
+    name: str
+    version: str | None = None
+    stage: str | None = None
+
+
+def parse_ref(text: str) -> Ref:
+    """Parse a model reference; ValueError says what is accepted."""
+    name, at, version = text.partition("@")
+    if not at:
+        name, hash_, stage = text.partition("#")
+        if hash_ and not is_valid_stage(stage):
+            raise ValueError(f"invalid stage name {stage!r} in {text!r}")
+        version, stage = "", stage if hash_ else ""
+    else:
+        stage = ""
+        if version != "latest":
+            SemVer.parse(version)
+    if not is_valid_name(name):
+        raise ValueError(f"expected NAME, NAME@vX.Y.Z or NAME#STAGE, got {text!r}")
+    return Ref(name, None if version in ("", "latest") else version, stage or None)

@@ -1,0 +1,235 @@
+"""`mlci publish`, `mlci promote` and `mlci models list/show/history/get`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from mlci.cli import app
+
+if TYPE_CHECKING:
+    from mlci.gates import GateResult
+    from mlci.registry import Model
+
+models_app = typer.Typer(
+    name="models", no_args_is_help=True, pretty_exceptions_show_locals=False,
+    help="The model registry (git tags in GTO's format): list, show, history, get.",
+)
+app.add_typer(models_app, name="models")
+
+
+def _root() -> Path:
+    from mlci import gitrepo
+
+    return gitrepo.find_root(Path.cwd())
+
+
+def _gate_failed(gate: GateResult, what: str) -> None:
+    print(f"mlci: error: {gate.describe()}; {what}", file=sys.stderr)
+    for rule in gate.failures:
+        print(f"  {rule.metric} {rule.rule}: {rule.reason}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+@app.command(help="Publish a model version: gate it, push its artifact to the DVC remote, "
+             "tag it (NAME@vX.Y.Z, GTO format) and push the tags.")
+def publish(
+    name: str = typer.Argument(..., help="Artifact name from the `artifacts:` of dvc.yaml."),
+    rev: str = typer.Option("HEAD", "--rev", help="Commit to publish (on a publish.branches "
+                            "branch, its pipeline up to date)."),
+    version: str = typer.Option(None, "--version", help="Register exactly this version, "
+                                "e.g. v1.2.0."),
+    bump: str = typer.Option(None, "--bump", metavar="major|minor|patch",
+                             help="Bump the latest version (default: patch)."),
+    stage: str = typer.Option(None, "--stage", help="Also assign this stage."),
+    push: bool = typer.Option(None, "--push/--no-push", help="Push the tags (default: when "
+                              "the repository has a git remote)."),
+    remote: str = typer.Option(None, "--remote", help="Git remote for the tags "
+                               "(default: origin, or the only remote)."),
+    release: bool = typer.Option(None, "--release/--no-release", help="Create the GitHub/"
+                                 "GitLab release with the model card (default: in CI with "
+                                 "a forge token)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+) -> None:
+    from mlci.publishing import PublishRequest
+    from mlci.publishing import publish as run_publish
+
+    if bump is not None and bump not in ("major", "minor", "patch"):
+        raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
+    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote)
+    context = _forge_context() if _wants_release(release) else None  # fail before tagging
+    result = run_publish(request)
+    if not result.registered:
+        if as_json:
+            print(json.dumps({"registered": False, "gate": result.gate.to_dict()}, indent=2))
+        _gate_failed(result.gate, "nothing was published")
+    release_url = _release(context, result) if context is not None else None
+    if as_json:
+        print(json.dumps({
+            "registered": True, "name": result.name, "version": result.version,
+            "commit": result.commit, "tags": list(result.tags), "remote": result.remote,
+            "pushed": result.remote is not None, "attempts": result.attempts,
+            "release": release_url, "gate": result.gate.to_dict(),
+        }, indent=2))
+        return
+    print(result.gate.describe())
+    print(f"published {result.name} {result.version} ({result.commit[:7]}): "
+          f"{', '.join(result.tags)}")
+    print(f"pushed the tags to {result.remote}" if result.remote
+          else "tags are local only (no git remote, or --no-push)")
+    if release_url:
+        print(f"release: {release_url}")
+
+
+def _wants_release(flag: bool | None) -> bool:
+    """--release, or by default: in CI with a forge token."""
+    if flag is not None:
+        return flag
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("MLCI_GITLAB_TOKEN")
+    return bool(os.environ.get("CI") and token)
+
+
+def _forge_context() -> Any:
+    from mlci.forge.context import detect
+
+    return detect(os.environ)
+
+
+def _release(context: Any, result: Any) -> str:
+    from mlci.forge.release import ensure_release
+
+    made = ensure_release(context, result.tags[0], f"{result.name} {result.version}",
+                          result.card, result.commit,
+                          lambda message: print(message, file=sys.stderr))
+    return made.url
+
+
+@app.command(help="Assign a stage to an existing version (in publish.stages order, past the "
+             "gate against the stage's current holder).")
+def promote(
+    name: str = typer.Argument(..., help="Model name."),
+    version: str = typer.Argument(..., help="Version to promote, e.g. v1.2.0."),
+    stage: str = typer.Argument(..., help="Stage to assign, e.g. prod."),
+    push: bool = typer.Option(None, "--push/--no-push", help="Push the tag (default: when "
+                              "the repository has a git remote)."),
+    remote: str = typer.Option(None, "--remote", help="Git remote for the tag."),
+    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+) -> None:
+    from mlci.publishing import PromoteRequest
+    from mlci.publishing import promote as run_promote
+
+    result = run_promote(PromoteRequest(_root(), name, version, stage, push, remote))
+    if not result.tag:
+        _gate_failed(result.gate, "nothing was promoted")
+    if as_json:
+        print(json.dumps({"name": result.name, "version": result.version, "stage": result.stage,
+                          "tag": result.tag, "remote": result.remote,
+                          "gate": result.gate.to_dict()}, indent=2))
+        return
+    print(result.gate.describe())
+    print(f"{result.name} {result.version} is now in {result.stage} ({result.tag})"
+          + (f"; pushed to {result.remote}" if result.remote else "; tag is local only"))
+
+
+@models_app.command("list", help="Every model: latest version and the version in each stage.")
+def list_(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    from mlci.models import list_models
+
+    listing = list_models(_root())
+    if as_json:
+        data: dict[str, Any] = {name: _summary(m) for name, m in listing.models.items()}
+        data.update({name: {"latest": None, "stages": {}} for name in listing.unpublished})
+        print(json.dumps(data, indent=2))
+        return
+    stages = sorted({s for m in listing.models.values() for s in m.stages})
+    rows = [[name, m.latest.version if m.latest else "-",
+             *[m.stages[s].version if s in m.stages else "-" for s in stages]]
+            for name, m in listing.models.items()]
+    rows += [[name, "-", *["-"] * len(stages)] for name in listing.unpublished]
+    if not rows:
+        print("no models: declare one under `artifacts:` in dvc.yaml, then `mlci publish NAME`")
+        return
+    _table(["model", "latest", *stages], rows)
+
+
+def _summary(model: Model) -> dict[str, Any]:
+    return {
+        "latest": model.latest.version if model.latest else None,
+        "stages": {stage: v.version for stage, v in model.stages.items()},
+        "versions": [v.version for v in model.versions],
+        "deprecated": model.deprecated,
+    }
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> None:
+    from tabulate import tabulate
+
+    print(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+
+
+@models_app.command(help="A model's versions: commit, date, stages and key metrics.")
+def show(
+    name: str = typer.Argument(..., help="Model name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    from mlci import config, models
+
+    root = _root()
+    model = models.find(models.state(root), name)
+    cards = models.cards(model)
+    if as_json:
+        print(json.dumps([{
+            "version": v.version, "commit": v.commit, "date": v.date, "tag": v.tag,
+            "stages": list(v.stages), "metrics": (c.metrics if (c := cards[v.version]) else {}),
+        } for v in model.versions], indent=2))
+        return
+    keys = list(config.load(root).metrics)[:4]
+    rows = [[v.version, v.commit[:7], v.date[:19].replace("T", " "), ", ".join(v.stages) or "-",
+             *[_metric(cards[v.version], k) for k in keys]] for v in model.versions]
+    _table(["version", "commit", "date", "stages", *keys], rows)
+
+
+def _metric(card: Any, key: str) -> str:
+    from mlci.metrics import fmt
+
+    return fmt(card.metrics.get(key)) if card is not None else "-"
+
+
+@models_app.command(help="Registrations and stage assignments in order (by SemVer and counter).")
+def history(
+    name: str = typer.Argument(..., help="Model name."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    from mlci import models
+
+    model = models.find(models.state(_root()), name)
+    events = [{"event": e.action.value, "tag": e.tag, "version": e.version, "stage": e.stage,
+               "counter": e.counter, "commit": e.commit, "date": e.date} for e in model.history]
+    if as_json:
+        print(json.dumps(events, indent=2))
+        return
+    _table(["#", "event", "version", "stage", "commit", "tag"],
+           [[e["counter"] or "", e["event"], e["version"] or "-", e["stage"] or "-",
+             e["commit"][:7], e["tag"]] for e in events])
+
+
+@models_app.command(help="Download a version's artifact from the DVC remote: NAME (latest), "
+                    "NAME@vX.Y.Z or NAME#STAGE.")
+def get(
+    ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
+    out: Path = typer.Option(None, "-o", "--out", help="Where to write it (default: the "
+                             "artifact's file name in the current directory)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
+) -> None:
+    from mlci.models import get as run_get
+
+    fetched = run_get(_root(), ref, out, force)
+    print(f"{fetched.out}: {fetched.name} {fetched.version} ({fetched.commit[:7]}, "
+          f"{fetched.path})")

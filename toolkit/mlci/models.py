@@ -1,0 +1,122 @@
+"""Reading the registry: `mlci models list/show/history/get`. Functions return data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import artifacts, gitrepo, metrics, modelcard, registry
+from mlci.errors import ConfigError, MlciError
+from mlci.registry import Model, Version
+
+
+def state(root: Path) -> dict[str, Model]:
+    """The registry as the repository's tags describe it (one `git for-each-ref`)."""
+    return registry.build(gitrepo.registry_tags(root))
+
+
+def find(models: dict[str, Model], name: str) -> Model:
+    """The registered model `name`, or an error listing the registered ones."""
+    if name not in models:
+        known = ", ".join(models) or "(none yet)"
+        raise MlciError(f"no model named '{name}' in the registry",
+                        hint=f"registered models: {known}; publish one with `mlci publish NAME`")
+    return models[name]
+
+
+def declared_at(root: Path, commit: str | None, name: str) -> dict[str, artifacts.Artifact]:
+    """The artifacts of the dvc.yaml that would declare `name`, at `commit` (None: workspace)."""
+    return _declared(root, commit, artifacts.dvc_yaml_of(name), artifacts.split_name(name)[0])
+
+
+def _declared(root: Path, commit: str | None, file: str, dirname: str) -> dict[str, artifacts.Artifact]:
+    if commit is None:
+        path = root / file
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
+    else:
+        text = gitrepo.show_file(root, commit, file)
+    if text is None:
+        return {}
+    return artifacts.declared(metrics.parse(text, file), dirname)
+
+
+def artifact_at(root: Path, commit: str, name: str) -> artifacts.Artifact:
+    """Artifact `name` as dvc.yaml declares it at `commit`, or an error listing the known ones."""
+    found = declared_at(root, commit, name)
+    if name not in found:
+        file = artifacts.dvc_yaml_of(name)
+        known = ", ".join(found) or "(none)"
+        raise ConfigError(f"{file}: artifacts: no artifact named '{name}' at {commit[:7]}",
+                          hint=f"artifacts declared there: {known}")
+    return found[name]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Registered models, and artifacts declared in dvc.yaml that have no version yet."""
+
+    models: dict[str, Model]
+    unpublished: tuple[str, ...]
+
+
+def list_models(root: Path) -> Listing:
+    """Every model: registered ones from tags, declared-but-unpublished ones from dvc.yaml."""
+    models = state(root)
+    try:
+        declared = _declared(root, None, "dvc.yaml", "")
+    except ConfigError:
+        declared = {}
+    return Listing(models, tuple(n for n in declared if n not in models))
+
+
+def cards(model: Model) -> dict[str, modelcard.ModelCard | None]:
+    """Each active version's model card, read from its tag message."""
+    return {v.version: modelcard.parse(v.message) for v in model.versions}
+
+
+def resolve(model: Model, ref: registry.Ref) -> Version:
+    """The version a reference means: explicit, the holder of a stage, or the latest."""
+    if ref.stage:
+        if ref.stage not in model.stages:
+            held = ", ".join(model.stages) or "(none)"
+            raise MlciError(f"no version of {model.name} is in stage '{ref.stage}'",
+                            hint=f"stages with a version: {held}")
+        return model.stages[ref.stage]
+    if ref.version:
+        found = model.find(ref.version)
+        if found is None:
+            raise MlciError(f"{model.name} has no version {ref.version}",
+                            hint=f"versions: {', '.join(v.version for v in model.versions)}")
+        return found
+    if model.latest is None:
+        raise MlciError(f"{model.name} has no active version")
+    return model.latest
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What `models get` wrote."""
+
+    name: str
+    version: str
+    commit: str
+    path: str
+    out: Path
+    files: int
+
+
+def get(root: Path, ref_text: str, out: Path | None, force: bool = False) -> Fetched:
+    """Fetch the artifact of a version (from the DVC cache or remote, at its commit) to `out`."""
+    from mlci import pipeline
+
+    try:
+        ref = registry.parse_ref(ref_text)
+    except ValueError as exc:
+        raise MlciError(str(exc)) from None
+    version = resolve(find(state(root), ref.name), ref)
+    artifact = artifact_at(root, version.commit, ref.name)
+    target = out if out is not None else Path.cwd() / Path(artifact.path).name
+    if target.exists() and not force:
+        raise MlciError(f"{target}: already exists", hint="remove it, choose -o PATH or --force")
+    files = pipeline.get_artifact(root, version.commit, artifact.path, target)
+    return Fetched(ref.name, version.version, version.commit, artifact.path, target, files)

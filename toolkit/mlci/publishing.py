@@ -1,0 +1,306 @@
+"""Writing the registry: `mlci publish` and `mlci promote`. Functions return data, never print.
+
+Order of a publish: checks (artifact, branch, fresh pipeline) -> gate -> artifact to the DVC
+remote -> annotated tags -> atomic push of the tags. A failure at any step leaves no tag behind.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlci import config, gitrepo, modelcard, models, registry
+from mlci.errors import MlciError, PipelineError
+from mlci.registry import Model, ModelTag, SemVer
+
+if TYPE_CHECKING:
+    from mlci.gates import GateResult
+
+MAX_ATTEMPTS = 5  # a --bump publish retries this often when other publishers take versions
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """What `mlci publish` was asked to do; `push` None means "if a git remote exists"."""
+
+    root: Path
+    name: str
+    rev: str = "HEAD"
+    version: str | None = None
+    bump: str | None = None
+    stage: str | None = None
+    push: bool | None = None
+    remote: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome; `tags` is empty when the gate failed (nothing was registered)."""
+
+    name: str
+    commit: str
+    gate: GateResult
+    version: str = ""
+    tags: tuple[str, ...] = ()
+    remote: str | None = None
+    card: str = ""
+    attempts: int = 0
+
+    @property
+    def registered(self) -> bool:
+        return bool(self.tags)
+
+
+def publish(request: PublishRequest) -> Published:
+    """Gate, push the artifact to the DVC remote, tag the version (and stage), push the tags."""
+    from mlci import pipeline
+
+    root, cfg = request.root, config.load(request.root)
+    _check_request(request)
+    commit = gitrepo.resolve(root, request.rev)
+    artifact = models.artifact_at(root, commit, request.name)
+    check_branch(root, commit, request.rev, cfg.publish.branches)
+    check_fresh(root, commit, request.rev)
+    remote = _remote(root, request.push, request.remote)
+    current = _refreshed_state(root, remote).get(request.name)
+    _check_unregistered(current, commit, request.version)
+    if request.stage and (problem := _first_stage_problem(cfg.publish.stages, request.stage)):
+        raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
+    verdict = _gate(root, current, cfg.publish.compare_to, commit)
+    if not verdict.passed:
+        return Published(request.name, commit, verdict)
+    pipeline.push_artifact(root, commit, artifact.path)
+    card = modelcard.ModelCard(
+        name=request.name, version="", commit=commit, path=artifact.path,
+        description=artifact.desc, gate=verdict.describe(), **_card_facts(root, commit, artifact.path),
+    )
+    return _register(request, commit, remote, card, verdict)
+
+
+def _check_request(request: PublishRequest) -> None:
+    if request.version and request.bump:
+        raise MlciError("give --version or --bump, not both")
+    if request.version:
+        try:
+            SemVer.parse(request.version)
+        except ValueError as exc:
+            raise MlciError(f"--version: {exc}") from None
+    if request.bump and request.bump not in registry.BUMPS:
+        raise MlciError(f"--bump: expected one of {', '.join(registry.BUMPS)}")
+    if request.stage and not registry.is_valid_stage(request.stage):
+        raise MlciError(f"--stage: invalid stage name {request.stage!r}",
+                        hint="letters, digits, '-', '_' and '/', starting and ending with a "
+                        "letter or digit")
+    if not registry.is_valid_name(request.name):
+        raise MlciError(f"invalid model name {request.name!r} (GTO's naming rules)")
+
+
+def check_branch(root: Path, commit: str, rev: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a commit that no branch matching `publish.branches` contains."""
+    branches = gitrepo.branches_containing(root, commit)
+    if any(fnmatch.fnmatchcase(b, pattern) for b in branches for pattern in allowed):
+        return
+    on = ", ".join(sorted(branches)) or "no branch"
+    raise MlciError(
+        f"{rev} ({commit[:7]}) is on {on}, not on a branch in publish.branches "
+        f"({', '.join(allowed) or 'none'})",
+        hint="merge it into one of those branches first, or list its branch under "
+        "publish.branches in mlci.yaml",
+    )
+
+
+def check_fresh(root: Path, commit: str, rev: str) -> None:
+    """Refuse uncommitted changes (for HEAD) and a pipeline whose dvc.lock does not match."""
+    from mlci import pipeline
+
+    if commit == gitrepo.head_sha(root):
+        dirty = gitrepo.dirty_paths(root)
+        if dirty:
+            raise MlciError(
+                f"uncommitted changes: {', '.join(dirty[:5])}{' ...' if len(dirty) > 5 else ''}",
+                hint="commit them (with dvc.lock after `mlci repro`), then publish",
+            )
+        stale = pipeline.stale(root)
+    else:
+        with gitrepo.worktree(root, commit) as tree:
+            stale = pipeline.stale(tree, worktree=True)
+    if stale:
+        raise PipelineError(
+            f"the pipeline at {rev} ({commit[:7]}) does not match dvc.lock: " + "; ".join(stale[:5]),
+            hint="run `mlci repro`, commit dvc.lock, then publish that commit",
+        )
+
+
+def _remote(root: Path, push: bool | None, name: str | None) -> str | None:
+    if push is False:
+        return None
+    remote = gitrepo.default_remote(root, name)
+    if remote is None and push:
+        raise MlciError("--push: this repository has no git remote",
+                        hint="add one (`git remote add origin URL`) or use --no-push")
+    return remote
+
+
+def _refreshed_state(root: Path, remote: str | None) -> dict[str, Model]:
+    if remote is not None:
+        gitrepo.fetch_tags(root, remote)
+    return models.state(root)
+
+
+def _check_unregistered(model: Model | None, commit: str, version: str | None) -> None:
+    if model is None:
+        return
+    existing = model.at_commit(commit)
+    if existing is not None:
+        raise MlciError(
+            f"{commit[:7]} is already registered as {model.name}@{existing.version}",
+            hint=f"assign it a stage with `mlci promote {model.name} {existing.version} STAGE`",
+        )
+    if version and any(e.version == version for e in model.history):
+        raise MlciError(f"{model.name}@{version} already exists",
+                        hint="choose another --version, or use --bump")
+
+
+def _first_stage_problem(stages: tuple[str, ...], stage: str) -> str | None:
+    if stages and stage in stages and stages.index(stage) > 0:
+        return (f"a new version can only enter '{stages[0]}' first "
+                f"(publish.stages: {', '.join(stages)})")
+    if stages and stage not in stages:
+        return f"stage '{stage}' is not in publish.stages ({', '.join(stages)})"
+    return None
+
+
+def _gate(root: Path, model: Model | None, stage: str | None, head: str) -> GateResult:
+    """Challenger at `head` against the champion holding `stage` (absolute rules if none)."""
+    from mlci.gate import gate
+
+    champion = model.stages.get(stage) if model is not None and stage else None
+    return gate(root, champion.commit if champion else None, head)
+
+
+def _card_facts(root: Path, commit: str, path: str) -> dict[str, object]:
+    """Metrics, params and dvc.lock hashes at `commit`, for the model card."""
+    from mlci import dvcfiles, metrics, snapshot
+
+    snap = snapshot.read(root, [commit])[0]
+    params = {f"{key}": value for values in snap.params.values()
+              for key, value in metrics.flatten(values).items()}
+    outs = dvcfiles.outs(snap.lock)
+    data = {p: out.md5 for p, out in outs.items() if out.md5}
+    values = {k: v for k, v in metrics.lookup(snap.flat_metrics()).items() if ":" not in k}
+    return {"metrics": values, "params": params, "data": data,
+            "artifact_md5": data.get(path, "")}
+
+
+def _register(request: PublishRequest, commit: str, remote: str | None,
+              card: modelcard.ModelCard, verdict: GateResult) -> Published:
+    """Tag and push; when another publisher took the version or counter, refetch and retry."""
+    root, name = request.root, request.name
+    model = models.state(root).get(name)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        version = SemVer.parse(request.version) if request.version \
+            else registry.next_version(model, request.bump)
+        tags = [registry.registration(name, version)]
+        if request.stage:
+            tags.append(registry.assignment(name, request.stage, model))
+        text = modelcard.render(replace(card, version=str(version)))
+        messages = [text] + [_assign_message(name, request.stage, str(version))] * (len(tags) - 1)
+        taken = _tag_and_push(root, remote, commit, tags, messages)
+        if not taken:
+            names = tuple(registry.format_tag(t) for t in tags)
+            return Published(name, commit, verdict, str(version), names, remote, text, attempt)
+        if request.version and registry.format_tag(tags[0]) in taken:
+            raise MlciError(f"{name}@{version} was published by someone else first",
+                            hint="choose another --version, or publish with --bump")
+        model = _refreshed_state(root, remote).get(name)
+        _check_unregistered(model, commit, None)
+    raise MlciError(f"gave up after {MAX_ATTEMPTS} attempts: other publishers kept taking "
+                    "the next version", hint="run the publish again")
+
+
+def _assign_message(name: str, stage: str | None, version: str) -> str:
+    return f"Assigning stage {stage} to artifact {name} version {version}\n"
+
+
+def _tag_and_push(root: Path, remote: str | None, commit: str, tags: list[ModelTag],
+                  messages: list[str]) -> set[str]:
+    """Create the tags and push them atomically; the tag names the remote already had, if the
+    push lost a race (the local tags are then deleted). Any other failure raises."""
+    names = [registry.format_tag(t) for t in tags]
+    created: list[str] = []
+    ok = False
+    try:
+        for tag_name, message in zip(names, messages):
+            gitrepo.create_tag(root, tag_name, commit, message)
+            created.append(tag_name)
+        if remote is None:
+            ok = True
+            return set()
+        failure = gitrepo.push_tags(root, remote, names)
+        if failure is None:
+            ok = True
+            return set()
+        taken = gitrepo.remote_tags(root, remote, names)
+        if not taken:
+            raise MlciError(f"`git push` to '{remote}' was rejected; nothing was published:\n"
+                            f"{failure}", hint="check your permission to push tags there")
+        return taken
+    finally:
+        if not ok:
+            gitrepo.delete_tags(root, created)
+
+
+@dataclass(frozen=True)
+class PromoteRequest:
+    """What `mlci promote` was asked to do."""
+
+    root: Path
+    name: str
+    version: str
+    stage: str
+    push: bool | None = None
+    remote: str | None = None
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """The outcome; `tag` is empty when the gate failed."""
+
+    name: str
+    version: str
+    stage: str
+    gate: GateResult
+    tag: str = ""
+    remote: str | None = None
+    attempts: int = 0
+
+
+def promote(request: PromoteRequest) -> Promoted:
+    """Assign `stage` to an existing version, along publish.stages and past the gate."""
+    root, name, stage = request.root, request.name, request.stage
+    if not registry.is_valid_stage(stage):
+        raise MlciError(f"invalid stage name {stage!r}")
+    cfg = config.load(root)
+    remote = _remote(root, request.push, request.remote)
+    model = models.find(_refreshed_state(root, remote), name)
+    version = models.resolve(model, registry.Ref(name, version=request.version))
+    if model.stages.get(stage) == version:
+        raise MlciError(f"{name}@{version.version} is already in stage '{stage}'")
+    problem = registry.promotion_error(cfg.publish.stages, version, stage)
+    if problem:
+        raise MlciError(problem, hint=f"promote it through the stages in order: "
+                        f"{' -> '.join(cfg.publish.stages)}")
+    verdict = _gate(root, model, stage, version.commit)
+    if not verdict.passed:
+        return Promoted(name, version.version, stage, verdict)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        tag = registry.assignment(name, stage, model)
+        message = _assign_message(name, stage, version.version)
+        if not _tag_and_push(root, remote, version.commit, [tag], [message]):
+            return Promoted(name, version.version, stage, verdict, registry.format_tag(tag),
+                            remote, attempt)
+        model = models.find(_refreshed_state(root, remote), name)
+    raise MlciError(f"gave up after {MAX_ATTEMPTS} attempts: other promotions kept taking "
+                    "the next counter", hint="run the promotion again")
