@@ -115,3 +115,12 @@ def project(trained_template: Path, tmp_path: Path) -> Path:
 
 
 MlciRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def forge() -> Iterator[object]:
+    """A fake GitHub + GitLab API (tests/forge_server.py: FakeForge) on 127.0.0.1, random port."""
+    from forge_server import FakeForge
+
+    with FakeForge() as server:
+        yield server
