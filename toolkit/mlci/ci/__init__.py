@@ -1,0 +1,1 @@
+"""CI workflow generation: GitHub Actions and GitLab CI rendered from `templates/`."""

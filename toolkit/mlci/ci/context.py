@@ -1,0 +1,118 @@
+"""What the CI templates need, read from the project: mlci.yaml, dvc.yaml, requirements.txt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mlci import config as config_module
+from mlci.errors import ConfigError
+from mlci.files import load_yaml
+from mlci.templates import path as template_path
+
+REQUIREMENTS = "requirements.txt"
+# GitHub secret names: letters, digits, underscores; not starting with a digit or GITHUB_
+_SECRET = re.compile(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*")
+_SHA = re.compile(r"[0-9a-f]{40}")
+# runner labels actionlint knows without configuration (GitHub-hosted images and defaults)
+_HOSTED = re.compile(r"(ubuntu|windows|macos)-[A-Za-z0-9._-]+")
+_DEFAULT_LABELS = {"self-hosted", "x64", "arm", "arm64", "linux", "macos", "windows"}
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class CiContext:
+    """Everything a CI template may use; rendering fails on anything else."""
+
+    python: str
+    runs_on: tuple[str, ...]
+    custom_labels: tuple[str, ...]  # self-hosted labels actionlint must be told about
+    gitlab_tags: tuple[str, ...]  # GitLab runner tags: the same custom labels
+    secrets: tuple[str, ...]
+    default_branch: str
+    install: str
+    models: tuple[str, ...]
+    stage: str | None
+    uses: dict[str, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The template variables."""
+        return asdict(self)
+
+
+def load(root: Path) -> CiContext:
+    """Read the project at `root` into the variables the CI templates render."""
+    cfg = config_module.load(root)
+    labels = _labels(cfg.ci.runs_on)
+    custom = tuple(label for label in labels if not is_hosted(label))
+    return CiContext(
+        python=cfg.ci.python, runs_on=labels, custom_labels=custom,
+        gitlab_tags=custom,
+        secrets=_secrets(cfg.ci.dvc_remote_secrets), default_branch=cfg.default_branch,
+        install=install_command((root / REQUIREMENTS).is_file()),
+        models=models(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
+        uses=pins(),
+    )
+
+
+def install_command(has_requirements: bool) -> str:
+    """The project's own requirements when it has them (they pin mlci), else mlci from PyPI."""
+    if has_requirements:
+        return f"python -m pip install -r {REQUIREMENTS}"
+    return "python -m pip install mlci"
+
+
+def is_hosted(label: str) -> bool:
+    """True for GitHub-hosted runner images and the labels every self-hosted runner has."""
+    return label in _DEFAULT_LABELS or bool(_HOSTED.fullmatch(label))
+
+
+def models(root: Path) -> tuple[str, ...]:
+    """Names of the `artifacts:` of type model in the root dvc.yaml, sorted."""
+    path = root / "dvc.yaml"
+    if not path.is_file():
+        return ()
+    data = load_yaml(path, "dvc.yaml")
+    section = data.get("artifacts") if isinstance(data, dict) else None
+    if not isinstance(section, dict):
+        return ()
+    return tuple(sorted(str(name) for name, entry in section.items()
+                        if isinstance(entry, dict) and entry.get("type") == "model"))
+
+
+def pins() -> dict[str, str]:
+    """{action: "OWNER/REPO@SHA # VERSION"} from templates/github/pins.yaml."""
+    data = load_yaml(template_path("github", "pins.yaml"), "templates/github/pins.yaml")
+    uses = {}
+    for action, pin in data.items():
+        if not _SHA.fullmatch(str(pin["sha"])):
+            raise ConfigError(f"templates/github/pins.yaml: {action}.sha: not a 40-hex commit")
+        uses[str(action)] = f"{action}@{pin['sha']} # {pin['version']}"
+    return uses
+
+
+def _labels(labels: tuple[str, ...]) -> tuple[str, ...]:
+    for index, label in enumerate(labels):
+        if not _LABEL.fullmatch(label):
+            raise ConfigError(f"mlci.yaml: ci.runs_on.{index}: not a runner label: {label!r}",
+                              hint="labels are letters, digits, '.', '_' and '-'")
+    if not labels:
+        raise ConfigError("mlci.yaml: ci.runs_on: empty", hint="e.g. runs_on: ubuntu-latest")
+    return labels
+
+
+def _secrets(names: tuple[str, ...]) -> tuple[str, ...]:
+    for index, name in enumerate(names):
+        if not _SECRET.fullmatch(name):
+            raise ConfigError(
+                f"mlci.yaml: ci.dvc_remote_secrets.{index}: not a secret name: {name!r}",
+                hint="secret names are letters, digits and '_', not starting with GITHUB_",
+            )
+    return names
+
+
+def _stage(stages: tuple[str, ...], compare_to: str | None) -> str | None:
+    """A new version enters the first stage of the promotion path, else `compare_to`."""
+    return stages[0] if stages else compare_to
