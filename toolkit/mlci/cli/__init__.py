@@ -44,6 +44,7 @@ from mlci.cli import project  # noqa: E402,F401  (registers init, repro)
 from mlci.cli import metrics  # noqa: E402,F401  (registers diff, gate, report)
 from mlci.cli import forge  # noqa: E402,F401  (registers comment)
 from mlci.cli import models  # noqa: E402,F401  (registers publish, promote, models)
+from mlci.cli import ci  # noqa: E402,F401  (registers the `ci` group: ci generate)
 
 
 def main() -> None:
