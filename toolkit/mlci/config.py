@@ -89,14 +89,14 @@ def _plain(node: Any) -> Any:
 
 def _describe(data: Any, error: Any) -> str:
     loc = tuple(error["loc"])
-    path = ".".join(str(part) for part in loc)
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
     line = _line(data, loc)
     where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
     return f"{where}: {path}: {_problem(error)}"
 
 
 def _problem(error: Any) -> str:
-    kind, value = error["type"], error.get("input")
+    kind, value = error["type"], _as_written(error.get("input"))
     if kind == "extra_forbidden":
         return "unknown key"
     if kind in ("float_type", "float_parsing", "int_type"):
@@ -110,6 +110,15 @@ def _problem(error: Any) -> str:
     if kind == "literal_error":
         return f"expected {error['ctx']['expected']}, got {value!r}"
     return f"{error['msg']}, got {value!r}"
+
+
+def _as_written(value: Any) -> Any:
+    """Values as the YAML wrote them (validation sees lists as tuples)."""
+    if isinstance(value, tuple):
+        return [_as_written(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_written(v) for k, v in value.items()}
+    return value
 
 
 def _hint(error: Any) -> str | None:

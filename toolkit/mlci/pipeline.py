@@ -29,7 +29,7 @@ class ReproRequest:
     push: bool = False
     force: bool = False
     dry_run: bool = False
-    log: TextIO | None = None  # where DVC's messages and stage output go (default stdout)
+    to_stderr: bool = False  # DVC's messages and stage output on stderr (keeps stdout for --json)
 
 
 STATUSES = {
@@ -118,19 +118,38 @@ def _repo(root: Path) -> Iterator[Any]:
 
 def _translate(exc: Exception, root: Path) -> MlciError:
     """A DVC exception as an MlciError that names the file and says what to do."""
-    from dvc.exceptions import NoRemoteError, NotDvcRepoError
+    from dvc.config import NoRemoteError
+    from dvc.exceptions import NotDvcRepoError
 
     text = _flatten_message(exc)
     if isinstance(exc, NotDvcRepoError):
         return NotAProject(f"{root}: not a DVC project", hint=NO_PROJECT_HINT)
     if isinstance(exc, NoRemoteError):
-        return PipelineError(
-            "no DVC remote is configured",
-            hint="add one with `dvc remote add -d storage URL` (or `mlci init --remote URL`)",
-        )
+        return _no_remote()
+    corrupted = re.search(r"unable to read: '([^']+)', YAML file structure is corrupted", text)
+    if corrupted:
+        return _yaml_error(root, corrupted.group(1), text)
     if any(name in text for name in ("dvc.yaml", "params.yaml", "dvc.lock")):
         return ConfigError(text, hint="fix the file named above, then run `mlci repro` again")
     return PipelineError(text)
+
+
+def _yaml_error(root: Path, name: str, fallback: str) -> MlciError:
+    """DVC's long YAML message, replaced by ours: file, line, problem."""
+    from mlci.files import load_yaml
+
+    try:
+        load_yaml(root / name, name)
+    except ConfigError as exc:
+        return exc
+    return ConfigError(fallback)
+
+
+def _no_remote() -> PipelineError:
+    return PipelineError(
+        "no DVC remote is configured",
+        hint="add one with `dvc remote add -d storage URL` (or `mlci init --remote URL`)",
+    )
 
 
 def _flatten_message(exc: BaseException) -> str:
@@ -191,9 +210,11 @@ def reproduce(request: ReproRequest) -> ReproResult:
     from dvc.repo.reproduce import _reproduce_stage
 
     require_project(request.root)
-    out = request.log or sys.stdout
+    out = sys.stderr if request.to_stderr else sys.stdout
     runs: list[StageRun] = []
     with _dvc_logging(out) as log, _repo(request.root) as repo:
+        if (request.pull or request.push) and not repo.config["core"].get("remote"):
+            raise _no_remote()  # DVC would only warn, and CI would quietly retrain
 
         def timed(stage: Any, **kwargs: Any) -> Any:
             log.status, log.command = None, ""
@@ -207,7 +228,7 @@ def reproduce(request: ReproRequest) -> ReproResult:
             runs.append(StageRun(stage.addressing, status, time.perf_counter() - start))
             return result
 
-        _run_repro(repo, request, timed, log, to_stderr=out is sys.stderr)
+        _run_repro(repo, request, timed, log)
         pushed = _push(repo) if request.push and not request.dry_run else None
         metrics = _workspace_metrics(repo)
     return ReproResult(tuple(runs), metrics, pushed)
@@ -223,10 +244,10 @@ def _status(changed: bool, logged: str | None, dry_run: bool) -> str:
     return logged or "ran"
 
 
-def _run_repro(repo: Any, request: ReproRequest, timed: Any, log: _DvcLog, to_stderr: bool) -> None:
+def _run_repro(repo: Any, request: ReproRequest, timed: Any, log: _DvcLog) -> None:
     from dvc.exceptions import ReproductionError
 
-    with tee_output(stdout_to_stderr=to_stderr) as tail:
+    with tee_output(stdout_to_stderr=request.to_stderr) as tail:
         try:
             repo.reproduce(
                 list(request.targets) or None, pull=request.pull, force=request.force,
@@ -249,7 +270,29 @@ def _failed_stage(exc: Exception) -> str | None:
 
 def _push(repo: Any) -> int:
     """Push outputs and the run-cache (with the outputs its entries need) to the default remote."""
-    return int(repo.push(run_cache=True))
+    return int(repo.push(run_cache=True)) + _push_run_cache_outputs(repo)
+
+
+def _push_run_cache_outputs(repo: Any) -> int:
+    """Push the outputs every run-cache entry restores, not only the workspace's.
+
+    `dvc push --run-cache` sends the entries but only the objects of the current workspace, and
+    never those of `cache: false` outputs (metrics, plots), which the run-cache keeps in the
+    cache. Without them a fresh clone that returns to an earlier run retrains instead.
+    """
+    from dvc_data.hashfile.hash_info import HashInfo
+
+    runs = Path(repo.stage_cache.cache_dir)
+    wanted = set()
+    for entry_file in runs.glob("*/*/*"):
+        entry = repo.stage_cache._load_cache(entry_file.parent.name, entry_file.name) or {}
+        for out in entry.get("outs", []):
+            value = out.get("md5")
+            if value and Path(repo.cache.local.oid_to_path(value)).exists():
+                wanted.add(HashInfo("md5", value))
+    if not wanted:
+        return 0
+    return len(repo.cloud.push(wanted).transferred)
 
 
 def push(root: Path) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ def repro(
     root = gitrepo.find_root(Path.cwd())
     request = ReproRequest(
         root=root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
-        dry_run=dry_run, log=sys.stderr if as_json else sys.stdout,
+        dry_run=dry_run, to_stderr=as_json,
     )
     outcome = run_repro(request, overrides)
     if as_json:

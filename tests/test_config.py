@@ -1,0 +1,73 @@
+"""mlci.yaml validation: literal tables of input text and the exact error."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlci import config
+from mlci.errors import ConfigError
+from mlci.files import parse_yaml
+
+
+def parse(text: str) -> config.Config:
+    return config.parse(parse_yaml(text, "mlci.yaml"))
+
+
+def test_empty_file_gives_defaults() -> None:
+    cfg = parse("")
+    assert cfg == config.Config()
+    assert cfg.default_branch == "main"
+    assert cfg.ci.runs_on == ("ubuntu-latest",)
+    assert cfg.publish.branches == ("main",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ci:\n  runs_on: self-hosted\n", ("self-hosted",)),
+        ("ci:\n  runs_on: [self-hosted, gpu]\n", ("self-hosted", "gpu")),
+    ],
+)
+def test_runs_on_accepts_one_label_or_a_list(text: str, expected: tuple[str, ...]) -> None:
+    assert parse(text).ci.runs_on == expected
+
+
+def test_metric_policy_is_typed() -> None:
+    cfg = parse("metrics:\n  test.f1: {direction: higher, min: 0.8, max_drop: 1}\n")
+    policy = cfg.metrics["test.f1"]
+    assert (policy.direction, policy.min, policy.max_drop, policy.max) == ("higher", 0.8, 1.0, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("metrics:\n  accuracy:\n    min: high\n",
+         "mlci.yaml:3: metrics.accuracy.min: expected a number, got 'high'", None),
+        ("metrics:\n  accuracy: {direction: up}\n",
+         "mlci.yaml:2: metrics.accuracy.direction: expected 'higher' or 'lower', got 'up'", None),
+        ("metrics:\n  accuracy:\n    minimum: 1\n",
+         "mlci.yaml:3: metrics.accuracy.minimum: unknown key",
+         "known keys: direction, min, max, max_drop, max_rise"),
+        ("default_brnch: main\n", "mlci.yaml:1: default_brnch: unknown key",
+         "known keys: default_branch, metrics, publish, ci"),
+        ("ci:\n  python: 3.10\n", "mlci.yaml:2: ci.python: expected a string, got 3.1",
+         'quote the version, e.g. python: "3.10" (unquoted, 3.10 reads as the number 3.1)'),
+        ("publish:\n  branches: main\n",
+         "mlci.yaml:2: publish.branches: expected a list, got 'main'", None),
+        ("ci:\n  dvc_remote_secrets: [AWS_KEY, 3]\n",
+         "mlci.yaml:2: ci.dvc_remote_secrets[1]: expected a string, got 3", None),
+        ("metrics: [accuracy]\n", "mlci.yaml:1: metrics: expected a mapping, got ['accuracy']",
+         None),
+    ],
+)
+def test_errors_name_line_key_and_problem(text: str, message: str, hint: str | None) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert caught.value.message == message
+    assert caught.value.hint == hint
+
+
+def test_malformed_yaml_names_file_and_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse("metrics:\n  accuracy: {direction: higher\n")
+    assert caught.value.message.startswith("mlci.yaml:3:")
