@@ -50,7 +50,7 @@ from mlci.cli import ci  # noqa: E402,F401  (registers the `ci` group: ci genera
 def main() -> None:
     """Entry point: one funnel turns expected errors into `mlci: error: ...` and an exit code."""
     try:
-        app()
+        app(prog_name="mlci")
     except MlciError as exc:
         print(f"mlci: error: {exc.message}", file=sys.stderr)
         if exc.hint:
