@@ -222,7 +222,8 @@ def push_tags(root: Path, remote: str, names: list[str]) -> str | None:
 def remote_tags(root: Path, remote: str, names: list[str]) -> set[str]:
     """Which of tags `names` already exist on `remote` (`git ls-remote --tags`)."""
     out = git(root, "ls-remote", "--tags", remote, *[f"refs/tags/{n}" for n in names])
-    return {line.split("refs/tags/", 1)[1] for line in out.splitlines() if "refs/tags/" in line}
+    return {line.split("refs/tags/", 1)[1].removesuffix("^{}")
+            for line in out.splitlines() if "refs/tags/" in line}
 
 
 def fetch_tags(root: Path, remote: str) -> None:
