@@ -1,0 +1,55 @@
+"""The built wheel carries the templates: installed alone, `mlci init` finds the example project."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import REPO_ROOT, run
+
+SOURCES = ["pyproject.toml", "README.md", "toolkit", "templates"]
+
+
+def build_wheel(tmp_path: Path) -> Path:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in SOURCES:
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, src / name)
+    dist = tmp_path / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(src)], cwd=tmp_path)
+    (wheel,) = dist.glob("mlci-*.whl")
+    return wheel
+
+
+def test_wheel_ships_templates_and_init_finds_them(tmp_path: Path) -> None:
+    wheel = build_wheel(tmp_path)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "mlci/templates/project/dvc.yaml" in names
+    assert "mlci/templates/project/gitignore" in names
+    assert "mlci/templates/project/src/train.py" in names
+
+    target = tmp_path / "installed"
+    run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+         str(wheel)], cwd=tmp_path)
+    # -S: no site-packages, so no editable install of this checkout; the wheel comes first,
+    # this environment's third-party packages after it
+    path = os.pathsep.join([str(target), *site.getsitepackages()])
+    env = {**os.environ, "PYTHONPATH": path}
+    probe = run([sys.executable, "-S", "-c", "import mlci.templates as t; print(t.ROOT)"],
+                cwd=tmp_path, env=env)
+    assert Path(probe.stdout.strip()).is_relative_to(target)
+    run([sys.executable, "-S", "-m", "mlci", "init", "fresh"], cwd=tmp_path, env=env)
+    project = tmp_path / "fresh"
+    assert (project / "dvc.yaml").read_bytes() == (REPO_ROOT / "dvc.yaml").read_bytes()
+    assert (project / ".gitignore").is_file()
+    assert (project / "src" / "evaluate.py").is_file()
