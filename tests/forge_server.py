@@ -81,6 +81,7 @@ class Store:
         self.statuses: list[dict[str, Any]] = []
         self.releases: list[dict[str, Any]] = []
         self.tokens: dict[str, dict[str, Any]] = {}  # empty: any token works
+        self.max_per_page = 100  # lower it to make a client walk more pages
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
         if state_file is not None and state_file.is_file():
@@ -97,6 +98,7 @@ class Store:
             for key in ("pulls", "comments", "statuses", "releases"):
                 getattr(self, key).extend(data.get(key, []))
             self.tokens.update(data.get("tokens", {}))
+            self.max_per_page = data.get("max_per_page", self.max_per_page)
             self.faults.extend(Fault(**f) for f in data.get("faults", []))
             self.next_id = max([self.next_id, data.get("next_id", 0),
                                 *(c["id"] for c in self.comments)])
@@ -106,6 +108,7 @@ class Store:
             return {
                 "next_id": self.next_id, "pulls": self.pulls, "comments": self.comments,
                 "statuses": self.statuses, "releases": self.releases, "tokens": self.tokens,
+                "max_per_page": self.max_per_page,
                 "faults": [asdict(f) for f in self.faults if f.times > 0],
                 "requests": [asdict(r) for r in self.requests],
             }
@@ -208,7 +211,8 @@ class Api:
     def gh_comments(self, call: Request, base: str, repo: str, n: str) -> Reply:
         if not self.store.pull("github", repo, int(n)):
             return _error("github", 404, "Not Found")
-        items, per_page, page, pages = _page(self.store.thread("github", repo, int(n)), call, 30)
+        items, per_page, page, pages = _page(self.store.thread("github", repo, int(n)), call, 30,
+                                            self.store.max_per_page)
         links = [f'<{base}{call.path}?per_page={per_page}&page={k}>; rel="{rel}"'
                  for k, rel in ((page + 1, "next"), (pages, "last")) if page < pages]
         return 200, {"Link": ", ".join(links)} if links else {}, [_gh_comment(c) for c in items]
@@ -281,7 +285,7 @@ class Api:
         notes = self.store.thread("gitlab", repo, int(n))
         if call.query.get("sort", "desc") == "desc":
             notes = notes[::-1]
-        items, per_page, page, pages = _page(notes, call, 20)
+        items, per_page, page, pages = _page(notes, call, 20, self.store.max_per_page)
         headers = {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(notes)),
                    "x-total-pages": str(pages), "x-next-page": str(page + 1) if page < pages else ""}
         return 200, headers, [_gl_note(c) for c in items]
@@ -351,8 +355,9 @@ def _too_long(forge: str, body: Any) -> Reply | None:
     return 400, {}, {"message": {"note": [f"is too long (maximum is {limit} characters)"]}}
 
 
-def _page(items: list[Any], call: Request, default: int) -> tuple[list[Any], int, int, int]:
-    per_page = min(int(call.query.get("per_page", default)), 100)
+def _page(items: list[Any], call: Request, default: int,
+          cap: int) -> tuple[list[Any], int, int, int]:
+    per_page = min(int(call.query.get("per_page", default)), cap)
     page = max(int(call.query.get("page", 1)), 1)
     pages = max((len(items) + per_page - 1) // per_page, 1)
     return items[(page - 1) * per_page: page * per_page], per_page, page, pages

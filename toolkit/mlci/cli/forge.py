@@ -72,7 +72,8 @@ def comment(
 def _render(result: Any) -> str:
     lines = [f"would {step}" for step in result.plan]
     if result.comment is not None:
-        where = f"{result.forge} pull request #{result.pr}"
+        where = (f"GitLab merge request !{result.pr}" if result.forge == "GitLab"
+                 else f"{result.forge} pull request #{result.pr}")
         verb = {"unchanged": "left unchanged (same body)"}.get(result.action, result.action)
         url = f": {result.comment.url}" if result.comment.url else ""
         lines.append(f"{verb} comment {result.comment.id} on {where}{url}")
