@@ -199,8 +199,10 @@ def default_remote(root: Path, name: str | None = None) -> str | None:
 
 
 def create_tag(root: Path, name: str, commit: str, message: str) -> None:
-    """Create the annotated tag `name` at `commit`; fails if it exists."""
-    git(root, "tag", "-a", "-F", "-", "--end-of-options", name, commit, input=message)
+    """Create the annotated tag `name` at `commit`; fails if it exists. The message is kept
+    as written (Markdown headings start with '#', which git would otherwise strip)."""
+    git(root, "tag", "-a", "--cleanup=whitespace", "-F", "-", "--end-of-options", name, commit,
+        input=message)
 
 
 def delete_tags(root: Path, names: list[str]) -> None:
