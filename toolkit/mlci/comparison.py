@@ -53,8 +53,8 @@ class Comparison:
 
 def compare(request: DiffRequest) -> Comparison:
     """Read both revisions (no checkout) and diff them; see `metrics.diff` for DVC's rules."""
-    base, head = snapshot.read(request.root, [request.a_rev, request.b_rev],
-                               targets=request.targets)
+    want = snapshot.Want(targets=request.targets)
+    base, head = snapshot.read(request.root, [request.a_rev, request.b_rev], want)
     return between(request.root, base, head, request.all)
 
 
@@ -70,9 +70,7 @@ def between(root: Path, base: Snapshot, head: Snapshot, all: bool = False) -> Co
 
 def directions(root: Path) -> dict[str, str]:
     """Metric name -> direction, from mlci.yaml (none when the file does not exist)."""
-    if not (root / "mlci.yaml").exists():
-        return {}
-    from mlci import config
+    from mlci import policy
 
-    policy = config.load(root).metrics
-    return {name: p.direction for name, p in policy.items() if p.direction}
+    rules = policy.load(root).metrics
+    return {name: rule.direction for name, rule in rules.items() if rule.direction}

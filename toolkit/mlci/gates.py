@@ -17,6 +17,7 @@ from mlci.metrics import fmt, is_number
 
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy
+    from mlci.policy import MetricRule
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not applicable"
 RULES = ("min", "max", "max_drop", "max_rise")
@@ -87,7 +88,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def evaluate(policy: Mapping[str, MetricPolicy], base: Mapping[str, Any] | None,
+def evaluate(policy: Mapping[str, MetricPolicy | MetricRule], base: Mapping[str, Any] | None,
              head: Mapping[str, Any]) -> GateResult:
     """Judge each metric of `policy` (names as in mlci.yaml) against head and base values."""
     rules: list[Rule] = []
@@ -97,7 +98,7 @@ def evaluate(policy: Mapping[str, MetricPolicy], base: Mapping[str, Any] | None,
     return GateResult(tuple(rules))
 
 
-def _metric_rules(name: str, policy: MetricPolicy, base: Any, head: Any) -> list[Rule]:
+def _metric_rules(name: str, policy: MetricPolicy | MetricRule, base: Any, head: Any) -> list[Rule]:
     thresholds = [(rule, getattr(policy, rule)) for rule in RULES
                   if getattr(policy, rule) is not None]
     if not is_number(head):

@@ -28,8 +28,8 @@ def parse(text: str, name: str) -> Any:
         return _yaml(text)
     except ValueError as exc:  # JSONDecodeError, TOMLDecodeError
         raise ConfigError(f"{name}: not valid {suffix.upper()}: {_first_line(exc)}") from None
-    except Exception as exc:  # ruamel's YAMLError: its module is imported lazily
-        if type(exc).__module__.startswith("ruamel"):
+    except Exception as exc:  # yaml.YAMLError: its module is imported lazily
+        if type(exc).__module__.startswith("yaml"):
             raise ConfigError(f"{name}: not valid YAML: {_first_line(exc)}") from None
         raise
 
@@ -49,9 +49,9 @@ def _toml(text: str) -> Any:
 
 
 def _yaml(text: str) -> Any:
-    from ruamel.yaml import YAML  # DVC's YAML 1.2 parser: `yes` is a string, 1e-3 a number
+    from mlci import yaml12  # YAML 1.2 as DVC reads it: `yes` is text, 1e-3 a number
 
-    return YAML(typ="safe").load(text) or {}
+    return yaml12.load(text) or {}
 
 
 def extract(data: Any) -> Any:

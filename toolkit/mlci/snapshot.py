@@ -68,32 +68,49 @@ def resolve(root: Path, rev: str | None) -> _Source:
         raise exc from None
 
 
-def read(root: Path, revs: list[str | None], plots: bool = False,
-         targets: tuple[str, ...] = ()) -> list[Snapshot]:
+@dataclass(frozen=True)
+class Want:
+    """What to read besides metrics: params, plots, dvc.lock (each costs parsing)."""
+
+    params: bool = True
+    plots: bool = False
+    lock: bool = False
+    targets: tuple[str, ...] = ()  # only these metrics/params files
+
+
+def source(sha: str) -> _Source:
+    """A full commit SHA (from `git log`) as a source, with no lookup."""
+    return _Source(sha, sha)
+
+
+def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapshot]:
     """Snapshots of `revs` (None = workspace), in order; two git reads whatever their number."""
-    sources = [resolve(root, rev) for rev in revs]
-    return read_sources(root, sources, plots, targets)
+    return read_sources(root, [resolve(root, rev) for rev in revs], want)
 
 
-def read_sources(root: Path, sources: list[_Source], plots: bool = False,
-                 targets: tuple[str, ...] = ()) -> list[Snapshot]:
+def read_sources(root: Path, sources: list[_Source], want: Want = Want()) -> list[Snapshot]:
     """Snapshots of already resolved sources."""
-    first = _fetch(root, [(s, name) for s in sources for name in PIPELINE_FILES])
-    layouts, locks = [], []
-    for source in sources:
-        layouts.append(dvcfiles.layout(_parse(first, source, "dvc.yaml")))
-        locks.append(_parse(first, source, "dvc.lock"))
-    wanted = [_wanted(layout, plots, targets) for layout in layouts]
+    first = _fetch(root, [(s, name) for s in sources for name in _pipeline_files(want)])
+    layouts = [dvcfiles.layout(_parse(first, s, "dvc.yaml")) for s in sources]
+    locks = [_parse(first, s, "dvc.lock") if want.lock or lay.cached else None
+             for s, lay in zip(sources, layouts)]
+    wanted = [_wanted(layout, want) for layout in layouts]
     second = _fetch(root, [(s, name) for s, names in zip(sources, wanted) for name in names
                            if (s, name) not in first], _cache_reads(root, sources, layouts, locks))
     second.update(first)
-    return [_snapshot(second, s, lay, lock, plots, targets)
+    return [_snapshot(second, s, lay, lock, want)
             for s, lay, lock in zip(sources, layouts, locks)]
 
 
-def _wanted(layout: dvcfiles.Layout, plots: bool, targets: tuple[str, ...]) -> list[str]:
-    names = list(targets or layout.metrics) + list(layout.params)
-    if plots:
+def _pipeline_files(want: Want) -> tuple[str, ...]:
+    return PIPELINE_FILES if want.params else PIPELINE_FILES[:2]
+
+
+def _wanted(layout: dvcfiles.Layout, want: Want) -> list[str]:
+    names = list(want.targets or layout.metrics)
+    if want.params:
+        names += list(layout.params)
+    if want.plots:
         names += [plot.path for plot in layout.plots]
     return list(dict.fromkeys(names))
 
@@ -170,21 +187,34 @@ def _parse(blobs: Blobs, source: _Source, name: str) -> Any:
                           hint=f"fix {name}, or compare other revisions") from None
 
 
+def _parse_plot(blobs: Blobs, source: _Source, name: str) -> Any:
+    """Plot data: JSON/YAML like metrics, CSV/TSV as records; other formats are skipped."""
+    suffix = name.rsplit(".", 1)[-1].lower()
+    if suffix in ("csv", "tsv"):
+        from mlci import plotdata
+
+        raw = blobs.get((source, name))
+        return None if raw is None else plotdata.parse_csv(raw.decode("utf-8", "replace"),
+                                                           tab=suffix == "tsv")
+    return _parse(blobs, source, name) if suffix in ("json", "yaml", "yml") else None
+
+
 def _snapshot(blobs: Blobs, source: _Source, layout: dvcfiles.Layout, lock: Any,
-              plots: bool, targets: tuple[str, ...]) -> Snapshot:
+              want: Want) -> Snapshot:
+    targets = want.targets
     found_metrics = {}
     for path in targets or layout.metrics:
         data = _parse(blobs, source, path)
         if data is not None:
             found_metrics[path] = metrics.extract(data) or {}
     found_params = {}
-    for path, keys in layout.params.items():
+    for path, keys in layout.params.items() if want.params else ():
         data = _parse(blobs, source, path)
         if data is not None and not (targets and path not in targets):
             found_params[path] = dvcfiles.select(data, keys)
     found_plots = {}
-    for plot in layout.plots if plots else ():
-        data = _parse(blobs, source, plot.path)
+    for plot in layout.plots if want.plots else ():
+        data = _parse_plot(blobs, source, plot.path)
         if data is not None:
             found_plots[plot.path] = data
     return Snapshot(source.rev, source.sha, found_metrics, found_params, found_plots,

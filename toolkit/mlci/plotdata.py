@@ -1,0 +1,70 @@
+"""DVC plot data as numbers a report can draw: curves resampled on a grid, confusion counts. Pure."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from typing import Any
+
+from mlci.metrics import is_number
+
+GRID_POINTS = 11  # Mermaid charts read well with about a dozen points per series
+
+
+def rows(data: Any) -> list[dict[str, Any]]:
+    """The records of a plot file: a list of mappings, or the first such list in a mapping."""
+    if isinstance(data, list):
+        return [row for row in data if isinstance(row, dict)]
+    if isinstance(data, dict):
+        for value in data.values():
+            found = rows(value) if isinstance(value, (list, dict)) else []
+            if found:
+                return found
+    return []
+
+
+def parse_csv(text: str, tab: bool = False) -> list[dict[str, Any]]:
+    """CSV/TSV plot data as records, numbers as floats."""
+    reader = csv.DictReader(io.StringIO(text), delimiter="\t" if tab else ",")
+    return [{key: _number(value) for key, value in row.items()} for row in reader]
+
+
+def _number(text: str | None) -> Any:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return text
+
+
+def curve(records: list[dict[str, Any]], x: str, y: str) -> list[tuple[float, float]]:
+    """(x, y) pairs of the records where both are numbers, in file order."""
+    return [(float(r[x]), float(r[y])) for r in records
+            if is_number(r.get(x)) and is_number(r.get(y))]
+
+
+def grid(points: list[tuple[float, float]], low: float, high: float,
+         count: int = GRID_POINTS) -> list[float]:
+    """y at `count` evenly spaced x: the highest y of the last x at or before each grid point.
+
+    Exact for step curves such as ROC (several points may share one fpr).
+    """
+    ordered = sorted(points)
+    samples = []
+    for i in range(count):
+        at = low + (high - low) * i / (count - 1) if count > 1 else low
+        before = [py for px, py in ordered if px <= at + 1e-12]
+        samples.append(before[-1] if before else ordered[0][1])  # sorted: ties end on max y
+    return samples
+
+
+def confusion(records: list[dict[str, Any]], actual: str, predicted: str) -> Counter[tuple[str, str]]:
+    """Counts of (actual, predicted) pairs."""
+    return Counter((_class(r.get(actual)), _class(r.get(predicted))) for r in records
+                   if actual in r and predicted in r)
+
+
+def _class(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,173 @@
+"""`mlci report`: gather base, head and the default branch's history into a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlci import comparison, dvcfiles, gitrepo, metrics, policy, report, snapshot
+from mlci.errors import RevisionNotFound
+from mlci.gate import judge
+from mlci.snapshot import Snapshot
+
+MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """`mlci report`: base None = merge-base with the default branch; head None = workspace."""
+
+    root: Path
+    base: str | None = None
+    head: str | None = None
+    trend: int = 10
+
+
+def build(request: ReportRequest) -> str:
+    """The report's Markdown (at most report.LIMIT characters)."""
+    return report.render(collect(request))
+
+
+def collect(request: ReportRequest) -> report.Report:
+    """Read everything the report shows: two snapshots with plots, then the trend history."""
+    root = request.root
+    settings = policy.load(root)
+    branch_ref = default_ref(root, settings.default_branch)
+    base_rev = request.base or default_base(root, branch_ref, settings.default_branch)
+    want = snapshot.Want(plots=True, lock=True)
+    base, head = snapshot.read(root, [base_rev, request.head], want)
+    compared = comparison.between(root, base, head, all=True)
+    history = _history(root, branch_ref, request.trend)
+    return report.Report(
+        base=base.label, head=head.label, gate=judge(root, base, head),
+        branch=settings.default_branch,
+        stages=dvcfiles.changed_stages(base.lock, head.lock),
+        metrics=_metric_rows(compared), params=_param_rows(compared),
+        trends=_trends(history + [head], compared), plots=_plots(base, head),
+        data=data_changes(base, head),
+    )
+
+
+def default_ref(root: Path, branch: str) -> str | None:
+    """`origin/<branch>` when it exists, else `<branch>`, else None."""
+    for ref in (f"origin/{branch}", branch):
+        if gitrepo.ref_exists(root, ref):
+            return ref
+    return None
+
+
+def default_base(root: Path, ref: str | None, branch: str) -> str:
+    """The merge-base of HEAD with the default branch, or a clear error saying how to fix it."""
+    if ref is None:
+        raise RevisionNotFound(
+            f"no branch '{branch}' or 'origin/{branch}' to compare with",
+            hint="pass --base REV, or fetch the default branch "
+            f"(`git fetch origin {branch}`)",
+        )
+    found = gitrepo.merge_base(root, "HEAD", ref)
+    if found:
+        return found
+    if gitrepo.is_shallow(root):
+        raise RevisionNotFound(
+            f"no merge-base of HEAD and {ref}: this clone is shallow",
+            hint=f"fetch the history: `git fetch --unshallow origin {branch}` (in GitHub "
+            "Actions: actions/checkout with fetch-depth: 0)",
+        )
+    raise RevisionNotFound(f"HEAD and {ref} share no history", hint="pass --base REV")
+
+
+def _history(root: Path, ref: str | None, count: int) -> list[Snapshot]:
+    if not ref or count <= 0:
+        return []
+    shas = gitrepo.first_parent_log(root, ref, count)
+    sources = [snapshot.source(sha) for sha in reversed(shas)]
+    return snapshot.read_sources(root, sources, snapshot.Want(params=False))
+
+
+def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
+    """Display name of each (file, key): the key, or `file:key` with several metrics files."""
+    files = set(compared.base.metrics) | set(compared.head.metrics)
+    keys = [(path, key) for path, changes in compared.metrics.items() for key in changes]
+    return {(path, key): key if len(files) <= 1 else f"{path}:{key}" for path, key in keys}
+
+
+def _metric_rows(compared: comparison.Comparison) -> tuple[report.MetricRow, ...]:
+    names = _names(compared)
+    return tuple(
+        report.MetricRow(names[(path, key)], change["old"], change["new"],
+                         compared.direction(path, key))
+        for path, changes in compared.metrics.items() for key, change in changes.items()
+    )
+
+
+def _param_rows(compared: comparison.Comparison) -> tuple[report.ParamRow, ...]:
+    return tuple(
+        report.ParamRow(key if path == dvcfiles.DEFAULT_PARAMS else f"{path}:{key}",
+                        change["old"], change["new"])
+        for path, changes in compared.params.items() for key, change in changes.items()
+        if change["old"] != change["new"]
+    )
+
+
+def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[report.Trend, ...]:
+    if len(points) < 2:
+        return ()
+    names = list(compared.directions) or [row.name for row in _metric_rows(compared)]
+    values = [metrics.lookup(p.flat_metrics()) for p in points]
+    labels = [p.label if i < len(points) - 1 else f"head {p.label}" if p.sha else "head"
+              for i, p in enumerate(points)]
+    trends = []
+    for name in names[:MAX_TRENDS]:
+        kept = [(label, v[name]) for label, v in zip(labels, values) if metrics.is_number(v.get(name))]
+        if len(kept) >= 2:
+            trends.append(report.Trend(name, compared.directions.get(name),
+                                       tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))
+    return tuple(trends)
+
+
+def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
+    pairs = []
+    for plot in head.layout.plots:
+        kind = _kind(plot)
+        if plot.path not in head.plots:
+            continue
+        pairs.append(report.PlotPair(
+            plot.path, plot.title or plot.path, kind, plot.x or "", plot.y or "",
+            tuple(_records(base.plots.get(plot.path))), tuple(_records(head.plots[plot.path]))))
+    return tuple(pairs)
+
+
+def _kind(plot: dvcfiles.Plot) -> str:
+    if not plot.x or not plot.y:
+        return "other"
+    if plot.template and "confusion" in plot.template:
+        return "confusion"
+    return "curve"
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    from mlci import plotdata
+
+    return plotdata.rows(data) if data is not None else []
+
+
+def data_changes(base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
+    """DVC-tracked outputs added, modified or deleted between two dvc.lock files."""
+    old, new = dvcfiles.outs(base.lock), dvcfiles.outs(head.lock)
+    in_git = _git_tracked(base) | _git_tracked(head)
+    changes = []
+    for path in sorted((set(old) | set(new)) - in_git):
+        a, b = old.get(path), new.get(path)
+        if a is not None and b is not None and a.md5 == b.md5:
+            continue
+        change = "added" if a is None else "deleted" if b is None else "modified"
+        changes.append(report.DataChange(path, change, a.size if a else None,
+                                         b.size if b else None, (b or a).nfiles))  # type: ignore[union-attr]
+    return tuple(changes)
+
+
+def _git_tracked(snap: Snapshot) -> set[str]:
+    """Metrics and plots kept in git (cache: false): they show in their own sections."""
+    declared = set(snap.layout.metrics) | {p.path for p in snap.layout.plots}
+    return declared - snap.layout.cached
