@@ -56,6 +56,9 @@ def init(request: InitRequest) -> InitResult:
         pipeline.init(root, subdir=toplevel is not None and toplevel != root)
         steps.append("initialised DVC (analytics off)")
     created, overwritten, skipped = _write_files(root, request.force)
+    _write_ci(root, request.force, {"created": created, "updated": overwritten,
+                                    "overwritten": overwritten, "unchanged": skipped,
+                                    "skipped": skipped})
     steps.extend(_configure_remote(root, request.remote))
     return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps))
 
@@ -75,6 +78,14 @@ def _write_files(root: Path, force: bool) -> tuple[list[str], list[str], list[st
             created.append(rel)
         atomic_write(target, content.decode("utf-8"))
     return created, overwritten, skipped
+
+
+def _write_ci(root: Path, force: bool, lists: dict[str, list[str]]) -> None:
+    """The CI workflows as `mlci ci generate` writes them; a file without mlci's marker stays."""
+    from mlci.ci.generate import GenerateRequest, generate
+
+    for outcome in generate(GenerateRequest(root, force=force)).files:
+        lists[outcome.status].append(outcome.path)
 
 
 def _configure_remote(root: Path, url: str | None) -> list[str]:
