@@ -1,0 +1,33 @@
+"""Projects for the CI-generation tests: the example project with two kinds of CI settings."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import git
+
+from mlci.templates import path as template_path
+
+GPU_CI = """\
+ci:
+  python: "3.12"
+  runs_on: [self-hosted, gpu]
+  dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]
+"""
+# default: the example project as `mlci init` writes it (no requirements.txt: pip install mlci)
+# gpu: self-hosted GPU runners, DVC remote secrets, and a requirements.txt to install from
+VARIANTS = ("default", "gpu")
+
+
+def make_project(root: Path, variant: str) -> Path:
+    """A git repository holding the example's dvc.yaml and mlci.yaml for `variant`."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q")
+    shutil.copy(template_path("project", "dvc.yaml"), root / "dvc.yaml")
+    config = template_path("project", "mlci.yaml").read_text()
+    if variant == "gpu":
+        config = config[: config.index("ci:")] + GPU_CI
+        (root / "requirements.txt").write_text("mlci\nscikit-learn>=1.3\n")
+    (root / "mlci.yaml").write_text(config)
+    return root
