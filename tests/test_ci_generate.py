@@ -9,6 +9,7 @@ import pytest
 from ci_projects import VARIANTS, make_project
 from conftest import REPO_ROOT, mlci
 
+from mlci.ci.context import pins
 from mlci.ci.generate import rendered
 from mlci.ci.render import MARKER
 
@@ -137,3 +138,10 @@ def test_this_repository_has_no_ci_drift() -> None:
         "this repo's .github/workflows drifted from `mlci ci generate`:\n" + result.stdout
         + result.stderr + "\nrun `mlci ci generate --forge github` and commit"
     )
+
+
+def test_hand_written_tests_workflow_uses_the_pinned_actions() -> None:
+    uses = [line.split("uses:", 1)[1].strip()
+            for line in (REPO_ROOT / ".github/workflows/tests.yml").read_text().splitlines()
+            if line.strip().startswith("- uses:") or line.strip().startswith("uses:")]
+    assert uses and set(uses) <= set(pins().values()), "take the pins from templates/github/pins.yaml"
