@@ -30,7 +30,7 @@ NOW = 1_700_000_000.0
     (403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 30)}, "", 1,
      31.0, True),
     (429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) - 5)}, "", 1,
-     1.0, True),
+     0.0, True),
 ])
 def test_retry_waits_per_githubs_rules(status: int, headers: dict[str, str], message: str,
                                        attempt: int, wait: float, primary: bool) -> None:

@@ -109,13 +109,16 @@ def check_head(forge: Forge, pr: int, expect_sha: str) -> None:
 def _upsert(forge: Forge, pr: int, mark: str, body: str, max_wait: float,
             notify: Notify) -> tuple[str, Comment]:
     """PATCH the newest marked comment or POST one; after an unsure write, read back first."""
+    tried = ""  # after an unsure write, a comment equal to `body` is that write's doing
     for attempt in range(1, MAX_ATTEMPTS + 1):
         existing = sticky.newest(forge.comments(pr), mark)
         try:
             if existing is None:
+                tried = tried or "created"
                 return "created", forge.create_comment(pr, body)
             if existing.body == body:
-                return "unchanged", existing
+                return tried or "unchanged", existing
+            tried = tried or "updated"
             return "updated", forge.update_comment(pr, existing.id, body)
         except UncertainWrite as exc:
             if attempt == MAX_ATTEMPTS:

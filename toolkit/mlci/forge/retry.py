@@ -39,7 +39,8 @@ def decide(status: int, headers: Mapping[str, str], message: str, attempt: int,
     if status in (403, 429):
         reset = _seconds(headers.get("x-ratelimit-reset"))
         if headers.get("x-ratelimit-remaining") == "0" and reset is not None:
-            return Retry(max(reset - now, 0.0) + 1.0, "rate limit used up; waiting for its reset",
+            # one second past the reset, for clock skew
+            return Retry(max(reset - now + 1.0, 0.0), "rate limit used up; waiting for its reset",
                          primary_limit=True)
         if retry_after is not None:
             return Retry(max(retry_after, backoff(attempt) if attempt > 1 else 0.0),
