@@ -83,3 +83,34 @@ def _render(result: Any) -> str:
     if result.summary is not None:
         lines.append(f"appended the report to the job summary ({result.summary})")
     return "\n".join(lines)
+
+
+def read_gate_json(path: Path) -> Any:
+    """A GateResult from the JSON `mlci gate --json` wrote (an artifact: data, checked)."""
+    import json
+
+    from mlci.gates import GateResult
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise ValueError("expected an object with a 'rules' list")
+        return GateResult.from_dict(data)
+    except FileNotFoundError:
+        raise MlciError(f"{path}: no such file",
+                        hint="write it with `mlci gate --json > FILE`") from None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
+        raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
+
+
+def set_gate_status(result: Any, head: str | None) -> str:
+    """Set `mlci/gate` on the head commit from the gate's result; returns what was done."""
+    from mlci import gitrepo
+    from mlci.forge import context, status
+
+    ctx = context.detect(os.environ)
+    sha = head if head is None or re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", head) else \
+        gitrepo.resolve(gitrepo.find_root(Path.cwd()), head)
+    done = status.set_status(ctx, status.head_sha(ctx, sha),
+                             "success" if result.passed else "failure", result.describe(), notify)
+    return f"set {done.forge} commit status {done.context} = {done.state} on {done.sha[:12]}"
