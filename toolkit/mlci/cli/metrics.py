@@ -47,16 +47,25 @@ def gate(
     head: str = typer.Option(None, "--head", metavar="REV",
                              help="Revision to judge (default: the workspace)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    status: bool = typer.Option(False, "--status", help="Also set commit status mlci/gate on the "
+                                "head commit (the PR head from the CI event, or --head)."),
+    from_json: Path = typer.Option(None, "--from-json", metavar="FILE", help="Judge nothing: use "
+                                   "the result `mlci gate --json` wrote earlier (an artifact)."),
 ) -> None:
     from mlci import gitrepo
+    from mlci.cli.forge import read_gate_json, set_gate_status
     from mlci.gate import gate as run_gate
 
-    root = gitrepo.find_root(Path.cwd())
-    result = run_gate(root, base, head)
+    if from_json is not None and base is not None:
+        raise typer.BadParameter("--from-json takes a finished result", param_hint="'--base'")
+    result = (read_gate_json(from_json) if from_json is not None
+              else run_gate(gitrepo.find_root(Path.cwd()), base, head))
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         print(_gate_text(result))
+    if status:
+        print(set_gate_status(result, head), file=sys.stderr if as_json else sys.stdout)
     if not result.passed:
         raise typer.Exit(1)
 
