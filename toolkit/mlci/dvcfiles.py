@@ -65,7 +65,8 @@ def layout(data: Any) -> Layout:
             if props.get("cache", True):
                 cached.add(_norm(wdir, path))
         params.extend(_stage_params(wdir, stage.get("params")))
-    return Layout(_unique(m for m in metrics if "${" not in m), frozenset(cached),
+    return Layout(_unique(m for m in metrics if "${" not in m),
+                  frozenset(c for c in cached if "${" not in c),
                   _merge_params(params), tuple(p for p in plots if "${" not in p.path))
 
 
@@ -155,8 +156,10 @@ def outs(lock: Any) -> dict[str, Out]:
     found: dict[str, Out] = {}
     stages = lock.get("stages") if isinstance(lock, dict) else None
     for stage in stages.values() if isinstance(stages, dict) else []:
-        wdir = str(stage.get("wdir") or "") if isinstance(stage, dict) else ""
-        for entry in stage.get("outs") or [] if isinstance(stage, dict) else []:
+        if not isinstance(stage, dict):
+            continue
+        wdir = str(stage.get("wdir") or "")
+        for entry in stage.get("outs") or []:
             if isinstance(entry, dict) and "path" in entry:
                 path = _norm(wdir, str(entry["path"]))
                 found[path] = Out(path, entry.get("md5"), entry.get("size"),

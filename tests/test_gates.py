@@ -1,0 +1,121 @@
+"""The gate's rules as literal tables (pure: policy + values in, GateResult out)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from mlci.config import MetricPolicy
+from mlci.gates import FAIL, NOT_APPLICABLE, PASS, GateResult, Rule, evaluate
+from mlci.policy import MetricRule, parse
+
+ACC = MetricPolicy(direction="higher", min=0.9, max_drop=0.02)
+LOSS = MetricPolicy(direction="lower", max=0.3, max_rise=0.05)
+DIRECTION_ONLY = MetricPolicy(direction="higher")
+
+
+@pytest.mark.parametrize(("policy", "base", "head", "expected"), [
+    # absolute bounds at head
+    ({"acc": ACC}, None, {"acc": 0.95}, [("min", PASS), ("max_drop", NOT_APPLICABLE)]),
+    ({"acc": ACC}, None, {"acc": 0.85}, [("min", FAIL), ("max_drop", NOT_APPLICABLE)]),
+    ({"acc": ACC}, None, {"acc": 0.9}, [("min", PASS), ("max_drop", NOT_APPLICABLE)]),
+    ({"loss": LOSS}, None, {"loss": 0.31}, [("max", FAIL), ("max_rise", NOT_APPLICABLE)]),
+    # regression bounds vs base, with float noise: 0.95 - 0.93 is 0.020000000000000018
+    ({"acc": ACC}, {"acc": 0.95}, {"acc": 0.93}, [("min", PASS), ("max_drop", PASS)]),
+    ({"acc": ACC}, {"acc": 0.95}, {"acc": 0.92}, [("min", PASS), ("max_drop", FAIL)]),
+    ({"loss": LOSS}, {"loss": 0.2}, {"loss": 0.25}, [("max", PASS), ("max_rise", PASS)]),
+    ({"loss": LOSS}, {"loss": 0.2}, {"loss": 0.26}, [("max", PASS), ("max_rise", FAIL)]),
+    ({"loss": LOSS}, {"loss": 0.2}, {"loss": 0.1}, [("max", PASS), ("max_rise", PASS)]),
+    # no base value, or a non-numeric one: regression rules do not apply
+    ({"acc": ACC}, {"other": 1}, {"acc": 0.95}, [("min", PASS), ("max_drop", NOT_APPLICABLE)]),
+    ({"acc": ACC}, {"acc": "n/a"}, {"acc": 0.95}, [("min", PASS), ("max_drop", NOT_APPLICABLE)]),
+    # missing, non-numeric, NaN or boolean at head: every rule fails
+    ({"acc": ACC}, {"acc": 0.95}, {}, [("min", FAIL), ("max_drop", FAIL)]),
+    ({"acc": ACC}, None, {"acc": "high"}, [("min", FAIL), ("max_drop", FAIL)]),
+    ({"acc": ACC}, None, {"acc": math.nan}, [("min", FAIL), ("max_drop", FAIL)]),
+    ({"acc": ACC}, None, {"acc": True}, [("min", FAIL), ("max_drop", FAIL)]),
+    # a metric with only a direction must still be there
+    ({"f1": DIRECTION_ONLY}, None, {"f1": 0.5}, [("present", PASS)]),
+    ({"f1": DIRECTION_ONLY}, None, {}, [("present", FAIL)]),
+    # integers count as numbers; no policy, no rules
+    ({"n": MetricPolicy(min=10)}, None, {"n": 12}, [("min", PASS)]),
+    ({}, None, {"acc": 0.1}, []),
+])
+def test_rules(policy: dict[str, MetricPolicy], base: dict[str, Any] | None,
+               head: dict[str, Any], expected: list[tuple[str, str]]) -> None:
+    result = evaluate(policy, base, head)
+    assert [(r.rule, r.outcome) for r in result.rules] == expected
+    assert result.passed == all(outcome != FAIL for _, outcome in expected)
+
+
+@pytest.mark.parametrize(("policy", "base", "head", "expected"), [
+    ({"acc": ACC, "loss": LOSS}, {"acc": 0.95, "loss": 0.2}, {"acc": 0.94, "loss": 0.2},
+     "gate passed: 4 rules"),
+    ({"acc": ACC}, None, {"acc": 0.95}, "gate passed: 1 rule (1 not applicable)"),
+    ({}, None, {}, "gate passed: 0 rules"),
+    ({"acc": ACC}, None, {"acc": 0.91 - 0.1}, "gate failed: acc 0.81 < min 0.9"),
+    ({"acc": ACC, "loss": LOSS}, {"acc": 0.99}, {"acc": 0.5, "loss": 0.9},
+     "gate failed: acc 0.5 < min 0.9 (+2 more)"),
+    ({"acc": ACC}, None, {}, "gate failed: acc missing at head (+1 more)"),
+    ({"acc": ACC}, {"acc": 0.99}, {"acc": 0.95},
+     "gate failed: acc dropped 0.04 from 0.99 to 0.95 (> max_drop 0.02)"),
+])
+def test_describe_is_one_line(policy: dict[str, MetricPolicy], base: dict[str, Any] | None,
+                              head: dict[str, Any], expected: str) -> None:
+    assert evaluate(policy, base, head).describe() == expected
+
+
+def test_describe_fits_a_commit_status() -> None:
+    name = "a" * 300
+    text = evaluate({name: ACC}, None, {}).describe()
+    assert len(text) == 140 and text.endswith("…") and "\n" not in text
+
+
+def test_json_round_trip_keeps_outcomes() -> None:
+    result = evaluate({"acc": ACC, "loss": LOSS}, {"acc": 0.95}, {"acc": math.nan, "loss": 0.1})
+    data = result.to_dict()
+    assert data["passed"] is False and data["description"] == result.describe()
+    assert data["rules"][0]["head"] == "nan"  # NaN is not JSON
+    again = GateResult.from_dict(data)
+    assert [(r.metric, r.rule, r.outcome) for r in again.rules] == [
+        (r.metric, r.rule, r.outcome) for r in result.rules]
+    assert again.passed is False
+
+
+def test_rule_records_values() -> None:
+    rule = evaluate({"acc": ACC}, {"acc": 0.95}, {"acc": 0.92}).rules[1]
+    assert rule == Rule("acc", "max_drop", 0.02, 0.95, 0.92, FAIL,
+                        "dropped 0.03 from 0.95 to 0.92 (> max_drop 0.02)")
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (None, {}),
+    ({"metrics": {"acc": {"direction": "higher", "min": 1}}},
+     {"acc": MetricRule("higher", 1.0)}),
+    ({"metrics": {"acc": None}}, {"acc": MetricRule()}),
+    ({"metrics": {"acc": {"direction": "up"}}}, None),
+    ({"metrics": {"acc": {"min": "high"}}}, None),
+    ({"metrics": {"acc": {"min": True}}}, None),
+    ({"metrics": {"acc": {"minimum": 1}}}, None),
+    ({"metrics": ["acc"]}, None),
+    ({"default_branch": 3}, None),
+])
+def test_fast_policy_accepts_only_what_is_certainly_valid(data: Any,
+                                                          expected: dict[str, Any] | None) -> None:
+    found = parse(data)
+    assert (None if found is None else dict(found.metrics)) == expected
+
+
+def test_fast_policy_agrees_with_config() -> None:
+    from mlci import config
+
+    data = {"default_branch": "trunk", "metrics": {
+        "acc": {"direction": "higher", "min": 0.9, "max_drop": 0.02},
+        "loss": {"direction": "lower", "max": 1, "max_rise": 0.5}}}
+    fast = parse(data)
+    full = config.parse(data)
+    assert fast is not None and fast.default_branch == full.default_branch
+    for name, rule in fast.metrics.items():
+        assert rule.__dict__ == full.metrics[name].model_dump()
