@@ -187,7 +187,8 @@ def _card_facts(root: Path, commit: str, path: str) -> dict[str, object]:
     snap = snapshot.read(root, [commit])[0]
     params = {f"{key}": value for values in snap.params.values()
               for key, value in metrics.flatten(values).items()}
-    outs = dvcfiles.outs(snap.lock)
+    lock_text = gitrepo.show_file(root, commit, "dvc.lock")
+    outs = dvcfiles.outs(metrics.parse(lock_text, "dvc.lock") if lock_text else None)
     data = {p: out.md5 for p, out in outs.items() if out.md5}
     values = {k: v for k, v in metrics.lookup(snap.flat_metrics()).items() if ":" not in k}
     return {"metrics": values, "params": params, "data": data,
