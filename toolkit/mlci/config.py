@@ -1,24 +1,28 @@
-"""`mlci.yaml`: loaded and validated in one place. Every key is optional."""
+"""`mlci.yaml`: loaded and validated in one place. Every key is optional.
+
+The schema is the frozen dataclasses below; `_convert` checks a parsed document against
+their type hints. (pydantic did this too, at ~70 ms of imports on every command that
+reads the file; the schema is small enough for the 50 lines here.)
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
 from mlci.errors import ConfigError
-from mlci.files import line_of, load_yaml
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
+ONE_OR_MANY = {"one_or_many": True}  # a single string stands for a list of one
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class MetricPolicy(_Strict):
+@dataclass(frozen=True)
+class MetricPolicy:
     """How one metric is judged: which way is better, absolute bounds, allowed regression."""
 
     direction: Direction | None = None
@@ -28,120 +32,151 @@ class MetricPolicy(_Strict):
     max_rise: float | None = None
 
 
-class PublishConfig(_Strict):
+@dataclass(frozen=True)
+class PublishConfig:
     branches: tuple[str, ...] = ("main",)
     compare_to: str | None = "prod"
     stages: tuple[str, ...] = ()
 
 
-class CiConfig(_Strict):
+@dataclass(frozen=True)
+class CiConfig:
     python: str = "3.11"
-    runs_on: tuple[str, ...] = ("ubuntu-latest",)
+    runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=ONE_OR_MANY)
     dvc_remote_secrets: tuple[str, ...] = ()
 
-    @field_validator("runs_on", mode="before")
-    @classmethod
-    def _one_label(cls, value: Any) -> Any:
-        return (value,) if isinstance(value, str) else value
 
-
-class Config(_Strict):
+@dataclass(frozen=True)
+class Config:
     """The whole of `mlci.yaml`."""
 
     default_branch: str = "main"
-    metrics: dict[str, MetricPolicy] = {}
+    metrics: dict[str, MetricPolicy] = field(default_factory=dict)
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
 
 
+class _Invalid(Exception):
+    def __init__(self, path: tuple[Any, ...], problem: str, hint: str | None = None) -> None:
+        super().__init__(problem)
+        self.path, self.problem, self.hint = path, problem, hint
+
+
 def load(root: Path) -> Config:
     """Load `mlci.yaml` from the project root; defaults when the file does not exist."""
+    from mlci import yaml12
+
     path = root / CONFIG_FILE
-    if not path.exists():
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return Config()
-    return parse(load_yaml(path, CONFIG_FILE))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{CONFIG_FILE}: not UTF-8 text") from None
+    try:
+        data = yaml12.load(text)
+    except Exception:  # yaml.YAMLError (imported lazily): the round-trip parser names the line
+        data = _round_trip(text)
+    try:
+        return _convert(data, Config, ())  # type: ignore[no-any-return]
+    except _Invalid as exc:
+        raise _error(exc, _round_trip(text)) from None
 
 
 def parse(data: Any) -> Config:
-    """Validate parsed YAML; errors name the key path and, where known, the line."""
-    if data is None:
-        return Config()
+    """Validate an already parsed document (round-trip YAML gives errors with lines)."""
     try:
-        return Config.model_validate(_plain(data))
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise ConfigError(_describe(data, error), hint=_hint(error)) from None
+        return _convert(data, Config, ())  # type: ignore[no-any-return]
+    except _Invalid as exc:
+        raise _error(exc, data) from None
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip types as plain Python (lists as tuples) for strict validation."""
-    if isinstance(node, dict):
-        return {_plain(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return tuple(_plain(v) for v in node)
-    if isinstance(node, bool) or node is None:
-        return node
-    for kind in (int, float, str):
-        if isinstance(node, kind):
-            return kind(node)
-    return node
+def _round_trip(text: str) -> Any:
+    from mlci.files import parse_yaml
+
+    return parse_yaml(text, CONFIG_FILE)
 
 
-def _describe(data: Any, error: Any) -> str:
-    loc = tuple(error["loc"])
-    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    line = _line(data, loc)
-    where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
-    return f"{where}: {path}: {_problem(error)}"
+def _convert(value: Any, hint: Any, path: tuple[Any, ...], many: bool = False) -> Any:
+    """`value` checked against the type `hint`, converted where YAML differs (lists -> tuples)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        return _convert(value, inner, path, many)
+    if origin is Literal:
+        if value in args:
+            return value
+        raise _Invalid(path, f"expected {' or '.join(map(repr, args))}, got {value!r}")
+    if dataclasses.is_dataclass(hint):
+        return _convert_dataclass(value, hint, path)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Invalid(path, f"expected a mapping, got {_shown(value)}")
+        return {str(k): _convert(v, args[1], (*path, str(k))) for k, v in value.items()}
+    if origin is tuple:
+        if many and isinstance(value, str):
+            return (value,)
+        if not isinstance(value, (list, tuple)):
+            raise _Invalid(path, f"expected a list, got {_shown(value)}")
+        return tuple(_convert(v, args[0], (*path, i)) for i, v in enumerate(value))
+    if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if hint is str and isinstance(value, str):
+        return str(value)
+    expected = {float: "a number", str: "a string"}[hint]
+    raise _Invalid(path, f"expected {expected}, got {_shown(value)}", _type_hint(path, value))
 
 
-def _problem(error: Any) -> str:
-    kind, value = error["type"], _as_written(error.get("input"))
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind in ("float_type", "float_parsing", "int_type"):
-        return f"expected a number, got {value!r}"
-    if kind == "string_type":
-        return f"expected a string, got {value!r}"
-    if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {value!r}"
-    if kind in ("dict_type", "model_type", "dataclass_type"):
-        return f"expected a mapping, got {value!r}"
-    if kind == "literal_error":
-        return f"expected {error['ctx']['expected']}, got {value!r}"
-    return f"{error['msg']}, got {value!r}"
+def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
+    if value is None:
+        return hint()
+    if not isinstance(value, dict):
+        raise _Invalid(path, f"expected a mapping, got {_shown(value)}")
+    fields = {f.name: f for f in dataclasses.fields(hint)}
+    for key in value:
+        if key not in fields:
+            raise _Invalid((*path, key), "unknown key", "known keys: " + ", ".join(fields))
+    hints = typing.get_type_hints(hint)
+    return hint(**{
+        name: _convert(value[name], hints[name], (*path, name), bool(fields[name].metadata))
+        for name in value
+    })
 
 
-def _as_written(value: Any) -> Any:
-    """Values as the YAML wrote them (validation sees lists as tuples)."""
-    if isinstance(value, tuple):
-        return [_as_written(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _as_written(v) for k, v in value.items()}
+def _shown(value: Any) -> str:
+    """A value as the YAML wrote it (round-trip types shown as plain ones)."""
+    if isinstance(value, (list, tuple)):
+        return repr([_plain(v) for v in value])
+    return repr(_plain(value))
+
+
+def _plain(value: Any) -> Any:
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
     return value
 
 
-def _hint(error: Any) -> str | None:
-    loc = tuple(error["loc"])
-    if error["type"] == "extra_forbidden":
-        known = {
-            (): Config.model_fields,
-            ("publish",): PublishConfig.model_fields,
-            ("ci",): CiConfig.model_fields,
-        }
-        parent = loc[:-1]
-        if parent in known:
-            return "known keys: " + ", ".join(known[parent])
-        if len(loc) == 3 and loc[0] == "metrics":
-            return "known keys: " + ", ".join(MetricPolicy.model_fields)
-    if loc == ("ci", "python") and error["type"] == "string_type":
+def _type_hint(path: tuple[Any, ...], value: Any) -> str | None:
+    if path == ("ci", "python") and isinstance(value, float):
         return 'quote the version, e.g. python: "3.10" (unquoted, 3.10 reads as the number 3.1)'
     return None
 
 
-def _line(data: Any, loc: tuple[Any, ...]) -> int | None:
-    node, line = data, None
-    for part in loc:
+def _error(exc: _Invalid, document: Any) -> ConfigError:
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path).lstrip(".")
+    line = _line(document, exc.path)
+    where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
+    return ConfigError(f"{where}: {dotted}: {exc.problem}", hint=exc.hint)
+
+
+def _line(document: Any, path: tuple[Any, ...]) -> int | None:
+    from mlci.files import line_of
+
+    node, line = document, None
+    for part in path:
         if isinstance(node, dict) and part in node:
             line = line_of(node, part) or line
             node = node[part]
