@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 from conftest import git
-
 from mlci.templates import path as template_path
 
 GPU_CI = """\

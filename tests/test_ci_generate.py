@@ -144,4 +144,5 @@ def test_hand_written_tests_workflow_uses_the_pinned_actions() -> None:
     uses = [line.split("uses:", 1)[1].strip()
             for line in (REPO_ROOT / ".github/workflows/tests.yml").read_text().splitlines()
             if line.strip().startswith("- uses:") or line.strip().startswith("uses:")]
-    assert uses and set(uses) <= set(pins().values()), "take the pins from templates/github/pins.yaml"
+    assert uses
+    assert set(uses) <= set(pins().values()), "take the pins from templates/github/pins.yaml"

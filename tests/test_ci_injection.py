@@ -19,9 +19,10 @@ from ci_projects import VARIANTS, make_project
 
 from mlci.ci.generate import rendered
 
-EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
 STUB = """#!/bin/sh
-{ printf '%s' "${0##*/}"; for a in "$@"; do printf '\\t%s' "$a"; done; printf '\\n'; } >> "$STUB_LOG"
+{ printf '%s' "${0##*/}"; for a in "$@"; do printf '\\t%s' "$a"; done
+  printf '\\n'; } >> "$STUB_LOG"
 [ "${0##*/}" = git ] && echo 0123456789abcdef0123456789abcdef01234567
 exit 0
 """

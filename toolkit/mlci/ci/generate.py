@@ -78,7 +78,7 @@ def rendered(root: Path, forges: tuple[str, ...] = FORGES) -> dict[str, str]:
 
 
 def generate(request: GenerateRequest) -> GenerateResult:
-    """Render the CI files; write them, or with `check` only compare them with the committed ones."""
+    """Render the CI files; write them, or with `check` compare them with the files on disk."""
     step = _compare if request.check else _write
     files = rendered(request.root, request.forges)
     return GenerateResult(tuple(step(request, rel, text) for rel, text in files.items()))

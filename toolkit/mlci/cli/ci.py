@@ -33,8 +33,9 @@ def generate(
     force: bool = typer.Option(
         False, "--force", help="Also overwrite files that lack mlci's marker line."),
     directory: Path = typer.Option(
-        None, "--dir", metavar="PATH", exists=True, file_okay=False, help="Project directory (default: the root of the git "
-        "repository containing the current directory)."),
+        None, "--dir", metavar="PATH", exists=True, file_okay=False,
+        help="Project directory (default: the root of the git repository containing the "
+        "current directory)."),
 ) -> None:
     from mlci import gitrepo
     from mlci.ci.generate import FORGES, GenerateRequest, generate as run_generate
