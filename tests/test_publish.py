@@ -208,3 +208,17 @@ def test_bad_arguments(project: Path, args: list[str], message: str) -> None:
     result = mlci("publish", "classifier", *args, cwd=project, expect=1)
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_gate_compares_with_the_model_in_prod(project: Path) -> None:
+    """A weaker model passes the absolute minimum but drops too far below the prod champion."""
+    mlci("publish", "classifier", "--stage", "staging", cwd=project)
+    mlci("promote", "classifier", "v0.0.1", "prod", cwd=project)
+    mlci("repro", "-S", "train.C=0.05", cwd=project)
+    commit_all(project, "a weaker model")
+    result = mlci("publish", "classifier", "--json", cwd=project, expect=1)
+    verdict = json.loads(result.stdout)
+    assert verdict["registered"] is False
+    failed = {(r["metric"], r["rule"]) for r in verdict["gate"]["rules"] if r["outcome"] == "fail"}
+    assert ("accuracy", "max_drop") in failed
+    assert _tags(project) == ["classifier#prod#2", "classifier#staging#1", "classifier@v0.0.1"]
