@@ -100,10 +100,15 @@ def check_head(forge: Forge, pr: int, expect_sha: str) -> None:
     head = forge.pull(pr).head_sha
     if not head.lower().startswith(expect_sha.lower()):
         raise ForgeError(
-            f"pull request #{pr} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
+            f"{pr_name(forge, pr)} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
             "refusing to post a report made for another commit",
             hint="the PR got new commits after this report was made; its next run will post",
         )
+
+
+def pr_name(forge: Forge, pr: int | str) -> str:
+    """'pull request #5' on GitHub, 'merge request !5' on GitLab."""
+    return f"merge request !{pr}" if forge.name == "GitLab" else f"pull request #{pr}"
 
 
 def _upsert(forge: Forge, pr: int, mark: str, body: str, max_wait: float,
@@ -131,15 +136,15 @@ def _upsert(forge: Forge, pr: int, mark: str, body: str, max_wait: float,
 def _plan(forge: Forge, context: Context, request: CommentRequest, mark: str,
           fitted: sticky.Fitted) -> CommentResult:
     pr = request.pr if request.pr is not None else context.pr
-    shown = f"#{pr}" if pr is not None else "N"
+    shown = pr_name(forge, pr if pr is not None else "N")
     steps = []
     if pr is None:
         steps.append(f"find the open pull request containing commit {context.head_sha or '?'}")
     if request.expect_sha:
-        steps.append(f"check that pull request {shown} is at {request.expect_sha}")
+        steps.append(f"check that {shown} is at {request.expect_sha}")
     post, post_path = forge.describe_write(pr or 0, None)
     patch, patch_path = forge.describe_write(pr or 0, 0)
-    steps.append(f"read every comment of pull request {shown}, looking for {mark}")
+    steps.append(f"read every comment of {shown}, looking for {mark}")
     steps.append(f"{patch} {patch_path.rsplit('/', 1)[0]}/ID (the newest marked comment), "
                  f"else {post} {post_path}: body {len(fitted.text):,} characters")
     if context.step_summary:
