@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from ci_projects import VARIANTS, make_project
-from conftest import REPO_ROOT, mlci
+from conftest import REPO_ROOT, mlci, run
 
 from mlci.ci.context import pins
 from mlci.ci.generate import rendered
@@ -146,3 +147,14 @@ def test_hand_written_tests_workflow_uses_the_pinned_actions() -> None:
             if line.strip().startswith("- uses:") or line.strip().startswith("uses:")]
     assert uses
     assert set(uses) <= set(pins().values()), "take the pins from templates/github/pins.yaml"
+
+
+def test_publish_step_lets_git_push_with_the_job_token(tmp_path: Path) -> None:
+    files = rendered(make_project(tmp_path / "proj", "default"))
+    text = files[".github/workflows/mlci-publish.yml"]
+    step = next(s for s in yaml.safe_load(text)["jobs"]["publish"]["steps"]
+                if s.get("run", "").startswith("mlci publish"))
+    env = {k: str(v) for k, v in step["env"].items() if not str(v).startswith("${{")}
+    proc = run(["git", "credential", "fill"], cwd=tmp_path / "proj", input=(
+        "protocol=https\nhost=github.com\n\n"), env={**os.environ, **env, "GITHUB_TOKEN": "tok"})
+    assert "username=x-access-token\npassword=tok\n" in proc.stdout
