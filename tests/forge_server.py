@@ -519,17 +519,19 @@ class FakeForge:
         return [r for r in self.requests if r.method != "GET"]
 
 
-def github_env(server: FakeForge, tmp: Path, *, repo: str = "octo/proj", pr: int | None = 5,
+def github_env(server: FakeForge | str, tmp: Path, *, repo: str = "octo/proj", pr: int | None = 5,
                head_sha: str = "", event: str = "pull_request", token: str = "",
                head_repo: str | None = None, **extra: str) -> dict[str, str]:
-    """The variables of a GitHub Actions job on `event`, its payload written under `tmp`."""
+    """The variables of a GitHub Actions job on `event` against `server` (or a URL), its
+    payload written under `tmp`."""
     payload: dict[str, Any] = {}
     if pr is not None and event.startswith("pull_request"):
         payload["pull_request"] = {"number": pr, "head": {
             "sha": head_sha, "repo": {"full_name": head_repo or repo}}}
     event_file = tmp / f"event-{event}.json"
     event_file.write_text(json.dumps(payload))
-    env = {"GITHUB_ACTIONS": "true", "GITHUB_API_URL": server.url, "GITHUB_REPOSITORY": repo,
+    url = server if isinstance(server, str) else server.url
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_API_URL": url, "GITHUB_REPOSITORY": repo,
            "GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(event_file),
            "GITHUB_SHA": "f" * 40, "MLCI_MAX_RETRY_WAIT": "0", **extra}
     if token:
@@ -537,11 +539,12 @@ def github_env(server: FakeForge, tmp: Path, *, repo: str = "octo/proj", pr: int
     return env
 
 
-def gitlab_env(server: FakeForge, *, project: str = "42", iid: int | None = 5, sha: str = "",
+def gitlab_env(server: FakeForge | str, *, project: str = "42", iid: int | None = 5, sha: str = "",
                token: str = "", token_var: str = "MLCI_GITLAB_TOKEN",
                **extra: str) -> dict[str, str]:
-    """The variables of a GitLab CI merge request pipeline."""
-    env = {"GITLAB_CI": "true", "CI_API_V4_URL": server.gitlab_url, "CI_PROJECT_ID": project,
+    """The variables of a GitLab CI merge request pipeline against `server` (or its root URL)."""
+    url = f"{server}/api/v4" if isinstance(server, str) else server.gitlab_url
+    env = {"GITLAB_CI": "true", "CI_API_V4_URL": url, "CI_PROJECT_ID": project,
            "CI_COMMIT_SHA": sha, "CI_PIPELINE_SOURCE": "merge_request_event",
            "MLCI_MAX_RETRY_WAIT": "0", **extra}
     if iid is not None:

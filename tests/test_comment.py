@@ -231,3 +231,18 @@ def test_a_bad_token_is_named_but_never_shown(pr: FakeForge, tmp_path: Path) -> 
     proc = post(pr, tmp_path, "r", expect=1)
     assert "-> 401 Unauthorized: Bad credentials" in proc.stderr
     assert "GITHUB_TOKEN is missing, invalid or expired" in proc.stderr
+
+
+def test_a_token_echoed_by_the_forge_is_masked(pr: FakeForge, tmp_path: Path) -> None:
+    pr.fault(r"/issues/5/comments$", method="POST", status=400,
+             body={"message": f"Problems parsing token {TOKEN}"})
+    proc = post(pr, tmp_path, "r", expect=1)  # `post` asserts the token is not printed
+    assert "-> 400 Bad Request: Problems parsing token ***" in proc.stderr
+
+
+def test_a_next_link_to_another_host_is_not_followed(pr: FakeForge, tmp_path: Path) -> None:
+    pr.fault(r"/issues/5/comments$", method="GET", status=200, body=[],
+             headers={"Link": '<https://evil.invalid/steal?page=2>; rel="next"'})
+    proc = post(pr, tmp_path, "r", expect=1)
+    assert "refusing to follow a link to another host (evil.invalid)" in proc.stderr
+    assert pr.writes() == []
