@@ -73,8 +73,9 @@ class Report:
     """Everything the report shows, gathered by `mlci.review`."""
 
     base: str  # short SHA
-    head: str  # short SHA or "workspace"
+    head: str  # short SHA ("workspace" in a repository without commits)
     gate: GateResult
+    workspace: bool = False  # head is the working tree on top of that commit
     branch: str = "main"
     stages: tuple[str, ...] = ()
     metrics: tuple[MetricRow, ...] = ()
@@ -128,9 +129,9 @@ def _text(report: Report) -> str:
 
 def _headline(report: Report) -> list[str]:
     gate = report.gate
-    icon = "✅" if gate.passed else "❌"
-    lines = [MARKER, f"## {icon} mlci: {md.escape(gate.describe())}", "",
-             f"Comparing base `{report.base}` with head `{report.head}`."]
+    head = f"`{report.head}`" + (" (working tree)" if report.workspace else "")
+    lines = [MARKER, f"## {_verdict(gate)}", "",
+             f"Comparing base `{report.base}` with head {head}."]
     if report.stages:
         names = ", ".join(md.escape(s) for s in report.stages)
         lines[-1] += f" Stages changed: {names}."
@@ -140,6 +141,15 @@ def _headline(report: Report) -> list[str]:
         lines += ["", "> ✂️ Shortened to fit GitHub's comment size limit; left out: "
                   + "; ".join(report.cuts) + "."]
     return lines
+
+
+def _verdict(gate: GateResult) -> str:
+    failed, total = len(gate.failures), len(gate.rules)
+    if not gate.passed:
+        return f"❌ mlci: gate failed ({failed} of {total} rules)"
+    checked = sum(rule.outcome == PASS for rule in gate.rules)
+    skipped = f", {total - checked} not applicable" if total > checked else ""
+    return f"✅ mlci: gate passed ({checked} rule{'' if checked == 1 else 's'}{skipped})"
 
 
 def _metric_cells(row: MetricRow) -> list[str]:
@@ -181,7 +191,7 @@ def _gate(report: Report) -> list[str]:
     rules = report.gate.rules
     if not rules:
         return ["### Gate", "", "mlci.yaml sets no metric policy, so nothing is checked."]
-    rows = [[md.escape(r.metric), r.rule, "" if r.threshold is None else fmt(r.threshold),
+    rows = [[md.escape(r.metric), md.escape(r.rule), "" if r.threshold is None else fmt(r.threshold),
              md.escape(fmt(r.base)), md.escape(fmt(r.head)), OUTCOMES.get(r.outcome, "➖ n/a"),
              md.escape(r.reason)] for r in rules]
     return ["### Gate", "", *md.table(

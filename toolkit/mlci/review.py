@@ -39,8 +39,10 @@ def collect(request: ReportRequest) -> report.Report:
     base, head = snapshot.read(root, [base_rev, request.head], want)
     compared = comparison.between(root, base, head, all=True)
     history = _history(root, branch_ref, request.trend)
+    head_sha = head.sha or gitrepo.head_sha(root)
     return report.Report(
-        base=base.label, head=head.label, gate=judge(root, base, head),
+        base=base.label, head=head_sha[:7] if head_sha else head.label,
+        workspace=head.sha is None, gate=judge(root, base, head),
         branch=settings.default_branch,
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),
