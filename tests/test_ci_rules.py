@@ -40,7 +40,7 @@ def test_job_rules(tmp_path: Path) -> None:
             assert int(job["timeout-minutes"]) <= 60, (name, job_id)
             assert job["permissions"], (name, job_id)
             for permission in job["permissions"]:
-                line = next(l for l in text.splitlines() if l.strip().startswith(f"{permission}:"))
+                line = next(x for x in text.splitlines() if x.strip().startswith(f"{permission}:"))
                 assert "  # " in line, f"{name}: {job_id}.permissions.{permission}: say why"
             for step in job["steps"]:
                 if "uses" in step:
@@ -68,7 +68,7 @@ def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
 
 
 def _uses_line(text: str, uses: str) -> str:
-    line = next(l for l in text.splitlines() if f"uses: {uses}" in l)
+    line = next(x for x in text.splitlines() if f"uses: {uses}" in x)
     return line.split("uses: ", 1)[1].strip()
 
 

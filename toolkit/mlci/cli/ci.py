@@ -38,7 +38,8 @@ def generate(
         "current directory)."),
 ) -> None:
     from mlci import gitrepo
-    from mlci.ci.generate import FORGES, GenerateRequest, generate as run_generate
+    from mlci.ci.generate import FORGES, GenerateRequest
+    from mlci.ci.generate import generate as run_generate
 
     root = directory.resolve() if directory else gitrepo.find_root(Path.cwd())
     forges = FORGES if forge is Forge.all else (forge.value,)
