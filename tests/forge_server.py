@@ -479,7 +479,7 @@ class FakeForge:
         self.gitlab_url = self.url + "/api/v4"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> FakeForge:
+    def __enter__(self) -> FakeForge:  # noqa: PYI034 (Python 3.10 has no Self)
         self._thread.start()
         return self
 

@@ -53,8 +53,8 @@ def test_other_4xx_are_never_retried(status: int, headers: dict[str, str], messa
 
 
 @pytest.mark.parametrize(("header", "url"), [
-    ('<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; '
-     'rel="last"', "https://api.github.com/x?page=2"),
+    (('<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; '
+      'rel="last"'), "https://api.github.com/x?page=2"),
     ('<https://h/x?page=1>; rel="prev", <https://h/x?page=3>; rel="next"', "https://h/x?page=3"),
     ('<https://h/x?page=1>; rel="first", <https://h/x?page=4>; rel="prev"', None),
     ("", None),

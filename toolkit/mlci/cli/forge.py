@@ -55,7 +55,8 @@ def comment(
                                  "(method, path, body size); send nothing."),
 ) -> None:
     from mlci.forge import context, sticky
-    from mlci.forge.comment import CommentRequest, comment as run_comment
+    from mlci.forge.comment import CommentRequest
+    from mlci.forge.comment import comment as run_comment
 
     try:
         sticky.marker(marker)
@@ -94,7 +95,7 @@ def read_gate_json(path: Path) -> Any:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            raise ValueError("expected an object with a 'rules' list")
+            raise TypeError("expected an object with a 'rules' list")
         return GateResult.from_dict(data)
     except FileNotFoundError:
         raise MlciError(f"{path}: no such file",

@@ -91,8 +91,9 @@ def find_pr(forge: Forge, context: Context, pr: int | None) -> tuple[int, tuple[
     why = "whose head is this commit" if len(headed) == 1 and headed != candidates else \
         "the newest"
     numbers = ", ".join(f"#{p.number}" for p in candidates)
-    return chosen.number, (f"commit {sha[:12]} is in open pull requests {numbers}; using "
-                           f"#{chosen.number}, {why} (pass --pr to choose)",)
+    note = (f"commit {sha[:12]} is in open pull requests {numbers}; using #{chosen.number}, "
+            f"{why} (pass --pr to choose)")
+    return chosen.number, (note,)
 
 
 def check_head(forge: Forge, pr: int, expect_sha: str) -> None:

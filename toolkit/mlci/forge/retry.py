@@ -22,7 +22,7 @@ class Retry:
 
 def backoff(attempt: int) -> float:
     """Exponential backoff for attempt 1, 2, 3 ...: 1 s, 2 s, 4 s ..."""
-    return BACKOFF_BASE * 2 ** max(attempt - 1, 0)
+    return BACKOFF_BASE * float(2 ** max(attempt - 1, 0))
 
 
 def _seconds(text: str | None) -> float | None:
