@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 
 NAME_RE = r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?"
@@ -223,20 +223,20 @@ def build(records: Iterable[TagRecord]) -> dict[str, Model]:
 
 
 def _model(name: str, tagged: list[tuple[ModelTag, TagRecord]]) -> Model:
-    registrations = {t.version: r for t, r in tagged if t.action is Action.REGISTER}
+    registrations = {t.version: r for t, r in tagged
+                     if t.action is Action.REGISTER and t.version is not None}
     dropped = {t.version for t, _ in tagged if t.action is Action.DEREGISTER}
-    versions = {
-        str(v): Version(str(v), v, r.commit, r.tag, r.date, r.message, v not in dropped)
-        for v, r in registrations.items() if v is not None
-    }
-    by_commit = _versions_by_commit(versions.values())
+    by_commit = _versions_by_commit(registrations, dropped)
     counted = sorted((p for p in tagged if p[0].counter is not None),
                      key=lambda p: p[0].counter or 0)
     holders, held = _assignments(counted, by_commit)
+    stages_of: dict[str, tuple[str, ...]] = {}
+    for stage, holder in sorted(holders.items()):
+        stages_of[holder] = stages_of.get(holder, ()) + (stage,)
     versions = {
-        key: replace(v, stages=tuple(s for s, h in holders.items() if h == key),
-                     held=held.get(key, ()))
-        for key, v in versions.items()
+        str(v): Version(str(v), v, r.commit, r.tag, r.date, r.message, v not in dropped,
+                        stages_of.get(str(v), ()), held.get(str(v), ()))
+        for v, r in registrations.items()
     }
     active = sorted((v for v in versions.values() if v.active), key=lambda v: v.semver.key(),
                     reverse=True)
@@ -250,12 +250,13 @@ def _model(name: str, tagged: list[tuple[ModelTag, TagRecord]]) -> Model:
     )
 
 
-def _versions_by_commit(versions: Iterable[Version]) -> dict[str, str]:
+def _versions_by_commit(registrations: dict[SemVer, TagRecord],
+                        dropped: set[SemVer | None]) -> dict[str, str]:
     """commit -> the version registered there (the highest active one wins, as in GTO)."""
-    found: dict[str, Version] = {}
-    for v in sorted(versions, key=lambda v: (v.active, v.semver.key())):
-        found[v.commit] = v
-    return {commit: v.version for commit, v in found.items()}
+    found: dict[str, str] = {}
+    for v in sorted(registrations, key=lambda v: (v not in dropped, v.key())):
+        found[registrations[v].commit] = str(v)
+    return found
 
 
 def _assignments(
@@ -298,19 +299,22 @@ def _history(
     by_commit: dict[str, str],
 ) -> tuple[Event, ...]:
     """Counted events in counter order; each (de)registration just before the first event
-    that needs it, the rest after, in SemVer order."""
-    pending = sorted((p for p in tagged if p[0].counter is None),
-                     key=lambda p: (p[0].version or ZERO).key())
+    that needs it, the rest after, in SemVer order (one pass: no timestamps needed)."""
+    pending = sorted((p for p in tagged if p[0].counter is None and p[0].version is not None),
+                     key=lambda p: p[0].version.key() if p[0].version else ())
+    keys = {v: SemVer.parse(v).key() for v in set(by_commit.values())}
     ordered: list[Event] = []
+    done = 0
     for tag, record in counted:
         version = by_commit.get(record.commit)
-        if version is not None:
-            ready = [p for p in pending if p[0].version is not None
-                     and p[0].version.key() <= SemVer.parse(version).key()]
-            pending = [p for p in pending if p not in ready]
-            ordered.extend(_event(t, r, by_commit) for t, r in ready)
+        while version is not None and done < len(pending) \
+                and (pending[done][0].version or ZERO).key() <= keys[version]:
+            ordered.append(_event(*pending[done], by_commit))
+            done += 1
         ordered.append(_event(tag, record, by_commit))
-    ordered.extend(_event(t, r, by_commit) for t, r in pending)
+    ordered.extend(_event(t, r, by_commit) for t, r in pending[done:])
+    ordered.extend(_event(t, r, by_commit) for t, r in tagged
+                   if t.counter is None and t.version is None)  # plain `@deprecated`
     return tuple(ordered)
 
 
