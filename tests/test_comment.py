@@ -136,12 +136,25 @@ def test_expect_sha_refuses_a_mismatch_and_posts_on_a_match(pr: FakeForge,
 
 
 def test_dry_run_sends_nothing_and_says_what_it_would_do(pr: FakeForge, tmp_path: Path) -> None:
-    proc = post(pr, tmp_path, "x" * 1234, "--dry-run", "--marker", "m1")
+    proc = post(pr, tmp_path, "x" * 1234, "--dry-run", "--marker", "m1", "--expect-sha", HEAD)
     assert pr.requests == []
-    assert "would read every comment of pull request #5, looking for <!-- mlci-report:m1 -->" \
-        in proc.stdout
-    assert f"PATCH /repos/{REPO}/issues/comments/ID" in proc.stdout
-    assert f"else POST /repos/{REPO}/issues/5/comments: body 1,258 characters" in proc.stdout
+    assert proc.stdout.splitlines() == [
+        f"would GET /repos/{REPO}/pulls/5 (check its head is {HEAD})",
+        f"would GET /repos/{REPO}/issues/5/comments (every page, looking for "
+        "<!-- mlci-report:m1 -->)",
+        f"would PATCH /repos/{REPO}/issues/comments/ID (the newest marked comment) or else "
+        f"POST /repos/{REPO}/issues/5/comments: body 1,258 characters",
+    ]
+
+
+def test_dry_run_needs_no_token_and_names_the_pr_lookup(forge: FakeForge,
+                                                       tmp_path: Path) -> None:
+    (tmp_path / "r.md").write_text("r")
+    env = github_env(forge, tmp_path, pr=None, event="push", GITHUB_SHA=HEAD)
+    proc = mlci("comment", "r.md", "--dry-run", cwd=tmp_path, env=env)
+    assert proc.stdout.splitlines()[0] == (
+        f"would GET /repos/{REPO}/commits/{HEAD}/pulls (find the open pull request)")
+    assert f"GET /repos/{REPO}/issues/N/comments" in proc.stdout and forge.requests == []
 
 
 def test_push_event_finds_the_open_pr_of_the_commit(forge: FakeForge, tmp_path: Path) -> None:

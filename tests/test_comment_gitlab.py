@@ -112,3 +112,15 @@ def test_a_project_path_id_is_url_encoded(forge: FakeForge, tmp_path: Path) -> N
     post(forge, tmp_path, "r", project="group/sub/proj")
     assert forge.requests[0].path.startswith("/api/v4/projects/group%2Fsub%2Fproj/")
     assert len(forge.comments("group/sub/proj", 5, "gitlab")) == 1
+
+
+def test_dry_run_on_gitlab_names_notes_paths_and_sends_nothing(mr: FakeForge,
+                                                              tmp_path: Path) -> None:
+    proc = post(mr, tmp_path, "r", "--dry-run")
+    assert proc.stdout.splitlines() == [
+        "would GET /projects/42/merge_requests/5/notes (every page, looking for "
+        "<!-- mlci-report -->)",
+        "would PUT /projects/42/merge_requests/5/notes/ID (the newest marked comment) or else "
+        "POST /projects/42/merge_requests/5/notes: body 22 characters",
+    ]
+    assert mr.requests == []

@@ -137,17 +137,13 @@ def _upsert(forge: Forge, pr: int, mark: str, body: str, max_wait: float,
 def _plan(forge: Forge, context: Context, request: CommentRequest, mark: str,
           fitted: sticky.Fitted) -> CommentResult:
     pr = request.pr if request.pr is not None else context.pr
-    shown = pr_name(forge, pr if pr is not None else "N")
-    steps = []
-    if pr is None:
-        steps.append(f"find the open pull request containing commit {context.head_sha or '?'}")
+    paths = forge.plan(pr if pr is not None else "N", context.head_sha or "SHA")
+    steps = [f"{paths['lookup']} (find the open pull request)"] if pr is None else []
     if request.expect_sha:
-        steps.append(f"check that {shown} is at {request.expect_sha}")
-    post, post_path = forge.describe_write(pr or 0, None)
-    patch, patch_path = forge.describe_write(pr or 0, 0)
-    steps.append(f"read every comment of {shown}, looking for {mark}")
-    steps.append(f"{patch} {patch_path.rsplit('/', 1)[0]}/ID (the newest marked comment), "
-                 f"else {post} {post_path}: body {len(fitted.text):,} characters")
+        steps.append(f"{paths['pull']} (check its head is {request.expect_sha})")
+    steps.append(f"{paths['list']} (every page, looking for {mark})")
+    steps.append(f"{paths['update']} (the newest marked comment) or else {paths['create']}: "
+                 f"body {len(fitted.text):,} characters")
     if context.step_summary:
         steps.append(f"append {len(request.body):,} characters to {context.step_summary}")
     return CommentResult(forge.name, pr, "planned", None, len(fitted.text), fitted.dropped,

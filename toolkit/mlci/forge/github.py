@@ -59,11 +59,12 @@ class Github:
                                json={"body": body})
         return _comment(reply.data)
 
-    def describe_write(self, pr: int, comment_id: int | None) -> tuple[str, str]:
-        """The method and path that would create or update a comment (for --dry-run)."""
-        if comment_id is None:
-            return "POST", f"/{self._repo}/issues/{pr}/comments"
-        return "PATCH", f"/{self._repo}/issues/comments/{comment_id}"
+    def plan(self, pr: int | str, sha: str) -> dict[str, str]:
+        """The requests `mlci comment` makes, as "METHOD /path" (for --dry-run)."""
+        repo = f"/{self._repo}"
+        return {"lookup": f"GET {repo}/commits/{sha}/pulls", "pull": f"GET {repo}/pulls/{pr}",
+                "list": f"GET {repo}/issues/{pr}/comments", "create":
+                f"POST {repo}/issues/{pr}/comments", "update": f"PATCH {repo}/issues/comments/ID"}
 
     def pull(self, pr: int) -> PullRequest:
         """PR `pr`: its head SHA and head repository."""

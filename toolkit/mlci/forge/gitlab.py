@@ -60,10 +60,12 @@ class Gitlab:
                                json={"body": body})
         return _note(reply.data)
 
-    def describe_write(self, pr: int, comment_id: int | None) -> tuple[str, str]:
-        """The method and path that would create or update a note (for --dry-run)."""
-        notes = f"/{self._project}/merge_requests/{pr}/notes"
-        return ("POST", notes) if comment_id is None else ("PUT", f"{notes}/{comment_id}")
+    def plan(self, pr: int | str, sha: str) -> dict[str, str]:
+        """The requests `mlci comment` makes, as "METHOD /path" (for --dry-run)."""
+        project, notes = f"/{self._project}", f"/{self._project}/merge_requests/{pr}/notes"
+        return {"lookup": f"GET {project}/repository/commits/{sha}/merge_requests",
+                "pull": f"GET {project}/merge_requests/{pr}", "list": f"GET {notes}",
+                "create": f"POST {notes}", "update": f"PUT {notes}/ID"}
 
     def pull(self, pr: int) -> PullRequest:
         """MR `pr`: its head SHA."""
