@@ -140,10 +140,10 @@ def test_dry_run_sends_nothing_and_says_what_it_would_do(pr: FakeForge, tmp_path
     assert pr.requests == []
     assert proc.stdout.splitlines() == [
         f"would GET /repos/{REPO}/pulls/5 (check its head is {HEAD})",
-        f"would GET /repos/{REPO}/issues/5/comments (every page, looking for "
-        "<!-- mlci-report:m1 -->)",
-        f"would PATCH /repos/{REPO}/issues/comments/ID (the newest marked comment) or else "
-        f"POST /repos/{REPO}/issues/5/comments: body 1,258 characters",
+        (f"would GET /repos/{REPO}/issues/5/comments (every page, looking for "
+        "<!-- mlci-report:m1 -->)"),
+        (f"would PATCH /repos/{REPO}/issues/comments/ID (the newest marked comment) or else "
+        f"POST /repos/{REPO}/issues/5/comments: body 1,258 characters"),
     ]
 
 

@@ -118,9 +118,9 @@ def test_dry_run_on_gitlab_names_notes_paths_and_sends_nothing(mr: FakeForge,
                                                               tmp_path: Path) -> None:
     proc = post(mr, tmp_path, "r", "--dry-run")
     assert proc.stdout.splitlines() == [
-        "would GET /projects/42/merge_requests/5/notes (every page, looking for "
-        "<!-- mlci-report -->)",
-        "would PUT /projects/42/merge_requests/5/notes/ID (the newest marked comment) or else "
-        "POST /projects/42/merge_requests/5/notes: body 22 characters",
+        ("would GET /projects/42/merge_requests/5/notes (every page, looking for "
+        "<!-- mlci-report -->)"),
+        ("would PUT /projects/42/merge_requests/5/notes/ID (the newest marked comment) or else "
+        "POST /projects/42/merge_requests/5/notes: body 22 characters"),
     ]
     assert mr.requests == []
