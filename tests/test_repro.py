@@ -24,7 +24,9 @@ def test_unchanged_pipeline_runs_nothing_and_prints_metrics(project: Path) -> No
     lines = result.stdout.splitlines()
     assert any(line.split()[:3] == ["train", "up", "to"] for line in lines)
     accuracy = json.loads((project / "metrics.json").read_text())["accuracy"]
-    assert any(line.split() == ["accuracy", str(accuracy)] for line in lines)
+    # metrics vs HEAD (mlci diff's table): path, metric, HEAD, workspace, change, ...
+    assert any(line.split()[:5] == ["metrics.json", "accuracy", str(accuracy), str(accuracy), "0"]
+               for line in lines)
 
 
 def test_set_param_retrains_and_returning_restores_from_run_cache(project: Path) -> None:

@@ -70,7 +70,7 @@ def repro(
     if as_json:
         print(json.dumps(_summary(outcome), indent=2))
     else:
-        print(_render(outcome))
+        print(_render(outcome, root))
 
 
 def _summary(outcome: Any) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def _summary(outcome: Any) -> dict[str, Any]:
     }
 
 
-def _render(outcome: Any) -> str:
+def _render(outcome: Any, root: Path) -> str:
     from tabulate import tabulate
 
     from mlci.pipeline import STATUSES
@@ -99,8 +99,18 @@ def _render(outcome: Any) -> str:
     lines.append(tabulate(rows, headers=["stage", "status", "time"], tablefmt="simple"))
     if result.pushed is not None:
         lines.append(f"\npushed {result.pushed} file(s) and the run-cache to the DVC remote")
-    for path, values in result.metrics.items():
-        table = [(key, value) for key, value in values.items()]
-        lines.append("")
-        lines.append(tabulate(table, headers=[path, "value"], tablefmt="simple"))
+    if result.metrics:
+        lines += ["", _metrics_vs_head(root)]
     return "\n".join(lines)
+
+
+def _metrics_vs_head(root: Path) -> str:
+    """Every metric of the workspace next to HEAD's, judged by mlci.yaml's directions."""
+    from mlci.comparison import against_head
+    from mlci.difftable import render
+    from mlci.errors import MlciError
+
+    try:
+        return render(against_head(root), params=False)
+    except MlciError as exc:  # the run succeeded; only the comparison could not be made
+        return f"metrics vs HEAD unavailable: {exc.message}"
