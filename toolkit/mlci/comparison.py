@@ -58,6 +58,16 @@ def compare(request: DiffRequest) -> Comparison:
     return between(request.root, base, head, request.all)
 
 
+def against_head(root: Path) -> Comparison:
+    """The workspace vs HEAD, every metric included; before the first commit, vs nothing."""
+    from mlci import gitrepo
+
+    if gitrepo.head_sha(root) is None:
+        (head,) = snapshot.read(root, [None])
+        return between(root, Snapshot("no commit", None), head, all=True)
+    return compare(DiffRequest(root, "HEAD", None, all=True))
+
+
 def between(root: Path, base: Snapshot, head: Snapshot, all: bool = False) -> Comparison:
     """Compare two snapshots already read."""
     return Comparison(

@@ -13,7 +13,7 @@ MARKS = {"improved": "▲ improved", "regressed": "▼ regressed", "added": "+ a
          "removed": "- removed", "unchanged": "= unchanged"}
 
 
-def render(result: Comparison, markdown: bool = False) -> str:
+def render(result: Comparison, markdown: bool = False, params: bool = True) -> str:
     """Metrics then params, one row per changed key (every key with --all)."""
     from tabulate import tabulate
 
@@ -26,7 +26,8 @@ def render(result: Comparison, markdown: bool = False) -> str:
         parts.append(tabulate(metric_rows, headers=["Path", "Metric", a, b, "Change", "%", ""],
                               tablefmt=style, disable_numparse=True))
     param_rows = [(path, key, fmt(c["old"]), fmt(c["new"]), _change(c))
-                  for path, changes in result.params.items() for key, c in changes.items()]
+                  for path, changes in (result.params if params else {}).items()
+                  for key, c in changes.items()]
     if param_rows:
         parts.append(tabulate(param_rows, headers=["Path", "Param", a, b, "Change"],
                               tablefmt=style, disable_numparse=True))

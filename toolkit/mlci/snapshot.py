@@ -35,7 +35,7 @@ class Snapshot:
     @property
     def label(self) -> str:
         """`abc1234` for a commit, `workspace` for the work tree."""
-        return self.sha[:7] if self.sha else WORKSPACE
+        return self.sha[:7] if self.sha else self.rev
 
     def flat_metrics(self) -> dict[str, dict[str, Any]]:
         """Metrics flattened per file: {file: {"test.f1": 0.9}}."""
