@@ -151,3 +151,13 @@ def test_malformed_metrics_names_file_and_revision(history: Path, tmp_path: Path
 def test_outside_a_repository(tmp_path: Path) -> None:
     proc = mlci("diff", cwd=tmp_path, expect=1)
     assert "not a git repository" in proc.stderr
+
+
+def test_against_head_before_the_first_commit(tmp_path: Path) -> None:
+    from mlci.comparison import against_head
+
+    git(tmp_path, "init", "-q", "-b", "main")
+    write(tmp_path, {"dvc.yaml": "metrics: [m.json]\n", "m.json": {"acc": 0.5}})
+    found = against_head(tmp_path)
+    assert found.base.label == "no commit" and found.head.label == "workspace"
+    assert found.metrics == {"m.json": {"acc": {"old": None, "new": 0.5}}}
