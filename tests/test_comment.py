@@ -259,3 +259,18 @@ def test_a_next_link_to_another_host_is_not_followed(pr: FakeForge, tmp_path: Pa
     proc = post(pr, tmp_path, "r", expect=1)
     assert "refusing to follow a link to another host (evil.invalid)" in proc.stderr
     assert pr.writes() == []
+
+
+def test_a_reply_of_the_wrong_shape_is_an_error_not_a_crash(pr: FakeForge,
+                                                            tmp_path: Path) -> None:
+    pr.fault(r"/issues/5/comments$", method="GET", status=200, body={"oops": True})
+    proc = post(pr, tmp_path, "r", expect=1)
+    assert f"GitHub: GET /repos/{REPO}/issues/5/comments: expected a JSON list of objects" \
+        in proc.stderr
+
+
+def test_an_unknown_pr_is_named_with_a_hint(pr: FakeForge, tmp_path: Path) -> None:
+    proc = post(pr, tmp_path, "r", "--pr", "404", expect=1)
+    assert f"GitHub: GET /repos/{REPO}/issues/404/comments -> 404 Not Found: Not Found" \
+        in proc.stderr
+    assert "hint: check GITHUB_REPOSITORY (octo/proj)" in proc.stderr

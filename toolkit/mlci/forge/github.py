@@ -10,7 +10,7 @@ from mlci import __version__
 from mlci.errors import ForgeError
 from mlci.forge import Comment, Notify, PullRequest, Release, State
 from mlci.forge.context import Context
-from mlci.forge.http import Api
+from mlci.forge.http import MAX_PAGES, Api
 
 COMMENT_LIMIT = 65_536
 HEADERS = {
@@ -41,12 +41,13 @@ class Github:
         """Every comment on PR `pr`, following `Link: rel="next"` over all pages."""
         path: str | None = f"{self._repo}/issues/{pr}/comments"
         params: dict[str, Any] | None = {"per_page": 100}
-        while path:
-            reply = self._api.call("GET", path, params=params)
-            for item in reply.data or []:
-                yield Comment(item["id"], item.get("body") or "",
-                              (item.get("user") or {}).get("login", ""), item.get("html_url", ""))
+        for _ in range(MAX_PAGES):
+            reply = self._api.call("GET", path or "", params=params)
+            yield from (_comment(item) for item in reply.items())
             path, params = next_link(reply.headers.get("link", "")), None
+            if not path:
+                return
+        raise ForgeError(f"GitHub: PR #{pr} has more than {MAX_PAGES} pages of comments")
 
     def create_comment(self, pr: int, body: str) -> Comment:
         """POST a new comment (not retried blindly: see http.UncertainWrite)."""
@@ -73,7 +74,7 @@ class Github:
     def pulls_for_commit(self, sha: str) -> list[PullRequest]:
         """The PRs (open or merged) that contain commit `sha`."""
         reply = self._api.call("GET", f"{self._repo}/commits/{sha}/pulls", params={"per_page": 100})
-        return [_pull(item) for item in reply.data or []]
+        return [_pull(item) for item in reply.items()]
 
     def set_status(self, sha: str, state: State, context: str, description: str,
                    target_url: str) -> None:
@@ -111,7 +112,7 @@ class Github:
         if status == 403 and "not accessible by integration" in message.lower():
             need = PERMISSION.get(area, "pull-requests: write")
             return f"the job needs `permissions: {need}` for GITHUB_TOKEN"
-        if status == 404 and method != "GET":
+        if status == 404:
             return f"check GITHUB_REPOSITORY ({self._context.repo}) and the token's access to it"
         return None
 
@@ -126,11 +127,15 @@ def next_link(header: str) -> str | None:
 
 
 def _comment(data: Any) -> Comment:
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        raise ForgeError(f"GitHub: unexpected comment in reply: {str(data)[:200]}")
     return Comment(data["id"], data.get("body") or "", (data.get("user") or {}).get("login", ""),
                    data.get("html_url", ""))
 
 
 def _pull(data: Any) -> PullRequest:
+    if not isinstance(data, dict) or not isinstance(data.get("number"), int):
+        raise ForgeError(f"GitHub: unexpected pull request in reply: {str(data)[:200]}")
     head = data.get("head") or {}
     return PullRequest(int(data["number"]), head.get("sha", ""), data.get("state") == "open",
                        (head.get("repo") or {}).get("full_name", ""))

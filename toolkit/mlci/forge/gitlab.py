@@ -10,7 +10,7 @@ from mlci import __version__
 from mlci.errors import ForgeError
 from mlci.forge import Comment, Notify, PullRequest, Release, State
 from mlci.forge.context import Context
-from mlci.forge.http import Api
+from mlci.forge.http import MAX_PAGES, Api
 
 COMMENT_LIMIT = 1_000_000
 STATES = {"success": "success", "failure": "failed", "error": "failed", "pending": "pending"}
@@ -40,13 +40,14 @@ class Gitlab:
     def comments(self, pr: int) -> Iterator[Comment]:
         """Every user note on MR `pr`, following `x-next-page` over all pages."""
         page = "1"
-        while page:
+        for _ in range(MAX_PAGES):
             reply = self._api.call("GET", f"{self._project}/merge_requests/{pr}/notes", params={
                 "per_page": 100, "page": page, "sort": "asc", "order_by": "created_at"})
-            for item in reply.data or []:
-                if not item.get("system"):
-                    yield _note(item)
+            yield from (_note(item) for item in reply.items() if not item.get("system"))
             page = reply.headers.get("x-next-page", "").strip()
+            if not page:
+                return
+        raise ForgeError(f"GitLab: MR !{pr} has more than {MAX_PAGES} pages of notes")
 
     def create_comment(self, pr: int, body: str) -> Comment:
         """POST a new note (not retried blindly: see http.UncertainWrite)."""
@@ -74,7 +75,7 @@ class Gitlab:
     def pulls_for_commit(self, sha: str) -> list[PullRequest]:
         """The merge requests that contain commit `sha`."""
         reply = self._api.call("GET", f"{self._project}/repository/commits/{sha}/merge_requests")
-        return [_merge_request(item) for item in reply.data or []]
+        return [_merge_request(item) for item in reply.items()]
 
     def set_status(self, sha: str, state: State, context: str, description: str,
                    target_url: str) -> None:
@@ -116,6 +117,8 @@ def _note(data: Any) -> Comment:
 
 
 def _merge_request(data: Any) -> PullRequest:
+    if not isinstance(data, dict) or not isinstance(data.get("iid"), int):
+        raise ForgeError(f"GitLab: unexpected merge request in reply: {str(data)[:200]}")
     return PullRequest(int(data["iid"]), data.get("sha") or "", data.get("state") == "opened",
                        str(data.get("source_project_id", "")))
 

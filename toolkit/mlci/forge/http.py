@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 TIMEOUT_SECONDS = 30.0
+MAX_PAGES = 1000  # 100,000 comments: beyond that a forge that keeps paging is broken
 Hint = Callable[[str, str, int, str], "str | None"]
 
 
@@ -31,6 +32,14 @@ class Reply:
     status: int
     data: Any
     headers: Mapping[str, str] = field(repr=False)
+    what: str = ""
+
+    def items(self) -> list[dict[str, Any]]:
+        """The JSON list of objects a list endpoint returns, or a ForgeError saying otherwise."""
+        if not isinstance(self.data, list) or not all(isinstance(i, dict) for i in self.data):
+            raise ForgeError(f"{self.what}: expected a JSON list of objects, got "
+                             f"{str(self.data)[:100]!r}")
+        return self.data
 
 
 def message_of(response: httpx.Response) -> str:
@@ -81,7 +90,7 @@ class Api:
             if response is None:
                 continue
             if response.is_success or response.status_code in accept:
-                return _reply(response)
+                return _reply(response, f"{self.label}: {method} {_path_of(path)}")
             self._wait_or_raise(method, path, response, safe, attempt)
         raise AssertionError("unreachable: the last attempt raises")
 
@@ -155,9 +164,9 @@ def _path_of(path: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _reply(response: httpx.Response) -> Reply:
+def _reply(response: httpx.Response, what: str) -> Reply:
     try:
         data = response.json() if response.content else None
     except ValueError:
         data = None
-    return Reply(response.status_code, data, response.headers)
+    return Reply(response.status_code, data, response.headers, what)
