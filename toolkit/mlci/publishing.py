@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from mlci import config, gitrepo, modelcard, models, registry
 from mlci.errors import MlciError, PipelineError
-from mlci.registry import Model, ModelTag, SemVer
+from mlci.registry import Model, ModelTag, SemVer, Version
 
 if TYPE_CHECKING:
     from mlci.gates import GateResult
@@ -37,16 +37,21 @@ class PublishRequest:
 
 @dataclass(frozen=True)
 class Published:
-    """The outcome; `tags` is empty when the gate failed (nothing was registered)."""
+    """The outcome; `tags` is empty when the gate failed (nothing was registered).
+
+    `already`: the commit was published before (a re-run); its tags were pushed again and
+    nothing new was made, so `gate` is None.
+    """
 
     name: str
     commit: str
-    gate: GateResult
+    gate: GateResult | None
     version: str = ""
     tags: tuple[str, ...] = ()
     remote: str | None = None
     card: str = ""
     attempts: int = 0
+    already: bool = False
 
     @property
     def registered(self) -> bool:
@@ -65,6 +70,8 @@ def publish(request: PublishRequest) -> Published:
     check_fresh(root, commit, request.rev)
     remote = _remote(root, request.push, request.remote)
     current = _refreshed_state(root, remote).get(request.name)
+    if current is not None and (existing := current.at_commit(commit)) is not None:
+        return _republish(request, current, existing, remote)
     _check_unregistered(current, commit, request.version)
     if request.stage and (problem := _first_stage_problem(cfg.publish.stages, request.stage)):
         raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
@@ -161,6 +168,26 @@ def _check_unregistered(model: Model | None, commit: str, version: str | None) -
     if version and any(e.version == version for e in model.history):
         raise MlciError(f"{model.name}@{version} already exists",
                         hint="choose another --version, or use --bump")
+
+
+def _republish(request: PublishRequest, model: Model, existing: Version,
+               remote: str | None) -> Published:
+    """A re-run on a published commit: same version and stage asked, so push its tags again."""
+    if request.version and request.version != existing.version or request.stage and \
+            request.stage not in existing.held:
+        raise MlciError(
+            f"{request.rev} ({existing.commit[:7]}) is already registered as "
+            f"{model.name}@{existing.version}",
+            hint=f"assign it a stage with `mlci promote {model.name} {existing.version} STAGE`",
+        )
+    tags = [e.tag for e in model.history if e.commit == existing.commit
+            and (e.version == existing.version)]
+    if remote is not None:
+        failure = gitrepo.push_tags(request.root, remote, tags)
+        if failure is not None:
+            raise MlciError(f"`git push` of {', '.join(tags)} to '{remote}' failed:\n{failure}")
+    return Published(model.name, existing.commit, None, existing.version, tuple(tags), remote,
+                     existing.message, 0, already=True)
 
 
 def _first_stage_problem(stages: tuple[str, ...], stage: str) -> str | None:

@@ -64,22 +64,24 @@ def publish(
     request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote)
     context = _forge_context() if _wants_release(release) else None  # fail before tagging
     result = run_publish(request)
-    if not result.registered:
+    if result.gate is not None and not result.registered:
         if as_json:
             print(json.dumps({"registered": False, "gate": result.gate.to_dict()}, indent=2))
         _gate_failed(result.gate, "nothing was published")
     release_url = _release(context, result) if context is not None else None
     if as_json:
         print(json.dumps({
-            "registered": True, "name": result.name, "version": result.version,
-            "commit": result.commit, "tags": list(result.tags), "remote": result.remote,
-            "pushed": result.remote is not None, "attempts": result.attempts,
-            "release": release_url, "gate": result.gate.to_dict(),
+            "registered": True, "already": result.already, "name": result.name,
+            "version": result.version, "commit": result.commit, "tags": list(result.tags),
+            "remote": result.remote, "pushed": result.remote is not None,
+            "attempts": result.attempts, "release": release_url,
+            "gate": result.gate.to_dict() if result.gate is not None else None,
         }, indent=2))
         return
-    print(result.gate.describe())
-    print(f"published {result.name} {result.version} ({result.commit[:7]}): "
-          f"{', '.join(result.tags)}")
+    if result.gate is not None:
+        print(result.gate.describe())
+    done = "was already published as" if result.already else "published"
+    print(f"{result.commit[:7]} {done} {result.name} {result.version}: {', '.join(result.tags)}")
     print(f"pushed the tags to {result.remote}" if result.remote
           else "tags are local only (no git remote, or --no-push)")
     if release_url:
