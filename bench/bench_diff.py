@@ -75,7 +75,7 @@ def timed(root: Path, args: list[str], runs: int) -> tuple[float, float]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        proc = subprocess.run(args, cwd=root, capture_output=True)
+        proc = subprocess.run(args, cwd=root, capture_output=True, check=False)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -94,7 +94,7 @@ def main() -> None:
     try:
         build(tmp, args.commits)
         mlci, dvc = str(BIN / "mlci"), str(BIN / "dvc")
-        same = [json.loads(subprocess.run(cmd, cwd=tmp, capture_output=True).stdout)
+        same = [json.loads(subprocess.run(cmd, cwd=tmp, capture_output=True, check=True).stdout)
                 for cmd in ([mlci, "diff", "HEAD~1", "HEAD", "--json"],
                             [dvc, "metrics", "diff", "HEAD~1", "HEAD", "--json"])]
         assert same[0]["metrics"].keys() == same[1].keys(), "mlci and DVC disagree"

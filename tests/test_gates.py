@@ -9,7 +9,6 @@ import pytest
 
 from mlci.config import MetricPolicy
 from mlci.gates import FAIL, NOT_APPLICABLE, PASS, GateResult, Rule, evaluate
-from mlci.policy import MetricRule, parse
 
 ACC = MetricPolicy(direction="higher", min=0.9, max_drop=0.02)
 LOSS = MetricPolicy(direction="lower", max=0.3, max_rise=0.05)
@@ -88,34 +87,3 @@ def test_rule_records_values() -> None:
     rule = evaluate({"acc": ACC}, {"acc": 0.95}, {"acc": 0.92}).rules[1]
     assert rule == Rule("acc", "max_drop", 0.02, 0.95, 0.92, FAIL,
                         "dropped 0.03 from 0.95 to 0.92 (> max_drop 0.02)")
-
-
-@pytest.mark.parametrize(("data", "expected"), [
-    (None, {}),
-    ({"metrics": {"acc": {"direction": "higher", "min": 1}}},
-     {"acc": MetricRule("higher", 1.0)}),
-    ({"metrics": {"acc": None}}, {"acc": MetricRule()}),
-    ({"metrics": {"acc": {"direction": "up"}}}, None),
-    ({"metrics": {"acc": {"min": "high"}}}, None),
-    ({"metrics": {"acc": {"min": True}}}, None),
-    ({"metrics": {"acc": {"minimum": 1}}}, None),
-    ({"metrics": ["acc"]}, None),
-    ({"default_branch": 3}, None),
-])
-def test_fast_policy_accepts_only_what_is_certainly_valid(data: Any,
-                                                          expected: dict[str, Any] | None) -> None:
-    found = parse(data)
-    assert (None if found is None else dict(found.metrics)) == expected
-
-
-def test_fast_policy_agrees_with_config() -> None:
-    from mlci import config
-
-    data = {"default_branch": "trunk", "metrics": {
-        "acc": {"direction": "higher", "min": 0.9, "max_drop": 0.02},
-        "loss": {"direction": "lower", "max": 1, "max_rise": 0.5}}}
-    fast = parse(data)
-    full = config.parse(data)
-    assert fast is not None and fast.default_branch == full.default_branch
-    for name, rule in fast.metrics.items():
-        assert rule.__dict__ == full.metrics[name].model_dump()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci import metrics, snapshot
+from mlci.metrics import Changes
 from mlci.snapshot import Snapshot
 
 
@@ -27,8 +28,8 @@ class Comparison:
 
     base: Snapshot
     head: Snapshot
-    metrics: metrics.Changes
-    params: metrics.Changes
+    metrics: Changes
+    params: Changes
     directions: dict[str, str]  # metric name (as in mlci.yaml) -> "higher" | "lower"
 
     def direction(self, path: str, key: str) -> str | None:
@@ -37,7 +38,7 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         """`{"metrics": ..., "params": ...}` as DVC's --json, plus direction and verdict."""
-        annotated: metrics.Changes = {}
+        annotated: Changes = {}
         for path, changes in self.metrics.items():
             annotated[path] = {key: self._annotate(path, key, change)
                                for key, change in changes.items()}
@@ -80,7 +81,7 @@ def between(root: Path, base: Snapshot, head: Snapshot, all: bool = False) -> Co
 
 def directions(root: Path) -> dict[str, str]:
     """Metric name -> direction, from mlci.yaml (none when the file does not exist)."""
-    from mlci import policy
+    from mlci import config
 
-    rules = policy.load(root).metrics
+    rules = config.load(root).metrics
     return {name: rule.direction for name, rule in rules.items() if rule.direction}

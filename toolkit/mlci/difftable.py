@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from mlci.metrics import fmt, percent, verdict
@@ -45,4 +46,4 @@ def _change(change: dict[str, Any]) -> str:
     if "diff" not in change:
         return ""
     value = change["diff"]
-    return fmt(value) if value <= 0 or value != value else f"+{fmt(value)}"
+    return fmt(value) if value <= 0 or math.isnan(value) else f"+{fmt(value)}"

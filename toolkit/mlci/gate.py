@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlci import gates, metrics, policy, snapshot
+from mlci import config, gates, metrics, snapshot
 from mlci.gates import GateResult
 from mlci.snapshot import Snapshot
 
@@ -18,6 +18,6 @@ def gate(root: Path, base: str | None, head: str | None) -> GateResult:
 
 def judge(root: Path, base: Snapshot | None, head: Snapshot) -> GateResult:
     """The gate on snapshots already read (the report reads them once for everything)."""
-    rules = policy.load(root).metrics
+    rules = config.load(root).metrics
     base_values = metrics.lookup(base.flat_metrics()) if base is not None else None
     return gates.evaluate(rules, base_values, metrics.lookup(head.flat_metrics()))

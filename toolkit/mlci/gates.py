@@ -17,7 +17,6 @@ from mlci.metrics import fmt, is_number
 
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy
-    from mlci.policy import MetricRule
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not applicable"
 RULES = ("min", "max", "max_drop", "max_rise")
@@ -88,7 +87,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def evaluate(policy: Mapping[str, MetricPolicy | MetricRule], base: Mapping[str, Any] | None,
+def evaluate(policy: Mapping[str, MetricPolicy], base: Mapping[str, Any] | None,
              head: Mapping[str, Any]) -> GateResult:
     """Judge each metric of `policy` (names as in mlci.yaml) against head and base values."""
     rules: list[Rule] = []
@@ -98,7 +97,7 @@ def evaluate(policy: Mapping[str, MetricPolicy | MetricRule], base: Mapping[str,
     return GateResult(tuple(rules))
 
 
-def _metric_rules(name: str, policy: MetricPolicy | MetricRule, base: Any, head: Any) -> list[Rule]:
+def _metric_rules(name: str, policy: MetricPolicy, base: Any, head: Any) -> list[Rule]:
     thresholds = [(rule, getattr(policy, rule)) for rule in RULES
                   if getattr(policy, rule) is not None]
     if not is_number(head):
@@ -114,7 +113,7 @@ def _metric_rules(name: str, policy: MetricPolicy | MetricRule, base: Any, head:
 def _problem(head: Any) -> str:
     if head is None:
         return "missing at head"
-    if isinstance(head, float) and head != head:
+    if isinstance(head, float) and math.isnan(head):
         return "is NaN at head"
     return f"is not a number at head: {str(head)[:40]!r}"
 

@@ -80,7 +80,7 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 def is_number(value: Any) -> bool:
     """A real, finite-or-infinite number (booleans and NaN are not)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
 def diff(old: dict[str, Any], new: dict[str, Any], with_unchanged: bool = False) -> Changes:

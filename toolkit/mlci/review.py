@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci import comparison, dvcfiles, gitrepo, metrics, policy, report, snapshot
+from mlci import comparison, config, dvcfiles, gitrepo, metrics, report, snapshot
 from mlci.errors import RevisionNotFound
 from mlci.gate import judge
 from mlci.snapshot import Snapshot
@@ -32,7 +32,7 @@ def build(request: ReportRequest) -> str:
 def collect(request: ReportRequest) -> report.Report:
     """Read everything the report shows: two snapshots with plots, then the trend history."""
     root = request.root
-    settings = policy.load(root)
+    settings = config.load(root)
     branch_ref = default_ref(root, settings.default_branch)
     base_rev = request.base or default_base(root, branch_ref, settings.default_branch)
     want = snapshot.Want(plots=True, lock=True)

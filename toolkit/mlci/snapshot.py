@@ -29,7 +29,7 @@ class Snapshot:
     metrics: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     plots: dict[str, Any] = field(default_factory=dict)
-    layout: dvcfiles.Layout = dvcfiles.Layout()
+    layout: dvcfiles.Layout = field(default_factory=dvcfiles.Layout)
     lock: Any = None
 
     @property

@@ -15,11 +15,11 @@ _FLOAT = re.compile(r"""^(?:
     |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
     |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""", re.X)
+    |\.(?:nan|NaN|NAN))$""", re.VERBOSE)
 _INT = re.compile(r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0o?[0-7_]+
     |[-+]?[0-9_]+
-    |[-+]?0x[0-9a-fA-F_]+)$""", re.X)
+    |[-+]?0x[0-9a-fA-F_]+)$""", re.VERBOSE)
 _REPLACED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float", "tag:yaml.org,2002:int")
 _loader: Any = None
 
@@ -28,7 +28,7 @@ def load(text: str) -> Any:
     """Parse YAML text with YAML 1.2 scalars; errors are yaml.YAMLError."""
     import yaml
 
-    return yaml.load(text, Loader=_loader_class())  # noqa: S506 (a safe loader)
+    return yaml.load(text, Loader=_loader_class())
 
 
 def _loader_class() -> Any:

@@ -78,9 +78,9 @@ def _gate_text(result: Any) -> str:
     rows = [(r.metric, r.rule, "" if r.threshold is None else fmt(r.threshold),
              "" if r.base is None else fmt(r.base), "" if r.head is None else fmt(r.head),
              r.outcome, r.reason) for r in result.rules]
-    table = tabulate(rows, headers=["metric", "rule", "threshold", "base", "head", "result",
-                                    "reason"], tablefmt="simple", disable_numparse=True)
-    return (table + "\n\n" if rows else "") + result.describe()
+    table = str(tabulate(rows, headers=["metric", "rule", "threshold", "base", "head", "result",
+                                        "reason"], tablefmt="simple", disable_numparse=True))
+    return (table + "\n\n" if rows else "") + str(result.describe())
 
 
 @app.command(help="Write the Markdown metrics report that CI posts to a pull request.")
