@@ -339,7 +339,7 @@ def stale(root: Path, worktree: bool = False) -> list[str]:
     """
     with _dvc_logging(io.StringIO()), _repo(root) as repo:
         status = repo.status()
-    lines = []
+    lines: list[str] = []
     for stage, changes in status.items():
         for change in changes:
             lines.extend(f"{stage}: {line}" for line in _change_lines(change, worktree))
@@ -349,7 +349,7 @@ def stale(root: Path, worktree: bool = False) -> list[str]:
 def _change_lines(change: Any, worktree: bool) -> list[str]:
     if isinstance(change, str):  # "changed command", "always changed"
         return [change]
-    lines = []
+    lines: list[str] = []
     for kind, entries in change.items():
         if worktree and kind == "changed outs":
             continue
