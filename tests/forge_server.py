@@ -55,16 +55,17 @@ class Handler(BaseHTTPRequestHandler):
         with store.lock:
             store.requests.append(call)
         fault = store.take_fault(call.method, call.path)
-        if fault is not None and fault.drop != "after":
-            if fault.drop == "before":
-                return self._drop()
-            return self._send(fault.status, fault.headers,
-                              fault.body if fault.body is not None else {"message": "fault"})
-        reply = self.api.handle(call, f"http://{self.headers.get('Host', '127.0.0.1')}")
-        store.save()
-        if fault is not None:
+        if fault is not None and fault.drop == "before":
             return self._drop()
-        self._send(*reply)
+        if fault is None or fault.drop == "after" or fault.handled:
+            reply = self.api.handle(call, f"http://{self.headers.get('Host', '127.0.0.1')}")
+            store.save()
+        if fault is None:
+            return self._send(*reply)
+        if fault.drop == "after":
+            return self._drop()
+        self._send(fault.status, fault.headers,
+                   fault.body if fault.body is not None else {"message": "fault"})
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 

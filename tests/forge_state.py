@@ -19,7 +19,9 @@ class Fault:
     """Answer the next `times` requests matching `method` and `path` (a regex) with `status`.
 
     `drop="before"` closes the connection without handling the request; `drop="after"`
-    handles it (the comment is created) and then closes the connection without replying.
+    handles it (the comment is created) and then closes the connection without replying;
+    `handled=True` handles it and then answers with `status` anyway (a 502 from a proxy
+    after the forge did the work).
     """
 
     path: str = ""
@@ -29,6 +31,7 @@ class Fault:
     body: Any = None
     times: int = 1
     drop: str = ""
+    handled: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and self.method in ("*", method) and bool(re.search(self.path, path))

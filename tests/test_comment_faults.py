@@ -61,6 +61,24 @@ def test_connection_dropped_after_the_comment_was_created_makes_no_duplicate(
     assert "created comment" in proc.stdout
 
 
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_a_5xx_after_the_comment_was_created_makes_no_duplicate(pr: FakeForge, tmp_path: Path,
+                                                               status: int) -> None:
+    pr.fault(COMMENTS, method="POST", status=status, handled=True)
+    post(pr, tmp_path, "r")
+    assert only_comment(pr) == f"{MARK}\nr"
+    assert methods(pr) == ["GET", "POST", "GET"]
+
+
+def test_a_5xx_after_an_update_was_applied_is_retried_in_place(pr: FakeForge,
+                                                               tmp_path: Path) -> None:
+    post(pr, tmp_path, "v1")
+    pr.fault(r"/issues/comments/\d+$", method="PATCH", status=502, handled=True, times=2)
+    post(pr, tmp_path, "v2")
+    assert only_comment(pr) == f"{MARK}\nv2"
+    assert methods(pr)[2:] == ["GET", "PATCH", "PATCH", "PATCH"]
+
+
 def test_connection_dropped_after_an_update_is_retried_in_place(pr: FakeForge,
                                                                 tmp_path: Path) -> None:
     post(pr, tmp_path, "v1")
