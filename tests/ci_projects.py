@@ -14,8 +14,10 @@ ci:
   runs_on: [self-hosted, gpu]
   dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]
 """
-# default: the example project as `mlci init` writes it (no requirements.txt: pip install mlci)
-# gpu: self-hosted GPU runners, DVC remote secrets, and a requirements.txt to install from
+# default: the example project as `mlci init` writes it (no shared DVC remote: no --pull)
+# gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, and a
+#      requirements.txt to install from
+SHARED_REMOTE = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/mlci\n"
 VARIANTS = ("default", "gpu")
 
 
@@ -28,5 +30,7 @@ def make_project(root: Path, variant: str) -> Path:
     if variant == "gpu":
         config = config[: config.index("ci:")] + GPU_CI
         (root / "requirements.txt").write_text("mlci\nscikit-learn>=1.3\n")
+        (root / ".dvc").mkdir()
+        (root / ".dvc" / "config").write_text(SHARED_REMOTE)
     (root / "mlci.yaml").write_text(config)
     return root

@@ -92,6 +92,18 @@ def default_remote(root: Path) -> str | None:
         return repo.config["core"].get("remote")  # type: ignore[no-any-return]
 
 
+def shared_remote(root: Path) -> str | None:
+    """The default remote named in the committed `.dvc/config` (what CI sees), read without DVC."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(root / ".dvc" / "config", encoding="utf-8")
+    except configparser.Error:
+        return None
+    return parser.get("core", "remote", fallback=None) or None
+
+
 def add_remote(root: Path, name: str, url: str, level: str) -> None:
     """Add `url` as the default remote `name` at config `level` ("repo" or "local")."""
     with _repo(root) as repo, repo.config.edit(level) as conf:

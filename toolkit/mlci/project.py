@@ -56,10 +56,11 @@ def init(request: InitRequest) -> InitResult:
         pipeline.init(root, subdir=toplevel is not None and toplevel != root)
         steps.append("initialised DVC (analytics off)")
     created, overwritten, skipped = _write_files(root, request.force)
+    steps.extend(_configure_remote(root, request.remote))
+    # after the remote: the workflows pull and push only when .dvc/config names one
     _write_ci(root, request.force, {"created": created, "updated": overwritten,
                                     "overwritten": overwritten, "unchanged": skipped,
                                     "skipped": skipped})
-    steps.extend(_configure_remote(root, request.remote))
     return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps))
 
 

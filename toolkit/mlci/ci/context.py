@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci import config as config_module
+from mlci import pipeline
 from mlci.errors import ConfigError
 from mlci.files import load_yaml
 from mlci.templates import path as template_path
@@ -33,6 +34,9 @@ class CiContext:
     secrets: tuple[str, ...]
     default_branch: str
     install: str
+    dvc_remote: bool  # a default remote in the committed .dvc/config: CI can pull and push
+    pull: str  # " --pull" with a remote, else "" (mlci repro refuses --pull without one)
+    push: str  # " --push" likewise
     models: tuple[str, ...]
     stage: str | None
     uses: dict[str, str]
@@ -46,12 +50,14 @@ def load(root: Path) -> CiContext:
     """Read the project at `root` into the variables the CI templates render."""
     cfg = config_module.load(root)
     labels = _labels(cfg.ci.runs_on)
+    remote = pipeline.shared_remote(root) is not None
     custom = tuple(label for label in labels if not is_hosted(label))
     return CiContext(
         python=cfg.ci.python, runs_on=labels, custom_labels=custom,
         gitlab_tags=custom,
         secrets=_secrets(cfg.ci.dvc_remote_secrets), default_branch=cfg.default_branch,
         install=install_command((root / REQUIREMENTS).is_file()),
+        dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
         models=models(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(),
     )
