@@ -274,3 +274,15 @@ def test_an_unknown_pr_is_named_with_a_hint(pr: FakeForge, tmp_path: Path) -> No
     assert f"GitHub: GET /repos/{REPO}/issues/404/comments -> 404 Not Found: Not Found" \
         in proc.stderr
     assert "hint: check GITHUB_REPOSITORY (octo/proj)" in proc.stderr
+
+
+def test_an_empty_report_keeps_the_last_good_comment(pr: FakeForge, tmp_path: Path) -> None:
+    post(pr, tmp_path, "good")
+    proc = post(pr, tmp_path, " \n", expect=1)
+    assert "the report is empty; nothing to post" in proc.stderr
+    assert only_body(pr) == f"{MARK}\ngood"
+
+
+def only_body(forge: FakeForge) -> str:
+    [comment] = forge.comments(REPO, 5)
+    return str(comment["body"])

@@ -62,8 +62,12 @@ def comment(
         sticky.marker(marker)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="'--marker'") from None
-    request = CommentRequest(read_report(file), pr, checked_sha(expect_sha, "--expect-sha"),
-                             marker, dry_run)
+    body = read_report(file)
+    if not body.strip():
+        # `mlci report > r.md` leaves an empty file when it fails: keep the last good comment
+        raise MlciError(f"{file}: the report is empty; nothing to post",
+                        hint="check the step that wrote it")
+    request = CommentRequest(body, pr, checked_sha(expect_sha, "--expect-sha"), marker, dry_run)
     result = run_comment(request, context.detect(os.environ), notify)
     for note in result.notes:
         notify(note)
