@@ -161,3 +161,10 @@ def test_against_head_before_the_first_commit(tmp_path: Path) -> None:
     found = against_head(tmp_path)
     assert found.base.label == "no commit" and found.head.label == "workspace"
     assert found.metrics == {"m.json": {"acc": {"old": None, "new": 0.5}}}
+
+
+def test_before_the_first_commit_says_so(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    proc = mlci("diff", cwd=tmp_path, expect=1)
+    assert proc.stderr.splitlines()[0] == (
+        "mlci: error: unknown revision 'HEAD': this repository has no commits yet")

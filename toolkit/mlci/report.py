@@ -203,7 +203,7 @@ def _trends(report: Report) -> list[str]:
     if not report.trends:
         return []
     lines = ["### Trends", "",
-             f"Last commits of `{md.escape(report.branch)}`, oldest first, then head."]
+             f"The last commits of {md.escape(report.branch)}, oldest first, then head."]
     for trend in report.trends:
         better = {"higher": " (higher is better)", "lower": " (lower is better)"}
         title = f"{trend.metric}{better.get(trend.direction or '', '')}"

@@ -59,6 +59,9 @@ def resolve(root: Path, rev: str | None) -> _Source:
     try:
         return _Source(rev, gitrepo.resolve(root, rev))
     except RevisionNotFound as exc:
+        if gitrepo.head_sha(root) is None:
+            raise RevisionNotFound(f"unknown revision '{rev}': this repository has no commits yet",
+                                   hint="commit first, e.g. `git add -A && git commit`") from None
         if gitrepo.is_shallow(root):
             raise RevisionNotFound(
                 f"unknown revision '{rev}' (this clone is shallow)",
