@@ -286,3 +286,11 @@ def test_an_empty_report_keeps_the_last_good_comment(pr: FakeForge, tmp_path: Pa
 def only_body(forge: FakeForge) -> str:
     [comment] = forge.comments(REPO, 5)
     return str(comment["body"])
+
+
+def test_a_full_job_summary_is_left_alone(pr: FakeForge, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("x" * (1_048_576 - 100))
+    post(pr, tmp_path, "## report\n", GITHUB_STEP_SUMMARY=str(summary))
+    assert summary.stat().st_size == 1_048_576 - 100
+    assert only_body(pr) == f"{MARK}\n## report\n"

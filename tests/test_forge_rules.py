@@ -135,6 +135,12 @@ def test_fit_counts_astral_characters_twice_like_utf16() -> None:
     assert fitted.dropped > 0
 
 
+@pytest.mark.parametrize("limit", [0, -5, 9])
+def test_fit_with_no_room_keeps_only_the_notice(limit: int) -> None:
+    fitted = fit("## a\nbody\n", limit)
+    assert fitted.dropped == len("## a\nbody\n") and fitted.text.startswith("\n\n---\n")
+
+
 def test_fit_by_bytes_for_the_job_summary() -> None:
     text = "## a\n" + "é" * 600 + "\n\n## b\n" + "é" * 600 + "\n"
     fitted = fit(text, 2_000, measure=lambda t: len(t.encode("utf-8")))

@@ -13,6 +13,7 @@ from mlci.forge.http import UncertainWrite
 from mlci.forge.retry import MAX_ATTEMPTS, backoff
 
 SUMMARY_LIMIT = 1_048_576  # GitHub's step summary limit, in bytes
+SUMMARY_MIN_ROOM = 4_096
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,9 @@ def _token_hint(context: Context) -> str:
 
 def find_pr(forge: Forge, context: Context, pr: int | None) -> tuple[int, tuple[str, ...]]:
     """The PR to post on: `--pr`, else the event's, else the open PR containing the commit."""
-    if pr is not None or context.pr is not None:
-        return (pr if pr is not None else context.pr), ()  # type: ignore[return-value]
+    given = pr if pr is not None else context.pr
+    if given is not None:
+        return given, ()
     sha = context.head_sha
     if not sha:
         raise ForgeError("no pull request in this CI context and no commit SHA to look one up",
@@ -154,8 +156,10 @@ def _append_summary(path: Path | None, body: str) -> Path | None:
     """Append the report to GitHub's job summary file (cut under its 1 MiB limit)."""
     if path is None:
         return None
-    used = path.stat().st_size if path.exists() else 0
-    fitted = sticky.fit(body, max(SUMMARY_LIMIT - used - 2, 0), " of a job summary",
+    room = SUMMARY_LIMIT - (path.stat().st_size if path.exists() else 0) - 2
+    if room < SUMMARY_MIN_ROOM:  # earlier steps filled it: the comment still carries the report
+        return None
+    fitted = sticky.fit(body, room, " of a job summary",
                         measure=lambda text: len(text.encode("utf-8")))
     try:
         with path.open("a", encoding="utf-8") as handle:

@@ -61,7 +61,9 @@ def fit(text: str, limit: int, where: str = "",
 
 def _prefix_within(text: str, budget: int, measure: Callable[[str], int]) -> int:
     """The longest prefix length (in characters) whose measure is within `budget`."""
-    end = max(min(len(text), budget), 0)
+    if budget <= 0:
+        return 0
+    end = min(len(text), budget)
     excess = measure(text[:end]) - budget
     while excess > 0:
         end = max(end - excess, 0)
