@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci import config, gitrepo, modelcard, models, registry
+from mlci.artifacts import Artifact
 from mlci.errors import MlciError, PipelineError
+from mlci.modelcard import ModelCard
 from mlci.registry import Model, ModelTag, SemVer, Version
 
 if TYPE_CHECKING:
@@ -79,10 +81,7 @@ def publish(request: PublishRequest) -> Published:
     if not verdict.passed:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)
-    card = modelcard.ModelCard(
-        name=request.name, version="", commit=commit, path=artifact.path,
-        description=artifact.desc, gate=verdict.describe(), **_card_facts(root, commit, artifact.path),
-    )
+    card = _card(root, commit, artifact, verdict)
     return _register(request, commit, remote, card, verdict)
 
 
@@ -207,23 +206,26 @@ def _gate(root: Path, model: Model | None, stage: str | None, head: str) -> Gate
     return gate(root, champion.commit if champion else None, head)
 
 
-def _card_facts(root: Path, commit: str, path: str) -> dict[str, object]:
-    """Metrics, params and dvc.lock hashes at `commit`, for the model card."""
+def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> ModelCard:
+    """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
     from mlci import dvcfiles, metrics, snapshot
 
     snap = snapshot.read(root, [commit])[0]
-    params = {f"{key}": value for values in snap.params.values()
+    params = {key: value for values in snap.params.values()
               for key, value in metrics.flatten(values).items()}
     lock_text = gitrepo.show_file(root, commit, "dvc.lock")
     outs = dvcfiles.outs(metrics.parse(lock_text, "dvc.lock") if lock_text else None)
     data = {p: out.md5 for p, out in outs.items() if out.md5}
     values = {k: v for k, v in metrics.lookup(snap.flat_metrics()).items() if ":" not in k}
-    return {"metrics": values, "params": params, "data": data,
-            "artifact_md5": data.get(path, "")}
+    return ModelCard(
+        name=artifact.name, version="", commit=commit, path=artifact.path,
+        artifact_md5=data.get(artifact.path, ""), description=artifact.desc, metrics=values,
+        params=params, data=data, gate=verdict.describe(),
+    )
 
 
 def _register(request: PublishRequest, commit: str, remote: str | None,
-              card: modelcard.ModelCard, verdict: GateResult) -> Published:
+              card: ModelCard, verdict: GateResult) -> Published:
     """Tag and push; when another publisher took the version or counter, refetch and retry."""
     root, name = request.root, request.name
     model = models.state(root).get(name)

@@ -212,26 +212,26 @@ def history(
     from mlci import models
 
     model = models.find(models.state(_root()), name)
-    events = [{"event": e.action.value, "tag": e.tag, "version": e.version, "stage": e.stage,
-               "counter": e.counter, "commit": e.commit, "date": e.date} for e in model.history]
     if as_json:
-        print(json.dumps(events, indent=2))
+        print(json.dumps([{"event": e.action.value, "tag": e.tag, "version": e.version,
+                           "stage": e.stage, "counter": e.counter, "commit": e.commit,
+                           "date": e.date} for e in model.history], indent=2))
         return
     _table(["#", "event", "version", "stage", "commit", "tag"],
-           [[e["counter"] or "", e["event"], e["version"] or "-", e["stage"] or "-",
-             e["commit"][:7], e["tag"]] for e in events])
+           [[e.counter or "", e.action.value, e.version or "-", e.stage or "-", e.commit[:7],
+             e.tag] for e in model.history])
 
 
 @models_app.command(help="Download a version's artifact from the DVC remote: NAME (latest), "
                     "NAME@vX.Y.Z or NAME#STAGE.")
 def get(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
-    out: Path = typer.Option(None, "-o", "--out", help="Where to write it (default: the "
-                             "artifact's file name in the current directory)."),
+    out: str = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
+                            "(default: the artifact's file name in the current directory)."),
     force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
 ) -> None:
     from mlci.models import get as run_get
 
-    fetched = run_get(_root(), ref, out, force)
+    fetched = run_get(_root(), ref, Path(out) if out else None, force)
     print(f"{fetched.out}: {fetched.name} {fetched.version} ({fetched.commit[:7]}, "
           f"{fetched.path})")
