@@ -185,6 +185,8 @@ def test_detect_gitlab_prefers_mlci_gitlab_token_over_the_job_token() -> None:
     context = detect({**env, "MLCI_GITLAB_TOKEN": "glpat"})
     assert (context.forge, context.pr, context.head_sha, context.token_name) == (
         "gitlab", 7, "c0ffee", "MLCI_GITLAB_TOKEN")
+    merged_results = detect({**env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": "5eed"})
+    assert merged_results.head_sha == "5eed"  # not the merge commit the pipeline runs on
 
 
 @pytest.mark.parametrize(("env", "words"), [

@@ -112,7 +112,9 @@ def _gitlab(env: Mapping[str, str]) -> Context:
         forge="gitlab", api_url=_need(env, "CI_API_V4_URL", "GitLab").rstrip("/"),
         repo=_need(env, "CI_PROJECT_ID", "GitLab"), token=Token(token) if token else None,
         token_name=name, pr=_number(iid, "CI_MERGE_REQUEST_IID") if iid else None,
-        head_sha=env.get("CI_COMMIT_SHA") or None, event=env.get("CI_PIPELINE_SOURCE", ""),
+        # merged-results pipelines run on a merge commit; the MR's head is the source branch SHA
+        head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA") or None,
+        event=env.get("CI_PIPELINE_SOURCE", ""),
         run_url=env.get("CI_PIPELINE_URL", "") or env.get("CI_JOB_URL", ""),
     )
 
