@@ -139,6 +139,13 @@ def merge_base(root: Path, a: str, b: str) -> str | None:
     return git(root, "merge-base", a, b, check=False).strip() or None
 
 
+def changed_files(root: Path, base: str, head: str | None, pattern: str) -> list[str]:
+    """Paths matching `pattern` that differ between commit `base` and `head` (None: work tree)."""
+    out = git(root, "diff", "--name-only", "--no-renames", base, *([head] if head else []),
+              "--", pattern)
+    return out.splitlines()
+
+
 def first_parent_log(root: Path, rev: str, count: int) -> list[str]:
     """The last `count` commits of `rev` following first parents, newest first (one `git log`)."""
     out = git(root, "log", "--first-parent", f"--max-count={count}", "--format=%H",
