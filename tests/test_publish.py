@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, git, mlci, run
@@ -24,8 +25,8 @@ def _dvc_remote_files(project: Path) -> list[Path]:
     return [p for p in (project.parent / "dvc-remote").rglob("*") if p.is_file()]
 
 
-def _listing(repo: Path) -> dict[str, object]:
-    return json.loads(mlci("models", "list", "--json", cwd=repo).stdout)  # type: ignore[no-any-return]
+def _listing(repo: Path) -> dict[str, Any]:
+    return dict(json.loads(mlci("models", "list", "--json", cwd=repo).stdout))
 
 
 def _new_commit(repo: Path, name: str = "NOTES.md") -> str:

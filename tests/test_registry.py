@@ -47,7 +47,8 @@ def test_semver_precedence(lower: str, higher: str) -> None:
 
 @pytest.mark.parametrize("start, part, expected", [
     ("v0.0.0", "patch", "v0.0.1"), ("v0.0.0", "minor", "v0.1.0"), ("v0.0.0", "major", "v1.0.0"),
-    ("v1.2.3", "minor", "v1.3.0"), ("v1.2.3-rc.1", "patch", "v1.2.4"), ("v1.9.9", "major", "v2.0.0"),
+    ("v1.2.3", "minor", "v1.3.0"), ("v1.2.3-rc.1", "patch", "v1.2.4"),
+    ("v1.9.9", "major", "v2.0.0"),
 ])
 def test_bump(start: str, part: str, expected: str) -> None:
     assert str(SemVer.parse(start).bump(part)) == expected
@@ -187,5 +188,6 @@ def test_model_card_round_trips_through_its_text() -> None:
     ({"stages": {}}, "", {}),
     (None, "", {}),
 ])
-def test_declared_artifacts(data: object, dirname: str, expected: dict[str, artifacts.Artifact]) -> None:
+def test_declared_artifacts(data: object, dirname: str,
+                            expected: dict[str, artifacts.Artifact]) -> None:
     assert artifacts.declared(data, dirname) == expected

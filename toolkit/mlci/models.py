@@ -29,7 +29,8 @@ def declared_at(root: Path, commit: str | None, name: str) -> dict[str, artifact
     return _declared(root, commit, artifacts.dvc_yaml_of(name), artifacts.split_name(name)[0])
 
 
-def _declared(root: Path, commit: str | None, file: str, dirname: str) -> dict[str, artifacts.Artifact]:
+def _declared(root: Path, commit: str | None, file: str,
+              dirname: str) -> dict[str, artifacts.Artifact]:
     if commit is None:
         path = root / file
         text = path.read_text(encoding="utf-8") if path.is_file() else None

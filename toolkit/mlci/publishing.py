@@ -11,17 +11,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci import config, gitrepo, modelcard, models, registry
+from mlci import config, gitrepo, modelcard, models, registry, tagging
 from mlci.artifacts import Artifact
 from mlci.errors import MlciError, PipelineError
 from mlci.modelcard import ModelCard
-from mlci.registry import Model, ModelTag, SemVer, Version
+from mlci.registry import Model, SemVer, Version
 
 if TYPE_CHECKING:
     from mlci.gates import GateResult
-
-MAX_ATTEMPTS = 5  # a --bump publish retries this often when other publishers take versions
-
 
 @dataclass(frozen=True)
 class PublishRequest:
@@ -70,14 +67,14 @@ def publish(request: PublishRequest) -> Published:
     artifact = models.artifact_at(root, commit, request.name)
     check_branch(root, commit, request.rev, cfg.publish.branches)
     check_fresh(root, commit, request.rev)
-    remote = _remote(root, request.push, request.remote)
-    current = _refreshed_state(root, remote).get(request.name)
+    remote = tagging.choose_remote(root, request.push, request.remote)
+    current = tagging.refreshed_state(root, remote).get(request.name)
     if current is not None and (existing := current.at_commit(commit)) is not None:
         return _republish(request, current, existing, remote)
     _check_unregistered(current, commit, request.version)
     if request.stage and (problem := _first_stage_problem(cfg.publish.stages, request.stage)):
         raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
-    verdict = _gate(root, current, cfg.publish.compare_to, commit)
+    verdict = tagging.gate_against(root, current, cfg.publish.compare_to, commit)
     if not verdict.passed:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)
@@ -134,25 +131,10 @@ def check_fresh(root: Path, commit: str, rev: str) -> None:
             stale = pipeline.stale(tree, worktree=True)
     if stale:
         raise PipelineError(
-            f"the pipeline at {rev} ({commit[:7]}) does not match dvc.lock: " + "; ".join(stale[:5]),
+            f"the pipeline at {rev} ({commit[:7]}) does not match dvc.lock: "
+            + "; ".join(stale[:5]),
             hint="run `mlci repro`, commit dvc.lock, then publish that commit",
         )
-
-
-def _remote(root: Path, push: bool | None, name: str | None) -> str | None:
-    if push is False:
-        return None
-    remote = gitrepo.default_remote(root, name)
-    if remote is None and push:
-        raise MlciError("--push: this repository has no git remote",
-                        hint="add one (`git remote add origin URL`) or use --no-push")
-    return remote
-
-
-def _refreshed_state(root: Path, remote: str | None) -> dict[str, Model]:
-    if remote is not None:
-        gitrepo.fetch_tags(root, remote)
-    return models.state(root)
 
 
 def _check_unregistered(model: Model | None, commit: str, version: str | None) -> None:
@@ -198,14 +180,6 @@ def _first_stage_problem(stages: tuple[str, ...], stage: str) -> str | None:
     return None
 
 
-def _gate(root: Path, model: Model | None, stage: str | None, head: str) -> GateResult:
-    """Challenger at `head` against the champion holding `stage` (absolute rules if none)."""
-    from mlci.gate import gate
-
-    champion = model.stages.get(stage) if model is not None and stage else None
-    return gate(root, champion.commit if champion else None, head)
-
-
 def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> ModelCard:
     """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
     from mlci import dvcfiles, metrics, snapshot
@@ -229,108 +203,25 @@ def _register(request: PublishRequest, commit: str, remote: str | None,
     """Tag and push; when another publisher took the version or counter, refetch and retry."""
     root, name = request.root, request.name
     model = models.state(root).get(name)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, tagging.MAX_ATTEMPTS + 1):
         version = SemVer.parse(request.version) if request.version \
             else registry.next_version(model, request.bump)
         tags = [registry.registration(name, version)]
         if request.stage:
             tags.append(registry.assignment(name, request.stage, model))
         text = modelcard.render(replace(card, version=str(version)))
-        messages = [text] + [_assign_message(name, request.stage, str(version))] * (len(tags) - 1)
-        taken = _tag_and_push(root, remote, commit, tags, messages)
+        stage_message = tagging.assign_message(name, request.stage, str(version))
+        messages = [text] + [stage_message] * (len(tags) - 1)
+        taken = tagging.tag_and_push(root, remote, commit, tags, messages)
         if not taken:
             names = tuple(registry.format_tag(t) for t in tags)
             return Published(name, commit, verdict, str(version), names, remote, text, attempt)
         if request.version and registry.format_tag(tags[0]) in taken:
             raise MlciError(f"{name}@{version} was published by someone else first",
                             hint="choose another --version, or publish with --bump")
-        model = _refreshed_state(root, remote).get(name)
+        model = tagging.refreshed_state(root, remote).get(name)
         _check_unregistered(model, commit, None)
-    raise MlciError(f"gave up after {MAX_ATTEMPTS} attempts: other publishers kept taking "
+    raise MlciError(f"gave up after {tagging.MAX_ATTEMPTS} attempts: other publishers kept taking "
                     "the next version", hint="run the publish again")
 
 
-def _assign_message(name: str, stage: str | None, version: str) -> str:
-    return f"Assigning stage {stage} to artifact {name} version {version}\n"
-
-
-def _tag_and_push(root: Path, remote: str | None, commit: str, tags: list[ModelTag],
-                  messages: list[str]) -> set[str]:
-    """Create the tags and push them atomically; the tag names the remote already had, if the
-    push lost a race (the local tags are then deleted). Any other failure raises."""
-    names = [registry.format_tag(t) for t in tags]
-    created: list[str] = []
-    ok = False
-    try:
-        for tag_name, message in zip(names, messages):
-            gitrepo.create_tag(root, tag_name, commit, message)
-            created.append(tag_name)
-        if remote is None:
-            ok = True
-            return set()
-        failure = gitrepo.push_tags(root, remote, names)
-        if failure is None:
-            ok = True
-            return set()
-        taken = gitrepo.remote_tags(root, remote, names)
-        if not taken:
-            raise MlciError(f"`git push` to '{remote}' was rejected; nothing was published:\n"
-                            f"{failure}", hint="check your permission to push tags there")
-        return taken
-    finally:
-        if not ok:
-            gitrepo.delete_tags(root, created)
-
-
-@dataclass(frozen=True)
-class PromoteRequest:
-    """What `mlci promote` was asked to do."""
-
-    root: Path
-    name: str
-    version: str
-    stage: str
-    push: bool | None = None
-    remote: str | None = None
-
-
-@dataclass(frozen=True)
-class Promoted:
-    """The outcome; `tag` is empty when the gate failed."""
-
-    name: str
-    version: str
-    stage: str
-    gate: GateResult
-    tag: str = ""
-    remote: str | None = None
-    attempts: int = 0
-
-
-def promote(request: PromoteRequest) -> Promoted:
-    """Assign `stage` to an existing version, along publish.stages and past the gate."""
-    root, name, stage = request.root, request.name, request.stage
-    if not registry.is_valid_stage(stage):
-        raise MlciError(f"invalid stage name {stage!r}")
-    cfg = config.load(root)
-    remote = _remote(root, request.push, request.remote)
-    model = models.find(_refreshed_state(root, remote), name)
-    version = models.resolve(model, registry.Ref(name, version=request.version))
-    if model.stages.get(stage) == version:
-        raise MlciError(f"{name}@{version.version} is already in stage '{stage}'")
-    problem = registry.promotion_error(cfg.publish.stages, version, stage)
-    if problem:
-        raise MlciError(problem, hint=f"promote it through the stages in order: "
-                        f"{' -> '.join(cfg.publish.stages)}")
-    verdict = _gate(root, model, stage, version.commit)
-    if not verdict.passed:
-        return Promoted(name, version.version, stage, verdict)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        tag = registry.assignment(name, stage, model)
-        message = _assign_message(name, stage, version.version)
-        if not _tag_and_push(root, remote, version.commit, [tag], [message]):
-            return Promoted(name, version.version, stage, verdict, registry.format_tag(tag),
-                            remote, attempt)
-        model = models.find(_refreshed_state(root, remote), name)
-    raise MlciError(f"gave up after {MAX_ATTEMPTS} attempts: other promotions kept taking "
-                    "the next counter", hint="run the promotion again")

@@ -1,4 +1,4 @@
-"""The model registry as data: GTO's tag grammar, SemVer, and the state a list of tags describes.
+"""The model registry as data: GTO's tag grammar and the state a list of tags describes.
 
 Pure: no git, no DVC. `gitrepo.registry_tags` reads the tags; this module interprets them.
 Versions are ordered by SemVer and stage assignments by GTO's per-model counter (`#N`),
@@ -12,23 +12,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from mlci.semver import BUMPS, SEMVER, ZERO, SemVer
+
+__all__ = ["BUMPS", "SemVer"]  # re-exported: callers name versions through the registry
+
 NAME_RE = r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?"
-_SEMVER = (
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
-)
-_SEMVER_RE = re.compile(f"^v{_SEMVER}$")
 _FULLNAME_IN_TAG = rf"(?:[a-zA-Z0-9-_./]+=)?{NAME_RE}"
 # GTO's `tag_re` (gto/constants.py), with named groups for what mlci reads
 _TAG_RE = re.compile(
     rf"^(?P<artifact>{_FULLNAME_IN_TAG})"
-    rf"(?:(?:#(?P<stage>{NAME_RE})|@(?P<version>v{_SEMVER}))(?P<cancel>!?)|@(?P<deprecated>deprecated))"
+    rf"(?:(?:#(?P<stage>{NAME_RE})|@(?P<version>v{SEMVER}))(?P<cancel>!?)"
+    r"|@(?P<deprecated>deprecated))"
     r"(?:#(?P<counter>[0-9]+))?$"
 )
 _FULLNAME_RE = re.compile(rf"^(?:[a-zA-Z0-9-_./]+:)?{NAME_RE}$")
 _STAGE_RE = re.compile(f"^{NAME_RE}$")
-BUMPS = ("major", "minor", "patch")
 
 
 class Action(Enum):
@@ -41,52 +39,6 @@ class Action(Enum):
     DEPRECATE = "deprecate"
 
 
-@dataclass(frozen=True, order=False)
-class SemVer:
-    """A `vMAJOR.MINOR.PATCH[-PRE][+BUILD]` version; compares by SemVer 2.0 precedence."""
-
-    major: int
-    minor: int
-    patch: int
-    prerelease: str = ""
-    build: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> SemVer:
-        """Parse `vX.Y.Z...`; ValueError names what was expected."""
-        match = _SEMVER_RE.match(text)
-        if not match:
-            raise ValueError(f"expected a version like v1.2.3, got {text!r}")
-        major, minor, patch, pre, build = match.groups()
-        return cls(int(major), int(minor), int(patch), pre or "", build or "")
-
-    def __str__(self) -> str:
-        text = f"v{self.major}.{self.minor}.{self.patch}"
-        text += f"-{self.prerelease}" if self.prerelease else ""
-        return text + (f"+{self.build}" if self.build else "")
-
-    def key(self) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
-        """Sort key: a release outranks its prereleases; numeric identifiers sort below words."""
-        parts = tuple(
-            (0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.prerelease.split(".")
-        ) if self.prerelease else ()
-        return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, parts)
-
-    def __lt__(self, other: SemVer) -> bool:
-        return self.key() < other.key()
-
-    def bump(self, part: str) -> SemVer:
-        """The next version: `major`, `minor` or `patch` (prerelease and build dropped)."""
-        if part == "major":
-            return SemVer(self.major + 1, 0, 0)
-        if part == "minor":
-            return SemVer(self.major, self.minor + 1, 0)
-        if part == "patch":
-            return SemVer(self.major, self.minor, self.patch + 1)
-        raise ValueError(f"expected one of {', '.join(BUMPS)}, got {part!r}")
-
-
-ZERO = SemVer(0, 0, 0)
 
 
 @dataclass(frozen=True)

@@ -122,8 +122,8 @@ def promote(
     remote: str = typer.Option(None, "--remote", help="Git remote for the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
-    from mlci.publishing import PromoteRequest
-    from mlci.publishing import promote as run_promote
+    from mlci.promotion import PromoteRequest
+    from mlci.promotion import promote as run_promote
 
     result = run_promote(PromoteRequest(_root(), name, version, stage, push, remote))
     if not result.tag:
