@@ -225,6 +225,13 @@ def test_lock_outs_and_changed_stages() -> None:
     assert dvcfiles.changed_stages(None, LOCK_NEW) == ("train", "old")
 
 
+def test_dvcfile_outs_are_relative_to_the_dvc_file() -> None:
+    data = {"outs": [{"md5": "dd44", "size": 7, "hash": "md5", "path": "raw.csv"}]}
+    assert dvcfiles.dvcfile_outs(data, "data/raw.csv.dvc") == {
+        "data/raw.csv": dvcfiles.Out("data/raw.csv", "dd44", 7, None, False)}
+    assert dvcfiles.dvcfile_outs(None, "x.dvc") == {}
+
+
 @pytest.mark.parametrize(("out", "expected"), [
     (dvcfiles.Out("m.json", "ab12cd", 1, None, False), ".dvc/cache/files/md5/ab/12cd"),
     (dvcfiles.Out("m.json", "ab12cd", 1, None, True), ".dvc/cache/ab/12cd"),

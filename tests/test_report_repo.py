@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import commit_all, git, mlci, run
+from conftest import commit_all, dvc, git, mlci, run
 
 from mlci import report
 
@@ -18,6 +18,8 @@ def feature_branch(project: Path) -> str:
 
 def test_report_of_a_pull_request(project: Path) -> None:
     main_sha = git(project, "rev-parse", "origin/main")
+    (project / "labels.csv").write_text("id,label\n" + "".join(f"{i},{i % 2}\n" for i in range(500)))
+    dvc(project, "add", "-q", "labels.csv")
     head_sha = feature_branch(project)
     mlci("report", "--head", "HEAD", "--output", "report.md", cwd=project)
     text = (project / "report.md").read_text()
@@ -26,6 +28,7 @@ def test_report_of_a_pull_request(project: Path) -> None:
     assert "Stages changed: train, evaluate." in text
     assert "| train.C | 1 | 0.01 |" in text
     assert "| models/model.pkl | modified |" in text
+    assert "| labels.csv | added | — | 2.8 KiB |" in text, text[text.find("### Data"):]
     for section in ("### Metrics", "### Gate", "### Trends", "### Plots", "### Data changes"):
         assert section in text
     assert '    title "ROC curve: base (first line) vs head (second line)"' in text

@@ -167,6 +167,14 @@ def outs(lock: Any) -> dict[str, Out]:
     return found
 
 
+def dvcfile_outs(data: Any, dvcfile: str) -> dict[str, Out]:
+    """The outputs a `.dvc` file (from `dvc add`) records, by repository path."""
+    base = posixpath.dirname(dvcfile)
+    wdir = _norm(base, str(data.get("wdir") or ".")) if isinstance(data, dict) else base
+    return outs({"stages": {dvcfile: {"wdir": wdir, "outs": data.get("outs")}}}
+                if isinstance(data, dict) else None)
+
+
 def changed_stages(base: Any, head: Any) -> tuple[str, ...]:
     """Stages whose dvc.lock entry (command, inputs, params, outputs) differs, in head's order."""
     old = _lock_stages(base)

@@ -47,7 +47,7 @@ def collect(request: ReportRequest) -> report.Report:
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),
         trends=_trends(history + [head], compared), plots=_plots(base, head),
-        data=data_changes(base, head),
+        data=data_changes(root, base, head),
     )
 
 
@@ -154,9 +154,13 @@ def _records(data: Any) -> list[dict[str, Any]]:
     return plotdata.rows(data) if data is not None else []
 
 
-def data_changes(base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
-    """DVC-tracked outputs added, modified or deleted between two dvc.lock files."""
+def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
+    """DVC-tracked data added, modified or deleted: pipeline outputs (dvc.lock), `.dvc` files."""
     old, new = dvcfiles.outs(base.lock), dvcfiles.outs(head.lock)
+    if base.sha is not None:
+        added_old, added_new = _dvcfile_outs(root, base, head)
+        old.update(added_old)
+        new.update(added_new)
     in_git = _git_tracked(base) | _git_tracked(head)
     changes = []
     for path in sorted((set(old) | set(new)) - in_git):
@@ -167,6 +171,26 @@ def data_changes(base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...
         changes.append(report.DataChange(path, change, a.size if a else None,
                                          b.size if b else None, (b or a).nfiles))  # type: ignore[union-attr]
     return tuple(changes)
+
+
+Outs = dict[str, dvcfiles.Out]
+
+
+def _dvcfile_outs(root: Path, base: Snapshot, head: Snapshot) -> tuple[Outs, Outs]:
+    """Outputs of the `.dvc` files that differ between base and head (one git diff, one read)."""
+    assert base.sha is not None
+    names = gitrepo.changed_files(root, base.sha, head.sha, "*.dvc")
+    if not names:
+        return {}, {}
+    old, new = snapshot.read_yaml(root, [base, head], names)
+    return _outs_of(old), _outs_of(new)
+
+
+def _outs_of(files: dict[str, Any]) -> Outs:
+    found: Outs = {}
+    for name, data in files.items():
+        found.update(dvcfiles.dvcfile_outs(data, name))
+    return found
 
 
 def _git_tracked(snap: Snapshot) -> set[str]:

@@ -105,6 +105,14 @@ def read_sources(root: Path, sources: list[_Source], want: Want = Want()) -> lis
             for s, lay, lock in zip(sources, layouts, locks)]
 
 
+def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, Any]]:
+    """More files of snapshots already read (one git read): {name: parsed data} per snapshot."""
+    sources = [_Source(s.rev, s.sha) for s in snaps]
+    blobs = _fetch(root, [(s, name) for s in sources for name in names])
+    parsed = [{name: _parse(blobs, s, name) for name in names} for s in sources]
+    return [{name: data for name, data in found.items() if data is not None} for found in parsed]
+
+
 def _pipeline_files(want: Want) -> tuple[str, ...]:
     return PIPELINE_FILES if want.params else PIPELINE_FILES[:2]
 
