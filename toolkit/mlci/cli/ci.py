@@ -55,3 +55,36 @@ def generate(
               "run `mlci ci generate` and commit", file=sys.stderr)
     if result.failed:
         raise typer.Exit(1)
+
+
+class RunForge(str, Enum):
+    github = "github"
+    gitlab = "gitlab"
+
+
+@ci_app.command(name="run", help="Run the generated CI for EVENT on this machine (GitHub: act; "
+                "GitLab: gitlab-ci-local): a 'will CI pass?' check before pushing. Forge calls go "
+                "to GITHUB_API_URL / CI_API_V4_URL when set, else they are skipped (dry run).")
+def run_ci(
+    event: str = typer.Argument(..., metavar="EVENT", help="push, pull_request, workflow_run or "
+                                "workflow_dispatch (GitLab: push or merge_request)."),
+    job: str = typer.Option(None, "--job", metavar="JOB", help="Run only this job."),
+    event_file: Path = typer.Option(
+        None, "--event-file", metavar="FILE", exists=True, dir_okay=False,
+        help="Webhook payload JSON for act (default: one written for the current commit; for "
+        "workflow_run, the last local run of the workflow it follows)."),
+    forge: RunForge = typer.Option(RunForge.github, "--forge", help="Whose CI to run."),
+) -> None:
+    from mlci import gitrepo
+    from mlci.ci.local import RunRequest
+    from mlci.ci.local import run as run_local
+
+    root = gitrepo.find_root(Path.cwd())
+    result = run_local(RunRequest(root, event, forge.value, job, event_file))
+    for note in result.notes:
+        print(f"mlci: {note}", file=sys.stderr)
+    for outcome in result.runs:
+        run_id = f" (run {outcome.record.id})" if outcome.record else ""
+        print(f"{outcome.workflow}: {outcome.conclusion}{run_id}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
