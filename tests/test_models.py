@@ -59,7 +59,8 @@ def test_get_errors_name_what_exists(project: Path) -> None:
 
 def test_list_shows_declared_but_unpublished_models(project: Path) -> None:
     listing = json.loads(mlci("models", "list", "--json", cwd=project).stdout)
-    assert listing == {"classifier": {"latest": None, "stages": {}}}
+    assert listing == {"classifier": {"latest": None, "stages": {}, "versions": [],
+                                      "deprecated": False}}
     text = mlci("models", "list", cwd=project).stdout
     assert "classifier" in text and "-" in text
     history = mlci("models", "history", "classifier", cwd=project, expect=1)

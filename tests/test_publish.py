@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -162,12 +164,10 @@ def test_explicit_version_taken_elsewhere_fails_clearly(project: Path, tmp_path:
                                                                           "HEAD")
 
 
-def test_racing_publishers_get_distinct_versions(project: Path, tmp_path: Path) -> None:
-    """Both publishers fetch, pick v0.1.0 and push at once: a barrier in the remote's
-    pre-receive hook holds the first push until the second arrives, so they really collide."""
-    other = tmp_path / "other"
-    shutil.copytree(project, other, symlinks=True)
-    _new_commit(other)
+def _barrier(project: Path, tmp_path: Path) -> None:
+    """Make the origin's pre-receive hook hold the first push until a second one arrives, so
+    two publishers that both read the remote before either pushed really collide. Later pushes
+    pass straight through (a FIFO is the barrier: no sleeping, no polling)."""
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     run(["mkfifo", str(barrier / "fifo")], cwd=tmp_path)
@@ -178,18 +178,26 @@ def test_racing_publishers_get_distinct_versions(project: Path, tmp_path: Path) 
         f"elif mkdir '{barrier}/second' 2>/dev/null; then echo go > '{barrier}/fifo'\nfi\n"
     )
     hook.chmod(0o755)
-    import os
-    import subprocess
-    import sys
 
-    procs = [subprocess.Popen([sys.executable, "-m", "mlci", "publish", "classifier", "--bump",
-                               "minor", "--json"], cwd=repo, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-             for repo in (project, other)]
+
+def _together(*runs: tuple[Path, list[str]]) -> list[dict[str, Any]]:
+    """Start `mlci ARGS --json` in each repository at once; all must succeed."""
+    procs = [subprocess.Popen([sys.executable, "-m", "mlci", *args, "--json"], cwd=repo,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for repo, args in runs]
     outputs = [proc.communicate(timeout=300) for proc in procs]
-    for proc, (out, err) in zip(procs, outputs):
+    for proc, (_, err) in zip(procs, outputs):
         assert proc.returncode == 0, err
-    results = [json.loads(out) for out, _ in outputs]
+    return [json.loads(out) for out, _ in outputs]
+
+
+def test_racing_publishers_get_distinct_versions(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(project, other, symlinks=True)
+    _new_commit(other)
+    _barrier(project, tmp_path)
+    publish = ["publish", "classifier", "--bump", "minor"]
+    results = _together((project, publish), (other, publish))
     assert sorted(r["version"] for r in results) == ["v0.1.0", "v0.2.0"]
     assert sorted(r["attempts"] for r in results) == [1, 2], "one of them must have lost the race"
     assert _origin_tags(project) == ["classifier@v0.1.0", "classifier@v0.2.0"]
@@ -198,6 +206,24 @@ def test_racing_publishers_get_distinct_versions(project: Path, tmp_path: Path) 
         line = git(project, "ls-remote", "origin", f"refs/tags/classifier@{version}^{{}}")
         assert line.split()[0] == commit
     assert len(set(commits.values())) == 2
+
+
+def test_racing_promotions_get_distinct_counters(project: Path, tmp_path: Path) -> None:
+    """Two versions promoted to prod at once both pick `classifier#prod#3`; one retries."""
+    mlci("publish", "classifier", "--stage", "staging", cwd=project)
+    other = tmp_path / "other"
+    shutil.copytree(project, other, symlinks=True)
+    _new_commit(other)
+    mlci("publish", "classifier", "--stage", "staging", cwd=other)
+    git(project, "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
+    _barrier(project, tmp_path)
+    results = _together((project, ["promote", "classifier", "v0.0.1", "prod"]),
+                        (other, ["promote", "classifier", "v0.0.2", "prod"]))
+    tags = {r["tag"]: r["version"] for r in results}
+    assert sorted(tags) == ["classifier#prod#3", "classifier#prod#4"]
+    assert sorted(r["attempts"] for r in results) == [1, 2]
+    git(other, "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
+    assert _listing(other)["classifier"]["stages"]["prod"] == tags["classifier#prod#4"]
 
 
 @pytest.mark.parametrize("args, message", [

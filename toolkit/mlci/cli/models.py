@@ -131,7 +131,8 @@ def promote(
     if as_json:
         print(json.dumps({"name": result.name, "version": result.version, "stage": result.stage,
                           "tag": result.tag, "remote": result.remote,
-                          "gate": result.gate.to_dict()}, indent=2))
+                          "attempts": result.attempts, "gate": result.gate.to_dict()},
+                         indent=2))
         return
     print(result.gate.describe())
     print(f"{result.name} {result.version} is now in {result.stage} ({result.tag})"
@@ -147,7 +148,8 @@ def list_(
     listing = list_models(_root())
     if as_json:
         data: dict[str, Any] = {name: _summary(m) for name, m in listing.models.items()}
-        data.update({name: {"latest": None, "stages": {}} for name in listing.unpublished})
+        data.update({name: {"latest": None, "stages": {}, "versions": [], "deprecated": False}
+                     for name in listing.unpublished})
         print(json.dumps(data, indent=2))
         return
     stages = sorted({s for m in listing.models.values() for s in m.stages})
