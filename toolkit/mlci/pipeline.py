@@ -359,8 +359,8 @@ def stale(root: Path, worktree: bool = False) -> list[str]:
 
 
 def _change_lines(change: Any, worktree: bool) -> list[str]:
-    if isinstance(change, str):  # "changed command", "always changed"
-        return [change]
+    if isinstance(change, str):  # "changed command"; `always_changed` stages never match
+        return [] if change == "always changed" else [change]
     lines: list[str] = []
     for kind, entries in change.items():
         if worktree and kind == "changed outs":
