@@ -175,7 +175,8 @@ def registry_tags(root: Path) -> list[TagRecord]:
 
 def show_file(root: Path, commit: str, path: str) -> str | None:
     """The text of `path` at `commit`, or None when it does not exist there."""
-    proc = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True)
+    proc = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True,
+                          check=False)
     return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else None
 
 
@@ -223,7 +224,7 @@ def push_tags(root: Path, remote: str, names: list[str]) -> str | None:
     refs = [f"refs/tags/{n}:refs/tags/{n}" for n in names]
     proc = subprocess.run(
         ["git", "push", "--atomic", "--porcelain", remote, *refs], cwd=root, capture_output=True,
-        text=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        text=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, check=False,
     )
     return None if proc.returncode == 0 else _tail(proc.stdout + proc.stderr)
 
