@@ -38,6 +38,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
     dvc(root, "init", "-q")
+    (root / "nlp").mkdir()  # a second pipeline in a subdirectory: paths relative to it
+    write(root, {"nlp/dvc.yaml": "metrics: [scores.json]\nparams: [hp.yaml]\n",
+                 "nlp/scores.json": {"bleu": 20}, "nlp/hp.yaml": "beam: 4\n"})
     write(root, {"dvc.yaml": DVC_YAML, "make_cached.py": COPY, "mlci.yaml": MLCI_YAML,
                  "metrics.json": {"acc": 0.8, "loss": 0.5, "nested": {"f1": 0.7}, "name": "v1",
                                   "list": [1, 2]},
@@ -52,7 +55,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
                  "scores.yaml": "test:\n  auc: 0.93\nflag: no\nsmall: 2e-3\n", "top.toml": None,
                  "source.json": {"c": 2, "d": 0.25},
                  "params.yaml": "train:\n  lr: 0.05\n  layers: [1, 2, 3]\n  seed: 1\nother: 1\n",
-                 "custom.yaml": "model:\n  depth: 4\n  width: 16\n"})
+                 "custom.yaml": "model:\n  depth: 4\n  width: 16\n",
+                 "nlp/scores.json": {"bleu": 22.5}, "nlp/hp.yaml": "beam: 5\n"})
     dvc(root, "repro", "-q")
     commit_all(root, "second")
     write(root, {"metrics.json": {"acc": 0.86, "new": 1, "nested": {"f1": 0.72}, "name": "v2"}})
@@ -87,6 +91,12 @@ def test_same_numbers_as_dvc(history: Path, revs: tuple[str, ...]) -> None:
     assert found["metrics"], "the comparison must exercise something"
 
 
+def test_pipeline_in_a_subdirectory(history: Path) -> None:
+    found = ours(history, "HEAD~2", "HEAD~1")
+    assert found["metrics"]["nlp/scores.json"]["bleu"] == {"old": 20, "new": 22.5, "diff": 2.5}
+    assert found["params"]["nlp/hp.yaml"]["beam"] == {"old": 4, "new": 5, "diff": 1}
+
+
 def test_cached_metric_comes_from_the_dvc_cache(history: Path) -> None:
     assert not (history / "cached.json").read_text().count('"c": 1')
     found = ours(history, "HEAD~2", "HEAD~1")
@@ -115,7 +125,9 @@ def test_terminal_and_markdown_tables(history: Path) -> None:
     assert "+0.05" in lines["acc"] and "+6.25%" in lines["acc"]
     assert "train.lr" in text and "0.05" in text
     md = mlci("diff", "HEAD~2", "HEAD~1", "--md", cwd=history).stdout
-    assert md.startswith("| Path") and "| metrics.json | acc" in md
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in md.splitlines()]
+    assert rows[0][:2] == ["Path", "Metric"] and ["metrics.json", "acc", "0.8", "0.85"] in [
+        row[:4] for row in rows]
 
 
 def test_only_commit_and_workspace(tmp_path: Path) -> None:

@@ -185,13 +185,37 @@ def test_layout_follows_dvc_rules() -> None:
 @pytest.mark.parametrize(("data", "expected"), [
     (None, dvcfiles.Layout(params={"params.yaml": ()})),
     ({"stages": {"s": {"params": [{"p.yaml": ["x", "y.z"]}, {"p.yaml": ["x"]}]}}},
-     dvcfiles.Layout(params={"params.yaml": (), "p.yaml": ("x", "y.z")})),
+     dvcfiles.Layout(params={"params.yaml": (), "p.yaml": ("x", "y.z")}, wdirs={"s": ""})),
     ({"stages": {"s": {"params": [{"p.yaml": ["x"]}, {"p.yaml": None}]}}},
-     dvcfiles.Layout(params={"params.yaml": (), "p.yaml": ()})),
+     dvcfiles.Layout(params={"params.yaml": (), "p.yaml": ()}, wdirs={"s": ""})),
     ({"stages": "garbage", "metrics": "nope"}, dvcfiles.Layout(params={"params.yaml": ()})),
 ])
 def test_layout_edges(data: Any, expected: dvcfiles.Layout) -> None:
     assert dvcfiles.layout(data) == expected
+
+
+def test_layout_in_a_subdirectory_and_merged() -> None:
+    sub = dvcfiles.layout({"metrics": ["m.json"], "stages": {"t": {
+        "wdir": "src", "params": ["lr"], "metrics": [{"../out.json": {"cache": False}}]}}}, "nlp")
+    assert sub.metrics == ("nlp/m.json", "nlp/out.json")
+    assert sub.params == {"params.yaml": (), "nlp/src/params.yaml": ("lr",)}
+    assert sub.wdirs == {"t": "nlp/src"}
+    root = dvcfiles.layout({"stages": {"e": {"params": [{"nlp/src/params.yaml": []}],
+                                             "metrics": ["cached.json"]}}})
+    merged = dvcfiles.merge([root, sub])
+    assert merged.metrics == ("cached.json", "nlp/m.json", "nlp/out.json")
+    assert merged.cached == frozenset({"cached.json"})
+    assert merged.params == {"params.yaml": (), "nlp/src/params.yaml": ()}
+
+
+def test_lock_stages_make_repository_paths() -> None:
+    lock = {"schema": "2.0", "stages": {"t": {"cmd": "x", "outs": [
+        {"path": "model.bin", "hash": "md5", "md5": "ee55", "size": 3}]}}}
+    stages = dvcfiles.lock_stages(lock, "nlp", {"t": "nlp/src"})
+    assert list(stages) == ["nlp/dvc.yaml:t"]
+    assert list(dvcfiles.outs({"stages": stages})) == ["nlp/src/model.bin"]
+    assert dvcfiles.lock_stages(lock, "", {"t": ""}) == lock["stages"]
+    assert dvcfiles.lock_stages(None, "", {}) == {}
 
 
 @pytest.mark.parametrize(("keys", "expected"), [

@@ -2,7 +2,9 @@
 
 Which files are metrics, params and plots follows DVC's rules: stage `metrics:` outputs and
 top-level `metrics:`; stage `params:` (plain keys belong to params.yaml) and top-level
-`params:`; params.yaml is always tracked whole. Templated paths (`${...}`) are skipped.
+`params:`; params.yaml is always tracked whole. Paths are relative to the dvc.yaml's directory
+(and a stage's `wdir`); here they become repository paths. Templated paths (`${...}`) are
+skipped.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ class Plot:
 
 @dataclass(frozen=True)
 class Layout:
-    """The metrics, params and plots files one dvc.yaml declares."""
+    """The metrics, params and plots files dvc.yaml declares, as repository paths."""
 
     metrics: tuple[str, ...] = ()
     cached: frozenset[str] = frozenset()  # metrics/plots kept in the DVC cache, not in git
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # () = the whole file
     plots: tuple[Plot, ...] = ()
+    wdirs: dict[str, str] = field(default_factory=dict)  # stage -> its directory (lock paths)
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,17 @@ class Out:
     legacy: bool  # DVC 2 lock entry: cache at .dvc/cache/xx/..., not files/md5/xx/...
 
 
-def layout(data: Any) -> Layout:
-    """The Layout of a parsed dvc.yaml (None or garbage reads as an empty pipeline)."""
+def layout(data: Any, base: str = "") -> Layout:
+    """The Layout of a parsed dvc.yaml in directory `base` (None or garbage: no pipeline)."""
     data = data if isinstance(data, dict) else {}
-    metrics: list[str] = [_norm("", p) for p in _names(data.get("metrics"))]
+    metrics: list[str] = [_norm(base, p) for p in _names(data.get("metrics"))]
     cached: set[str] = set()
-    params: list[tuple[str, tuple[str, ...]]] = [(_norm("", p), ()) for p in
+    params: list[tuple[str, tuple[str, ...]]] = [(_norm(base, p), ()) for p in
                                                  _names(data.get("params"))]
-    plots = [_plot("", entry) for entry in _entries(data.get("plots"))]
-    for stage in _stages(data):
-        wdir = str(stage.get("wdir") or "")
+    plots = [_plot(base, entry) for entry in _entries(data.get("plots"))]
+    wdirs: dict[str, str] = {}
+    for name, stage in _stages(data):
+        wdir = wdirs[name] = _norm(base, str(stage.get("wdir") or "."))
         for path, props in _entries(stage.get("metrics")):
             metrics.append(_norm(wdir, path))
             if props.get("cache", True):
@@ -67,14 +71,26 @@ def layout(data: Any) -> Layout:
         params.extend(_stage_params(wdir, stage.get("params")))
     return Layout(_unique(m for m in metrics if "${" not in m),
                   frozenset(c for c in cached if "${" not in c),
-                  _merge_params(params), tuple(p for p in plots if "${" not in p.path))
+                  _merge_params(params), tuple(p for p in plots if "${" not in p.path), wdirs)
 
 
-def _stages(data: dict[str, Any]) -> list[dict[str, Any]]:
+def merge(layouts: list[Layout]) -> Layout:
+    """Several dvc.yaml files (a repository with pipelines in subdirectories) as one Layout."""
+    if len(layouts) == 1:
+        return layouts[0]
+    return Layout(
+        _unique(m for lay in layouts for m in lay.metrics),
+        frozenset(c for lay in layouts for c in lay.cached),
+        _merge_params([entry for lay in layouts for entry in lay.params.items()]),
+        tuple(p for lay in layouts for p in lay.plots),
+    )
+
+
+def _stages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     stages = data.get("stages")
     if not isinstance(stages, dict):
         return []
-    return [stage for stage in stages.values() if isinstance(stage, dict)]
+    return [(str(name), stage) for name, stage in stages.items() if isinstance(stage, dict)]
 
 
 def _names(value: Any) -> list[str]:
@@ -93,7 +109,8 @@ def _entries(value: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _norm(wdir: str, path: str) -> str:
-    return posixpath.normpath(posixpath.join(wdir, path)) if wdir else posixpath.normpath(path)
+    joined = posixpath.normpath(posixpath.join(wdir, path)) if wdir else posixpath.normpath(path)
+    return "" if joined == "." else joined
 
 
 def _plot(wdir: str, entry: tuple[str, dict[str, Any]]) -> Plot:
@@ -149,6 +166,19 @@ def _put(target: dict[str, Any], parts: list[str], value: Any) -> None:
     for part in parts[:-1]:
         target = target.setdefault(part, {})
     target[parts[-1]] = value
+
+
+def lock_stages(lock: Any, base: str, stage_wdirs: dict[str, str]) -> dict[str, Any]:
+    """A parsed dvc.lock's stages by DVC address (`name`, `dir/dvc.yaml:name`), out paths made
+    repository paths (they are relative to the stage's wdir)."""
+    stages = lock.get("stages") if isinstance(lock, dict) else None
+    found: dict[str, Any] = {}
+    for name, stage in stages.items() if isinstance(stages, dict) else ():
+        if isinstance(stage, dict):
+            address = f"{base}/dvc.yaml:{name}" if base else str(name)
+            wdir = stage_wdirs.get(str(name), base)
+            found[address] = {**stage, "wdir": wdir} if wdir else stage
+    return found
 
 
 def outs(lock: Any) -> dict[str, Out]:

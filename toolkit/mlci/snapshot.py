@@ -17,7 +17,6 @@ from mlci import dvcfiles, gitrepo, metrics
 from mlci.errors import ConfigError, RevisionNotFound
 
 WORKSPACE = "workspace"
-PIPELINE_FILES = ("dvc.yaml", "dvc.lock", dvcfiles.DEFAULT_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -93,10 +92,11 @@ def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapsh
 
 def read_sources(root: Path, sources: list[_Source], want: Want = Want()) -> list[Snapshot]:
     """Snapshots of already resolved sources."""
-    first = _fetch(root, [(s, name) for s in sources for name in _pipeline_files(want)])
-    layouts = [dvcfiles.layout(_parse(first, s, "dvc.yaml")) for s in sources]
-    locks = [_parse(first, s, "dvc.lock") if want.lock or lay.cached else None
-             for s, lay in zip(sources, layouts)]
+    dirs = pipeline_dirs(root)
+    first = _fetch(root, [(s, name) for s in sources for name in _pipeline_files(dirs, want)])
+    pipelines = [_pipelines(first, s, dirs, want.lock) for s in sources]
+    layouts = [layout for layout, _ in pipelines]
+    locks = [lock for _, lock in pipelines]
     wanted = [_wanted(layout, want) for layout in layouts]
     second = _fetch(root, [(s, name) for s, names in zip(sources, wanted) for name in names
                            if (s, name) not in first], _cache_reads(root, sources, layouts, locks))
@@ -113,8 +113,34 @@ def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[
     return [{name: data for name, data in found.items() if data is not None} for found in parsed]
 
 
-def _pipeline_files(want: Want) -> tuple[str, ...]:
-    return PIPELINE_FILES if want.params else PIPELINE_FILES[:2]
+def pipeline_dirs(root: Path) -> list[str]:
+    """Directories holding a tracked dvc.yaml (the root first), from one `git ls-files`."""
+    found = gitrepo.git(root, "ls-files", "--", "dvc.yaml", "*/dvc.yaml").splitlines()
+    subdirs = sorted({posixpath.dirname(path) for path in found} - {""})
+    return ["", *subdirs]
+
+
+def _in(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
+
+
+def _pipeline_files(dirs: list[str], want: Want) -> list[str]:
+    names = [_in(d, name) for d in dirs for name in ("dvc.yaml", "dvc.lock")]
+    return names + [dvcfiles.DEFAULT_PARAMS] if want.params else names
+
+
+def _pipelines(blobs: Blobs, source: _Source, dirs: list[str],
+               lock: bool) -> tuple[dvcfiles.Layout, Any]:
+    """The merged Layout of every dvc.yaml and, when wanted or needed, their merged dvc.lock."""
+    layouts = [dvcfiles.layout(_parse(blobs, source, _in(d, "dvc.yaml")), d) for d in dirs]
+    merged = dvcfiles.merge(layouts)
+    if not (lock or merged.cached):
+        return merged, None
+    stages: dict[str, Any] = {}
+    for directory, layout in zip(dirs, layouts):
+        data = _parse(blobs, source, _in(directory, "dvc.lock"))
+        stages.update(dvcfiles.lock_stages(data, directory, layout.wdirs))
+    return merged, {"stages": stages}
 
 
 def _wanted(layout: dvcfiles.Layout, want: Want) -> list[str]:
