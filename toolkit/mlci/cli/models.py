@@ -13,7 +13,9 @@ import typer
 from mlci.cli import app
 
 if TYPE_CHECKING:
+    from mlci.forge.context import Context
     from mlci.gates import GateResult
+    from mlci.publishing import Published
     from mlci.registry import Model
 
 models_app = typer.Typer(
@@ -96,13 +98,13 @@ def _wants_release(flag: bool | None) -> bool:
     return bool(os.environ.get("CI") and token)
 
 
-def _forge_context() -> Any:
+def _forge_context() -> Context:
     from mlci.forge.context import detect
 
     return detect(os.environ)
 
 
-def _release(context: Any, result: Any) -> str:
+def _release(context: Context, result: Published) -> str:
     from mlci.forge.release import ensure_release
 
     made = ensure_release(context, result.tags[0], f"{result.name} {result.version}",
