@@ -102,8 +102,10 @@ def main() -> None:
                  for path, changes in same[0]["metrics"].items()}
         assert plain == same[1], "mlci and DVC disagree"
         results = {
-            "mlci diff HEAD~1 HEAD --json": timed(tmp, [mlci, "diff", "HEAD~1", "HEAD", "--json"], args.runs),
-            "dvc metrics diff HEAD~1 HEAD --json": timed(tmp, [dvc, "metrics", "diff", "HEAD~1", "HEAD", "--json"], args.runs),
+            "mlci diff HEAD~1 HEAD --json":
+                timed(tmp, [mlci, "diff", "HEAD~1", "HEAD", "--json"], args.runs),
+            "dvc metrics diff HEAD~1 HEAD --json":
+                timed(tmp, [dvc, "metrics", "diff", "HEAD~1", "HEAD", "--json"], args.runs),
             "mlci report --trend 20": timed(tmp, [mlci, "report", "--trend", "20"], args.runs),
             "dvc metrics show -A": timed(tmp, [dvc, "metrics", "show", "-A"], args.runs),
         }

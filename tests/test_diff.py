@@ -1,4 +1,4 @@
-"""`mlci diff --json` against `dvc metrics diff --json` / `dvc params diff --json` on a real repo."""
+"""`mlci diff --json` against `dvc metrics diff --json` / `dvc params diff --json`, real repo."""
 
 from __future__ import annotations
 
@@ -19,7 +19,11 @@ stages:
     metrics: [cached.json]   # cached by DVC: read from .dvc/cache by the md5 in dvc.lock
 """
 COPY = "import shutil\nshutil.copy('source.json', 'cached.json')\n"
-MLCI_YAML = 'metrics:\n  acc: {direction: higher, min: 0.5}\n  "cached.json:c": {direction: lower}\n'
+MLCI_YAML = """\
+metrics:
+  acc: {direction: higher, min: 0.5}
+  "cached.json:c": {direction: lower}
+"""
 
 
 def write(root: Path, files: dict[str, str | dict[str, Any] | None]) -> None:

@@ -83,7 +83,8 @@ DIFF_CASES: list[tuple[dict[str, Any], dict[str, Any], bool, dict[str, Any]]] = 
      {"m.json": {"a": {"old": 1, "new": 1.5, "diff": 0.5}, "gone": {"old": 3, "new": None},
                  "new": {"old": None, "new": 4}}}),
     # --all shows unchanged keys with diff 0
-    ({"m.json": {"a": 1}}, {"m.json": {"a": 1}}, True, {"m.json": {"a": {"old": 1, "new": 1, "diff": 0}}}),
+    ({"m.json": {"a": 1}}, {"m.json": {"a": 1}}, True,
+     {"m.json": {"a": {"old": 1, "new": 1, "diff": 0}}}),
     # a whole file added / removed
     ({}, {"m.json": {"a": {"b": 1}}}, False, {"m.json": {"a.b": {"old": None, "new": 1}}}),
     ({"m.json": {"a": 1}}, {}, False, {"m.json": {"a": {"old": 1, "new": None}}}),
@@ -97,7 +98,8 @@ DIFF_CASES: list[tuple[dict[str, Any], dict[str, Any], bool, dict[str, Any]]] = 
     ({"m.json": {"ok": False}}, {"m.json": {"ok": True}}, False,
      {"m.json": {"ok": {"old": False, "new": True, "diff": 1}}}),
     # a file that is one number
-    ({"m.json": 0.5}, {"m.json": 0.75}, False, {"m.json": {"": {"old": 0.5, "new": 0.75, "diff": 0.25}}}),
+    ({"m.json": 0.5}, {"m.json": 0.75}, False,
+     {"m.json": {"": {"old": 0.5, "new": 0.75, "diff": 0.25}}}),
     # a file that is not a mapping next to one that is
     ({"m.json": {"a": 1}}, {"m.json": 0.75}, False,
      {"m.json": {"a": {"old": 1, "new": "unable to parse"}}}),

@@ -5,7 +5,9 @@ Regenerate the golden files with `MLCI_REGEN_GOLDEN=1 pytest tests/test_report.p
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,9 +53,18 @@ def test_axis_range(values: list[float], expected: tuple[float, float]) -> None:
     assert md.axis_range(values) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.9312, "0.9312"), (1.5e-05, "0.000015"), (-2.5e-07, "-0.00000025"),
+    (1e20, "100000000000000000000"),
+    (12, "12"), (-0.0, "0"), (1e-18, "0"), (0.1 + 0.2, "0.3"),
+])
+def test_mermaid_numbers_have_no_exponent(value: float, expected: str) -> None:
+    assert md.number(value) == expected  # xychart's grammar: [+-]?digits[.digits]
+
+
 def test_xychart_quotes_are_safe() -> None:
-    chart = md.xychart('say "hi"\nthere', ["a\"b", "c"], "y", [[1.0, 2.0]], (0.0, 3.0))
-    assert chart == ["```mermaid", "xychart-beta", "    title \"say 'hi' there\"",
+    chart = md.xychart('say "hi"\nthere %%', ["a\"b", "c"], "y", [[1.0, 2.0]], (0.0, 3.0))
+    assert chart == ["```mermaid", "xychart-beta", "    title \"say 'hi' there % %\"",
                      "    x-axis [\"a'b\", \"c\"]", '    y-axis "y" 0 --> 3', "    line [1, 2]",
                      "```"]
 
@@ -80,7 +91,8 @@ def test_csv_and_confusion() -> None:
     records = plotdata.parse_csv("actual,predicted\n1,1\n1,0\n0,0\n1,1\n")
     assert plotdata.confusion(records, "actual", "predicted") == {
         ("1", "1"): 2, ("1", "0"): 1, ("0", "0"): 1}
-    assert plotdata.curve([{"x": 1, "y": "n/a"}, {"x": 2, "y": 3}], "x", "y") == [(2.0, 3.0)]
+    assert plotdata.curve([{"x": 1, "y": "n/a"}, {"x": 2, "y": 3}, {"x": 3, "y": math.inf}],
+                          "x", "y") == [(2.0, 3.0)]
 
 
 @pytest.mark.parametrize(("n", "expected"), [
@@ -125,7 +137,8 @@ def full_report() -> report.Report:
                                                                         "saga"),
                 report.ParamRow("prepare.features", "['a', 'b']", "['a', 'b', 'c']")),
         trends=(
-            report.Trend("accuracy", "higher", ("a1", "b2", "c3", "head"), (0.94, 0.95, 0.95, 0.93)),
+            report.Trend("accuracy", "higher", ("a1", "b2", "c3", "head"),
+                         (0.94, 0.95, 0.95, 0.93)),
             report.Trend("log_loss", "lower", ("a1", "b2", "c3", "head"), (0.22, 0.21, 0.2, 0.18)),
         ),
         plots=(
@@ -150,9 +163,25 @@ def check_golden(name: str, text: str) -> None:
         f"{path} differs; MLCI_REGEN_GOLDEN=1 pytest tests/test_report.py regenerates it")
 
 
+NUM = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"  # NUMBER_WITH_DECIMAL in mermaid's xychart.jison
+MERMAID_LINES = [re.compile(p) for p in (
+    r"xychart-beta", r'    title "[^"%]*"', r'    x-axis \["[^"]*"(, "[^"]*")*\]',
+    rf'    x-axis "[^"]*" {NUM} --> {NUM}', rf'    y-axis "[^"]*" {NUM} --> {NUM}',
+    rf"    line \[{NUM}(, {NUM})*\]",
+)]
+
+
+def mermaid_blocks(text: str) -> list[list[str]]:
+    return [part.split("\n```")[0].split("\n") for part in text.split("```mermaid\n")[1:]]
+
+
 def test_golden_full_report() -> None:
     text = report.render(full_report())
     check_golden("full.md", text)
+    blocks = mermaid_blocks(text)
+    assert len(blocks) == 3 and all(block[0] == "xychart-beta" for block in blocks)
+    for block in blocks:  # what xychart's grammar accepts: no exponents, no stray quotes
+        assert [line for line in block if not any(p.fullmatch(line) for p in MERMAID_LINES)] == []
     assert text.startswith(report.MARKER + "\n")
     assert "@team" not in text and "<b>" not in text and "recall\\|macro" in text
 

@@ -18,7 +18,8 @@ def feature_branch(project: Path) -> str:
 
 def test_report_of_a_pull_request(project: Path) -> None:
     main_sha = git(project, "rev-parse", "origin/main")
-    (project / "labels.csv").write_text("id,label\n" + "".join(f"{i},{i % 2}\n" for i in range(500)))
+    rows = "".join(f"{i},{i % 2}\n" for i in range(500))
+    (project / "labels.csv").write_text("id,label\n" + rows)
     dvc(project, "add", "-q", "labels.csv")
     head_sha = feature_branch(project)
     mlci("report", "--head", "HEAD", "--output", "report.md", cwd=project)

@@ -1,4 +1,4 @@
-"""GitHub-flavoured Markdown pieces: escaped cells, tables, folded sections, Mermaid charts. Pure."""
+"""GitHub-flavoured Markdown pieces: escaped cells, tables, folded sections, Mermaid. Pure."""
 
 from __future__ import annotations
 
@@ -32,12 +32,16 @@ def details(summary: str, body: list[str]) -> list[str]:
 
 
 def _label(text: str) -> str:
-    """A Mermaid string: no quotes or line breaks (they end the string)."""
-    return " ".join(text.replace('"', "'").split())
+    """A Mermaid string: no quotes or line breaks (they end it), no `%%` (starts a comment)."""
+    return " ".join(text.replace('"', "'").replace("%%", "% %").split())
 
 
-def _number(value: float) -> str:
-    return f"{value:.6g}"
+def number(value: float) -> str:
+    """A number as Mermaid's xychart reads it: 6 significant digits, never an exponent."""
+    text = f"{value:.6g}"
+    if "e" in text:  # the grammar takes [+-]?digits[.digits] only
+        text = f"{float(text):.15f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def axis_range(values: Sequence[float]) -> tuple[float, float]:
@@ -70,8 +74,8 @@ def xychart(title: str, x_labels: Sequence[str], y_title: str,
     if x_range is None:
         x_axis = "x-axis [" + ", ".join(f'"{_label(x)}"' for x in x_labels) + "]"
     else:
-        x_axis = f'x-axis "{_label(x_range[2])}" {_number(x_range[0])} --> {_number(x_range[1])}'
+        x_axis = f'x-axis "{_label(x_range[2])}" {number(x_range[0])} --> {number(x_range[1])}'
     body = ["```mermaid", "xychart-beta", f'    title "{_label(title)}"', f"    {x_axis}",
-            f'    y-axis "{_label(y_title)}" {_number(low)} --> {_number(high)}']
-    body += ["    line [" + ", ".join(_number(v) for v in line) + "]" for line in lines]
+            f'    y-axis "{_label(y_title)}" {number(low)} --> {number(high)}']
+    body += ["    line [" + ", ".join(number(v) for v in line) + "]" for line in lines]
     return [*body, "```"]

@@ -55,7 +55,7 @@ def _yaml(text: str) -> Any:
 
 
 def extract(data: Any) -> Any:
-    """Keep what DVC counts as metrics: numbers and strings in nested mappings (drops lists, nulls)."""
+    """What DVC counts as metrics: numbers and strings in nested mappings (no lists, nulls)."""
     if isinstance(data, (int, float, str)):
         return data
     if not isinstance(data, dict):

@@ -1,9 +1,10 @@
-"""DVC plot data as numbers a report can draw: curves resampled on a grid, confusion counts. Pure."""
+"""DVC plot data a report can draw: curves resampled on a grid, confusion counts. Pure."""
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 from collections import Counter
 from typing import Any
 
@@ -38,9 +39,13 @@ def _number(text: str | None) -> Any:
 
 
 def curve(records: list[dict[str, Any]], x: str, y: str) -> list[tuple[float, float]]:
-    """(x, y) pairs of the records where both are numbers, in file order."""
+    """(x, y) pairs of the records where both are finite numbers, in file order."""
     return [(float(r[x]), float(r[y])) for r in records
-            if is_number(r.get(x)) and is_number(r.get(y))]
+            if _finite(r.get(x)) and _finite(r.get(y))]
+
+
+def _finite(value: Any) -> bool:
+    return is_number(value) and math.isfinite(value)
 
 
 def grid(points: list[tuple[float, float]], low: float, high: float,
@@ -58,7 +63,8 @@ def grid(points: list[tuple[float, float]], low: float, high: float,
     return samples
 
 
-def confusion(records: list[dict[str, Any]], actual: str, predicted: str) -> Counter[tuple[str, str]]:
+def confusion(records: list[dict[str, Any]], actual: str,
+              predicted: str) -> Counter[tuple[str, str]]:
     """Counts of (actual, predicted) pairs."""
     return Counter((_class(r.get(actual)), _class(r.get(predicted))) for r in records
                    if actual in r and predicted in r)

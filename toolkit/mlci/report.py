@@ -192,7 +192,8 @@ def _gate(report: Report) -> list[str]:
     rules = report.gate.rules
     if not rules:
         return ["### Gate", "", "mlci.yaml sets no metric policy, so nothing is checked."]
-    rows = [[md.escape(r.metric), md.escape(r.rule), "" if r.threshold is None else fmt(r.threshold),
+    rows = [[md.escape(r.metric), md.escape(r.rule),
+             "" if r.threshold is None else fmt(r.threshold),
              md.escape(fmt(r.base)), md.escape(fmt(r.head)), OUTCOMES.get(r.outcome, "➖ n/a"),
              md.escape(r.reason)] for r in rules]
     return ["### Gate", "", *md.table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,11 +122,15 @@ def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[re
               for i, p in enumerate(points)]
     trends = []
     for name in names[:MAX_TRENDS]:
-        kept = [(label, v[name]) for label, v in zip(labels, values) if metrics.is_number(v.get(name))]
+        kept = [(label, v[name]) for label, v in zip(labels, values) if _drawable(v.get(name))]
         if len(kept) >= 2:
             trends.append(report.Trend(name, compared.directions.get(name),
                                        tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))
     return tuple(trends)
+
+
+def _drawable(value: Any) -> bool:
+    return metrics.is_number(value) and math.isfinite(value)
 
 
 def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
@@ -168,8 +173,9 @@ def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.Dat
         if a is not None and b is not None and a.md5 == b.md5:
             continue
         change = "added" if a is None else "deleted" if b is None else "modified"
+        files = b.nfiles if b else a.nfiles if a else None
         changes.append(report.DataChange(path, change, a.size if a else None,
-                                         b.size if b else None, (b or a).nfiles))  # type: ignore[union-attr]
+                                         b.size if b else None, files))
     return tuple(changes)
 
 
