@@ -15,8 +15,10 @@ from mlci.cli import app
 @app.command(help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
              "with the same numbers as `dvc metrics diff` / `dvc params diff`.")
 def diff(
-    a_rev: str = typer.Argument("HEAD", help="Old revision (default: HEAD)."),
-    b_rev: str = typer.Argument(None, help="New revision (default: the workspace)."),
+    a_rev: str = typer.Argument("HEAD", metavar="[A_REV]", show_default=False,
+                                help="Old revision (default: HEAD)."),
+    b_rev: str = typer.Argument(None, metavar="[B_REV]", help="New revision (default: the "
+                                "workspace; `workspace` names it too)."),
     as_json: bool = typer.Option(False, "--json", help="Print DVC-shaped JSON plus direction "
                                  "and verdict per metric."),
     as_md: bool = typer.Option(False, "--md", help="Print Markdown tables."),
