@@ -1,7 +1,7 @@
 """Metrics, params, plots and dvc.lock at revisions or in the workspace, without a checkout.
 
 Committed files come from git objects through one `git cat-file --batch` per round (two rounds
-whatever the number of revisions); metrics that are DVC-cached outputs come from the DVC cache
+whatever the number of revisions, after one `git ls-files` for the dvc.yaml files); metrics that are DVC-cached outputs come from the DVC cache
 by the hash dvc.lock records. No DVC or GitPython import: this is the fast path of `mlci diff`.
 """
 
@@ -86,7 +86,7 @@ def source(sha: str) -> _Source:
 
 
 def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapshot]:
-    """Snapshots of `revs` (None = workspace), in order; two git reads whatever their number."""
+    """Snapshots of `revs` (None = workspace), in order; three git calls whatever their number."""
     return read_sources(root, [resolve(root, rev) for rev in revs], want)
 
 
@@ -225,7 +225,8 @@ def _parse(blobs: Blobs, source: _Source, name: str) -> Any:
 
 
 def _parse_plot(blobs: Blobs, source: _Source, name: str) -> Any:
-    """Plot data: JSON/YAML like metrics, CSV/TSV as records; other formats are skipped."""
+    """Plot data: JSON/YAML like metrics, CSV/TSV as records; other or broken files are skipped
+    (a plot is worth less than the rest of the report)."""
     suffix = name.rsplit(".", 1)[-1].lower()
     if suffix in ("csv", "tsv"):
         from mlci import plotdata
@@ -233,7 +234,12 @@ def _parse_plot(blobs: Blobs, source: _Source, name: str) -> Any:
         raw = blobs.get((source, name))
         return None if raw is None else plotdata.parse_csv(raw.decode("utf-8", "replace"),
                                                            tab=suffix == "tsv")
-    return _parse(blobs, source, name) if suffix in ("json", "yaml", "yml") else None
+    if suffix not in ("json", "yaml", "yml"):
+        return None
+    try:
+        return _parse(blobs, source, name)
+    except ConfigError:
+        return None
 
 
 def _snapshot(blobs: Blobs, source: _Source, layout: dvcfiles.Layout, lock: Any,
