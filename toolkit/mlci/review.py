@@ -35,7 +35,8 @@ def collect(request: ReportRequest) -> report.Report:
     root = request.root
     settings = config.load(root)
     branch_ref = default_ref(root, settings.default_branch)
-    base_rev = request.base or default_base(root, branch_ref, settings.default_branch)
+    base_rev = request.base or default_base(root, branch_ref, settings.default_branch,
+                                            request.head or "HEAD")
     want = snapshot.Want(plots=True, lock=True)
     base, head = snapshot.read(root, [base_rev, request.head], want)
     compared = comparison.between(root, base, head, all=True)
@@ -60,24 +61,24 @@ def default_ref(root: Path, branch: str) -> str | None:
     return None
 
 
-def default_base(root: Path, ref: str | None, branch: str) -> str:
-    """The merge-base of HEAD with the default branch, or a clear error saying how to fix it."""
+def default_base(root: Path, ref: str | None, branch: str, head: str = "HEAD") -> str:
+    """The merge-base of head with the default branch, or a clear error saying how to fix it."""
     if ref is None:
         raise RevisionNotFound(
             f"no branch '{branch}' or 'origin/{branch}' to compare with",
             hint="pass --base REV, or fetch the default branch "
             f"(`git fetch origin {branch}`)",
         )
-    found = gitrepo.merge_base(root, "HEAD", ref)
+    found = gitrepo.merge_base(root, head, ref)
     if found:
         return found
     if gitrepo.is_shallow(root):
         raise RevisionNotFound(
-            f"no merge-base of HEAD and {ref}: this clone is shallow",
+            f"no merge-base of {head} and {ref}: this clone is shallow",
             hint=f"fetch the history: `git fetch --unshallow origin {branch}` (in GitHub "
             "Actions: actions/checkout with fetch-depth: 0)",
         )
-    raise RevisionNotFound(f"HEAD and {ref} share no history", hint="pass --base REV")
+    raise RevisionNotFound(f"{head} and {ref} share no history", hint="pass --base REV")
 
 
 def _history(root: Path, ref: str | None, count: int) -> list[Snapshot]:
