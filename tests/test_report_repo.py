@@ -68,6 +68,11 @@ def test_shallow_clone_says_how_to_fetch(project: Path, tmp_path: Path) -> None:
     assert "(this clone is shallow)" in proc.stderr and "git fetch --unshallow" in proc.stderr
 
 
+def test_unknown_head_is_one_line(project: Path) -> None:
+    proc = mlci("report", "--head", "nope", cwd=project, expect=1)
+    assert proc.stderr.splitlines()[0] == "mlci: error: unknown revision 'nope'"
+
+
 def test_no_default_branch_asks_for_base(project: Path) -> None:
     git(project, "checkout", "-q", "-b", "other")
     git(project, "branch", "-q", "-D", "main")

@@ -35,10 +35,11 @@ def collect(request: ReportRequest) -> report.Report:
     root = request.root
     settings = config.load(root)
     branch_ref = default_ref(root, settings.default_branch)
+    head_source = snapshot.resolve(root, request.head)  # an unknown --head fails here, clearly
     base_rev = request.base or default_base(root, branch_ref, settings.default_branch,
-                                            request.head or "HEAD")
+                                            head_source.sha or "HEAD")
     want = snapshot.Want(plots=True, lock=True)
-    base, head = snapshot.read(root, [base_rev, request.head], want)
+    base, head = snapshot.read_sources(root, [snapshot.resolve(root, base_rev), head_source], want)
     compared = comparison.between(root, base, head, all=True)
     history = _history(root, branch_ref, request.trend)
     head_sha = head.sha or gitrepo.head_sha(root)
