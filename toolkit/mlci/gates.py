@@ -131,12 +131,20 @@ def _judge(name: str, rule: str, limit: float, base: Any, head: float) -> Rule:
         reason = "no base value" if base is None else "base value is not a number"
         return Rule(name, rule, limit, base, head, NOT_APPLICABLE, reason)
     change = base - head if rule == "max_drop" else head - base
-    verb = "dropped" if rule == "max_drop" else "rose"
     ok = not _exceeds(change, limit)
-    reason = f"{verb} {fmt(change)} from {fmt(base)} to {fmt(head)} ({'<=' if ok else '>'} " \
-             f"{rule} {fmt(limit)})" if change > 0 else \
-             f"{fmt(base)} -> {fmt(head)} (within {rule} {fmt(limit)})"
-    return Rule(name, rule, limit, base, head, _outcome(ok), reason)
+    return Rule(name, rule, limit, base, head, _outcome(ok),
+                _regression(rule, change, base, head, limit, ok))
+
+
+def _regression(rule: str, change: float, base: float, head: float, limit: float,
+                ok: bool) -> str:
+    if change == 0:
+        return f"unchanged ({rule} {fmt(limit)})"
+    if change < 0:
+        return f"{fmt(base)} → {fmt(head)}: no {rule[4:]} ({rule} {fmt(limit)})"
+    verb = "dropped" if rule == "max_drop" else "rose"
+    return (f"{verb} {fmt(change)} from {fmt(base)} to {fmt(head)} "
+            f"({'<=' if ok else '>'} {rule} {fmt(limit)})")
 
 
 def _exceeds(value: float, limit: float) -> bool:
