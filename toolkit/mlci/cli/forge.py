@@ -67,7 +67,8 @@ def comment(
         # `mlci report > r.md` leaves an empty file when it fails: keep the last good comment
         raise MlciError(f"{file}: the report is empty; nothing to post",
                         hint="check the step that wrote it")
-    request = CommentRequest(body, pr, checked_sha(expect_sha, "--expect-sha"), marker, dry_run)
+    request = CommentRequest(body, pr, checked_sha(expect_sha, "--expect-sha"), marker,
+                             dry_run or forge_dry_run())
     result = run_comment(request, context.detect(os.environ), notify)
     for note in result.notes:
         notify(note)
@@ -108,11 +109,19 @@ def read_gate_json(path: Path) -> Any:
         raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
 
 
+def forge_dry_run() -> bool:
+    """True in a local CI run with no forge to talk to (`mlci ci run` sets MLCI_FORGE_DRY_RUN)."""
+    return os.environ.get("MLCI_FORGE_DRY_RUN") == "1"
+
+
 def set_gate_status(result: Any, head: str | None) -> str:
     """Set `mlci/gate` on the head commit from the gate's result; returns what was done."""
     from mlci import gitrepo
     from mlci.forge import context, status
 
+    if forge_dry_run():
+        state = "success" if result.passed else "failure"
+        return f"would set commit status mlci/gate = {state} (dry run: no forge URL)"
     ctx = context.detect(os.environ)
     sha = head if head is None or re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", head) else \
         gitrepo.resolve(gitrepo.find_root(Path.cwd()), head)
