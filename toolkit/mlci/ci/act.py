@@ -78,7 +78,7 @@ def _run_workflow(act: str, request: local.RunRequest, path: Path, data: Any,
         work = Path(tmp)
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
         args = [act, request.event, *_flags(request, path, data, work, checkout, run_id, dry_run)]
-        code = subprocess.run(args, cwd=request.root, env=_env(request.root)).returncode
+        code = subprocess.run(args, cwd=request.root, env=_env(request.root), check=False).returncode
     record = _record(request.event, payload, checkout, run_id, str(data.get("name", path.stem)),
                      code)
     local.save_record(state, record)

@@ -36,18 +36,28 @@ def run(request: local.RunRequest) -> local.RunResult:
     if not (root / PIPELINE).is_file():
         raise MlciError(f"{PIPELINE}: no such file", hint="run `mlci ci generate --forge gitlab`")
     _exclude_state(root)
-    atomic_write(root / LOCAL_FILE, shell_pipeline(load_yaml(root / PIPELINE, PIPELINE)))
+    pipeline = load_yaml(root / PIPELINE, PIPELINE)
     dry_run = not os.environ.get("CI_API_V4_URL")
+    if dry_run and request.job and publishes(pipeline, request.job):
+        raise MlciError(f"job {request.job!r} publishes (tags, releases): not run in a dry run",
+                        hint="set CI_API_V4_URL, CI_PROJECT_ID and MLCI_GITLAB_TOKEN to run it")
+    atomic_write(root / LOCAL_FILE, shell_pipeline(pipeline))
     variables = pipeline_variables(root, source, dry_run)
     secrets = Path(STATE) / "mlci-variables.yml"  # gitlab-ci-local wants it relative to cwd
     _write_secrets(root / secrets)
     try:
-        code = subprocess.run(_args(binary, request.job, variables, secrets), cwd=root,
+        code = subprocess.run(_args(binary, request.job, variables, secrets), cwd=root, check=False,
                               env=local.job_env()).returncode
     finally:
         (root / secrets).unlink(missing_ok=True)
     name = f"gitlab {source} pipeline" + (f" (job {request.job})" if request.job else "")
     return local.RunResult((local.WorkflowRun(name, code),), (DRY_RUN_NOTE,) if dry_run else ())
+
+
+def publishes(data: Any, job: str) -> bool:
+    """True when `job` runs `mlci publish` (it pushes tags and creates releases)."""
+    script = (data.get(job) or {}).get("script") or [] if isinstance(data, dict) else []
+    return any("mlci publish" in str(line) for line in script)
 
 
 def shell_pipeline(data: Any) -> str:

@@ -63,12 +63,12 @@ class RunResult:
 def run(request: RunRequest) -> RunResult:
     """Run the generated workflows for the request's event on this machine."""
     if request.forge == "gitlab":
-        from mlci.ci import gitlab_local
+        from mlci.ci.gitlab_local import run as run_gitlab
 
-        return gitlab_local.run(request)
-    from mlci.ci import act
+        return run_gitlab(request)
+    from mlci.ci.act import run as run_act
 
-    return act.run(request)
+    return run_act(request)
 
 
 def tool(name: str) -> str:
