@@ -48,7 +48,9 @@ def comment(request: CommentRequest, context: Context, notify: Notify) -> Commen
     mark = sticky.marker(request.marker_id)
     forge = connect(context, notify)
     try:
-        fitted = sticky.fit(f"{mark}\n{request.body}", forge.comment_limit,
+        # `mlci report` output already starts with the default marker: don't repeat it
+        body = request.body if request.body.startswith(mark) else f"{mark}\n{request.body}"
+        fitted = sticky.fit(body, forge.comment_limit,
                             f" of a {forge.name} comment")
         if request.dry_run:
             return _plan(forge, context, request, mark, fitted)
