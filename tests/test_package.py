@@ -37,6 +37,8 @@ def test_wheel_ships_templates_and_init_finds_them(tmp_path: Path) -> None:
     assert "mlci/templates/project/dvc.yaml" in names
     assert "mlci/templates/project/gitignore" in names
     assert "mlci/templates/project/src/train.py" in names
+    for action in ("setup-python", "upload-artifact", "download-artifact"):  # mlci ci run
+        assert f"mlci/templates/actions/{action}/action.yml" in names
 
     target = tmp_path / "installed"
     run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
