@@ -102,7 +102,7 @@ def test_2_pull_request_gets_one_report_comment_and_a_gate_status(
     comment = ci_run(scenario, forge, "workflow_run")
     assert "mlci comment: success" in comment.stdout
     [posted] = forge.comments(REPO, 1)
-    assert posted["body"].startswith(MARKER)
+    assert posted["body"].startswith(MARKER) and posted["body"].count(MARKER) == 1
     assert "| Metric | Base" in posted["body"] and "log\\_loss" in posted["body"]
     assert sha[:7] in posted["body"]
     [status] = statuses(forge, sha)
@@ -200,3 +200,17 @@ def test_7_a_fork_pull_request_is_reported_and_never_sees_a_token(
     assert report["body"].startswith(MARKER) and sha[:7] in report["body"]
     assert [s["state"] for s in statuses(forge, sha)] == ["success"]
     assert os.environ.get("GITHUB_TOKEN") is None
+
+
+def test_8_without_a_forge_url_forge_calls_are_a_dry_run(scenario: Scenario,
+                                                         forge: FakeForge) -> None:
+    seen = len(forge.requests)
+    env = {"GITHUB_REPOSITORY": REPO, "PIP_NO_INDEX": "1"}  # no GITHUB_API_URL, no token
+    proc = mlci("ci", "run", "workflow_run", cwd=scenario.root, env=env)
+    assert "forge calls (comment, status, release) are skipped (dry run)" in proc.stderr
+    assert "would GET /repos/octo/proj/pulls/3" in proc.stdout
+    assert "would set commit status mlci/gate = success (dry run" in proc.stdout
+    assert len(forge.requests) == seen
+    push = mlci("ci", "run", "push", cwd=scenario.root, env=env)
+    assert "mlci-publish.yml: not run in a dry run" in push.stderr
+    assert "mlci publish:" not in push.stdout
