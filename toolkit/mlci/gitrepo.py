@@ -12,8 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from mlci.errors import MlciError, NotAProject, RevisionNotFound
-from mlci.registry import TagRecord
+
+if TYPE_CHECKING:  # the registry's grammar is only needed by the commands that read tags
+    from mlci.registry import TagRecord
 
 TAIL_LINES = 20
 
@@ -163,6 +167,8 @@ _TAG_FIELDS = (
 
 def registry_tags(root: Path) -> list[TagRecord]:
     """Every annotated tag (name, tagged commit, date, message) from one `git for-each-ref`."""
+    from mlci.registry import TagRecord
+
     out = git(root, "for-each-ref", f"--format={_TAG_FIELDS}", "refs/tags")
     fields = out.split("\0")
     records = []
