@@ -84,8 +84,8 @@ def test_missing_gitlab_ci_local_says_how_to_install_it(project: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("release",), "unknown GitHub event 'release'"),
-    (("pull_request", "--job", "nope"), "no mlci-generated workflow in .github/workflows/ runs "
-                                        "job 'nope' on pull_request"),
+    (("pull_request", "--job", "nope"),
+     "no mlci-generated workflow in .github/workflows/ runs job 'nope' on pull_request"),
     (("tag", "--forge", "gitlab"), "unknown GitLab pipeline event 'tag'"),
 ])
 def test_bad_requests_fail_clearly(project: Path, args: tuple[str, ...], message: str) -> None:

@@ -11,7 +11,8 @@ import typer
 from mlci.cli import app
 
 ci_app = typer.Typer(
-    name="ci", help="Generate the CI workflows (GitHub Actions, GitLab CI) that run mlci.",
+    name="ci", help="Generate the CI workflows (GitHub Actions, GitLab CI) that run mlci, and "
+    "run them on this machine.",
     no_args_is_help=True, pretty_exceptions_show_locals=False,
 )
 app.add_typer(ci_app, name="ci")
