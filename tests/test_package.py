@@ -34,6 +34,9 @@ def build_wheel(tmp_path: Path) -> Path:
 def test_wheel_ships_templates_and_init_finds_them(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
+    package = REPO_ROOT / "toolkit"
+    modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    assert modules - set(names) == set()  # every module of the package is in the wheel
     assert "mlci/templates/project/dvc.yaml" in names
     assert "mlci/templates/project/gitignore" in names
     assert "mlci/templates/project/src/train.py" in names

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlci import params, pipeline
+from mlci.comparison import Comparison, against_head
+from mlci.errors import MlciError
 from mlci.files import atomic_write
 
 
@@ -13,6 +15,8 @@ from mlci.files import atomic_write
 class ReproOutcome:
     changes: tuple[tuple[str, Any, Any], ...]  # (file:key, old, new) per -S override
     result: pipeline.ReproResult
+    metrics: Comparison | None  # the workspace's metrics vs HEAD's
+    metrics_error: str | None = None  # why they could not be compared (the run still succeeded)
 
 
 def repro(request: pipeline.ReproRequest, overrides: list[params.Override]) -> ReproOutcome:
@@ -29,4 +33,7 @@ def repro(request: pipeline.ReproRequest, overrides: list[params.Override]) -> R
     finally:
         for file, text in originals.items():
             atomic_write(request.root / file, text)
-    return ReproOutcome(tuple(changes), result)
+    try:
+        return ReproOutcome(tuple(changes), result, against_head(request.root))
+    except MlciError as exc:
+        return ReproOutcome(tuple(changes), result, None, exc.message)

@@ -70,7 +70,7 @@ def repro(
     if as_json:
         print(json.dumps(_summary(outcome), indent=2))
     else:
-        print(_render(outcome, root))
+        print(_render(outcome))
 
 
 def _summary(outcome: Any) -> dict[str, Any]:
@@ -81,12 +81,13 @@ def _summary(outcome: Any) -> dict[str, Any]:
             {"name": s.name, "status": s.status, "seconds": round(s.seconds, 3)}
             for s in result.stages
         ],
-        "metrics": result.metrics,
+        "metrics": outcome.metrics.head.flat_metrics() if outcome.metrics else {},
+        "metrics_vs_head": outcome.metrics.metrics if outcome.metrics else None,
         "pushed": result.pushed,
     }
 
 
-def _render(outcome: Any, root: Path) -> str:
+def _render(outcome: Any) -> str:
     from tabulate import tabulate
 
     from mlci.pipeline import STATUSES
@@ -99,18 +100,11 @@ def _render(outcome: Any, root: Path) -> str:
     lines.append(tabulate(rows, headers=["stage", "status", "time"], tablefmt="simple"))
     if result.pushed is not None:
         lines.append(f"\npushed {result.pushed} file(s) and the run-cache to the DVC remote")
-    if result.metrics:
-        lines += ["", _metrics_vs_head(root)]
+    lines.append("")
+    if outcome.metrics is not None:
+        from mlci.difftable import render
+
+        lines.append(render(outcome.metrics, params=False))
+    else:
+        lines.append(f"metrics vs HEAD unavailable: {outcome.metrics_error}")
     return "\n".join(lines)
-
-
-def _metrics_vs_head(root: Path) -> str:
-    """Every metric of the workspace next to HEAD's, judged by mlci.yaml's directions."""
-    from mlci.comparison import against_head
-    from mlci.difftable import render
-    from mlci.errors import MlciError
-
-    try:
-        return render(against_head(root), params=False)
-    except MlciError as exc:  # the run succeeded; only the comparison could not be made
-        return f"metrics vs HEAD unavailable: {exc.message}"
