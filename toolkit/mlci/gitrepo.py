@@ -8,31 +8,41 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from mlci.errors import MlciError, NotAProject, RevisionNotFound
+from mlci.output import TAIL_LINES
 
 if TYPE_CHECKING:  # the registry's grammar is only needed by the commands that read tags
     from mlci.registry import TagRecord
 
-TAIL_LINES = 20
+
+def _run(
+    cwd: Path, args: Sequence[str], input: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """The one place git runs: never prompts, and a missing git is a clear error."""
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, input=input, capture_output=True, check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except FileNotFoundError:
+        raise MlciError("git is not installed (no `git` on PATH)",
+                        hint="install git, e.g. `apt-get install git`") from None
 
 
 def git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
     """Run `git ARGS` in `root` and return its stdout; a failure names the command and its output."""
-    proc = subprocess.run(
-        ["git", *args], cwd=root, input=input, capture_output=True, text=True,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-    )
+    proc = _run(root, args, None if input is None else input.encode())
     if check and proc.returncode != 0:
         raise MlciError(
-            f"`git {' '.join(args)}` exited with {proc.returncode}: {_tail(proc.stderr)}"
+            f"`git {' '.join(args)}` exited with {proc.returncode}: "
+            f"{_tail(proc.stderr.decode('utf-8', 'replace'))}"
         )
-    return proc.stdout
+    return proc.stdout.decode("utf-8", "replace")
 
 
 def _tail(text: str) -> str:
@@ -44,15 +54,13 @@ def find_root(start: Path) -> Path:
     """The top of the git work tree containing `start`, or NotAProject."""
     if not start.exists():
         raise NotAProject(f"{start}: no such directory")
-    proc = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True
-    )
+    proc = _run(start, ["rev-parse", "--show-toplevel"])
     if proc.returncode != 0:
         raise NotAProject(
             f"{start.resolve()}: not a git repository",
             hint="run `mlci init` to make an mlci project here",
         )
-    return Path(proc.stdout.strip())
+    return Path(proc.stdout.decode().strip())
 
 
 def toplevel_or_none(path: Path) -> Path | None:
@@ -99,10 +107,7 @@ def read_blobs(root: Path, specs: list[str]) -> list[bytes | None]:
     """The contents of `REV:PATH` blobs through one `git cat-file --batch`; None when missing."""
     if not specs:
         return []
-    proc = subprocess.run(
-        ["git", "cat-file", "--batch"], cwd=root, capture_output=True,
-        input="".join(f"{spec}\n" for spec in specs).encode(),
-    )
+    proc = _run(root, ["cat-file", "--batch"], "".join(f"{spec}\n" for spec in specs).encode())
     if proc.returncode != 0:
         raise MlciError(f"`git cat-file --batch` exited with {proc.returncode}: "
                         f"{_tail(proc.stderr.decode(errors='replace'))}")
@@ -114,16 +119,14 @@ def _split_batch(out: bytes, count: int) -> list[bytes | None]:
     pos = 0
     for _ in range(count):
         end = out.index(b"\n", pos)
-        header = out[pos:end].split()
+        header = out[pos:end]
         pos = end + 1
-        if len(header) != 3 or header[1] != b"blob":  # "missing", "ambiguous" or a tree
+        if header.endswith((b" missing", b" ambiguous")):  # "<spec> missing": spec may hold spaces
             blobs.append(None)
-            if len(header) == 3:
-                pos += int(header[2]) + 1
             continue
-        size = int(header[2])
-        blobs.append(out[pos:pos + size])
-        pos += size + 1
+        _, kind, size = header.rsplit(b" ", 2)
+        blobs.append(out[pos:pos + int(size)] if kind == b"blob" else None)  # a tree is no file
+        pos += int(size) + 1
     return blobs
 
 
@@ -181,9 +184,8 @@ def registry_tags(root: Path) -> list[TagRecord]:
 
 def show_file(root: Path, commit: str, path: str) -> str | None:
     """The text of `path` at `commit`, or None when it does not exist there."""
-    proc = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=root, capture_output=True,
-                          check=False)
-    return proc.stdout.decode("utf-8", "replace") if proc.returncode == 0 else None
+    (blob,) = read_blobs(root, [f"{commit}:{path}"])
+    return None if blob is None else blob.decode("utf-8", "replace")
 
 
 def branches_containing(root: Path, commit: str) -> set[str]:
@@ -228,11 +230,10 @@ def delete_tags(root: Path, names: list[str]) -> None:
 def push_tags(root: Path, remote: str, names: list[str]) -> str | None:
     """Push tags all-or-nothing (`--atomic`); None on success, else git's message."""
     refs = [f"refs/tags/{n}:refs/tags/{n}" for n in names]
-    proc = subprocess.run(
-        ["git", "push", "--atomic", "--porcelain", remote, *refs], cwd=root, capture_output=True,
-        text=True, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"}, check=False,
-    )
-    return None if proc.returncode == 0 else _tail(proc.stdout + proc.stderr)
+    proc = _run(root, ["push", "--atomic", "--porcelain", remote, *refs])
+    if proc.returncode == 0:
+        return None
+    return _tail((proc.stdout + proc.stderr).decode("utf-8", "replace"))
 
 
 def remote_tags(root: Path, remote: str, names: list[str]) -> set[str]:

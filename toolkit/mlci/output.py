@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,17 +14,21 @@ TAIL_LINES = 20
 
 
 def _pump(source: int, dest: int, tail: deque[str], lock: threading.Lock) -> None:
+    """Copy `source` to `dest` until EOF, keeping the last lines; closes both fds (they are ours)."""
     pending = b""
-    while chunk := os.read(source, 65536):
-        os.write(dest, chunk)
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        with lock:
-            tail.extend(line.decode("utf-8", "replace").rstrip("\r") for line in lines)
-    if pending:
-        with lock:
-            tail.append(pending.decode("utf-8", "replace"))
-    os.close(source)
+    try:
+        while chunk := os.read(source, 65536):
+            os.write(dest, chunk)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            with lock:
+                tail.extend(line.decode("utf-8", "replace").rstrip("\r") for line in lines)
+        if pending:
+            with lock:
+                tail.append(pending.decode("utf-8", "replace"))
+    finally:
+        os.close(source)
+        os.close(dest)
 
 
 @contextmanager
@@ -43,7 +48,9 @@ def tee_output(stdout_to_stderr: bool = False) -> Iterator[deque[str]]:
         read_end, write_end = os.pipe()
         os.dup2(write_end, fd)
         os.close(write_end)
-        dest = saved[2] if fd == 1 and stdout_to_stderr else saved[fd]
+        # each pump owns a copy of its destination: one still running after we return (a
+        # stage's background process holds the pipe) never writes to an fd reused since
+        dest = os.dup(saved[2] if fd == 1 and stdout_to_stderr else saved[fd])
         pump = threading.Thread(target=_pump, args=(read_end, dest, tail, lock), daemon=True)
         pump.start()
         pumps.append(pump)
@@ -54,8 +61,9 @@ def tee_output(stdout_to_stderr: bool = False) -> Iterator[deque[str]]:
         sys.stderr.flush()
         for fd, original in saved.items():
             os.dup2(original, fd)
+        # a stage that left a background process holding the pipe must not hang us
+        deadline = time.monotonic() + 5
         for pump in pumps:
-            # a stage that left a background process holding the pipe must not hang us
-            pump.join(timeout=5)
+            pump.join(timeout=max(0.0, deadline - time.monotonic()))
         for original in saved.values():
             os.close(original)
