@@ -115,7 +115,8 @@ def test_bad_ci_settings_name_the_key_and_write_nothing(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("dvc_remote_secrets: []",
                                                  'dvc_remote_secrets: ["A B"]'))
     result = mlci("ci", "generate", cwd=root, expect=1)
-    assert "mlci.yaml: ci.dvc_remote_secrets.0: not a secret name: 'A B'" in result.stderr
+    assert "mlci.yaml:15: ci.dvc_remote_secrets[0]: not valid here: 'A B'" in result.stderr
+    assert "hint: secret names are letters, digits and '_'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (root / ".github").exists()
 

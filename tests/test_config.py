@@ -71,3 +71,34 @@ def test_malformed_yaml_names_file_and_line() -> None:
     with pytest.raises(ConfigError) as caught:
         parse("metrics:\n  accuracy: {direction: higher\n")
     assert caught.value.message.startswith("mlci.yaml:3:")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("default_branch: 'main: x'\n", "mlci.yaml:1: default_branch: not valid here: 'main: x'"),
+        ("default_branch: '-main'\n", "mlci.yaml:1: default_branch: not valid here: '-main'"),
+        ("default_branch: 'a..b'\n", "mlci.yaml:1: default_branch: not valid here: 'a..b'"),
+        ("publish:\n  branches: [main, 'rel #1']\n",
+         "mlci.yaml:2: publish.branches[1]: not valid here: 'rel #1'"),
+        ("ci:\n  python: '3.11; rm -rf /'\n",
+         "mlci.yaml:2: ci.python: not valid here: '3.11; rm -rf /'"),
+        ("ci:\n  runs_on: [self-hosted, 'gpu x']\n",
+         "mlci.yaml:2: ci.runs_on[1]: not valid here: 'gpu x'"),
+        ("ci:\n  runs_on: []\n", "mlci.yaml:2: ci.runs_on: expected at least one entry"),
+        ("ci:\n  dvc_remote_secrets: [GITHUB_TOKEN]\n",
+         "mlci.yaml:2: ci.dvc_remote_secrets[0]: not valid here: 'GITHUB_TOKEN'"),
+        ("ci:\n  dvc_remote_secrets: [AWS-KEY]\n",
+         "mlci.yaml:2: ci.dvc_remote_secrets[0]: not valid here: 'AWS-KEY'"),
+    ],
+)
+def test_values_that_reach_generated_workflows_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert caught.value.message == message
+    assert caught.value.hint
+
+
+@pytest.mark.parametrize("branch", ["main", "release/1.x", "feature_a-b.2"])
+def test_ordinary_branch_names_pass(branch: str) -> None:
+    assert parse(f"default_branch: {branch}\n").default_branch == branch

@@ -8,6 +8,7 @@ reads the file; the schema is small enough for the 50 lines here.)
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,7 +19,22 @@ from mlci.errors import ConfigError
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
-ONE_OR_MANY = {"one_or_many": True}  # a single string stands for a list of one
+
+
+def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
+    """Field metadata: each string must match `pattern` (they go into generated workflows)."""
+    return {"pattern": re.compile(pattern), "hint": hint, "one_or_many": one_or_many,
+            "nonempty": nonempty}
+
+
+BRANCH = _rule(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![./])",
+               "a git branch name: letters, digits, '.', '_', '-' and '/'")
+PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/setup-python, '
+               'e.g. "3.11" (quoted)')
+LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
+               "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
+SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
+                "secret names are letters, digits and '_', not starting with GITHUB_")
 
 
 @dataclass(frozen=True)
@@ -34,23 +50,23 @@ class MetricPolicy:
 
 @dataclass(frozen=True)
 class PublishConfig:
-    branches: tuple[str, ...] = ("main",)
+    branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH)
     compare_to: str | None = "prod"
     stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class CiConfig:
-    python: str = "3.11"
-    runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=ONE_OR_MANY)
-    dvc_remote_secrets: tuple[str, ...] = ()
+    python: str = field(default="3.11", metadata=PYTHON)
+    runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=LABELS)
+    dvc_remote_secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
 
 
 @dataclass(frozen=True)
 class Config:
     """The whole of `mlci.yaml`."""
 
-    default_branch: str = "main"
+    default_branch: str = field(default="main", metadata=BRANCH)
     metrics: dict[str, MetricPolicy] = field(default_factory=dict)
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
@@ -97,14 +113,14 @@ def _round_trip(text: str) -> Any:
     return parse_yaml(text, CONFIG_FILE)
 
 
-def _convert(value: Any, hint: Any, path: tuple[Any, ...], many: bool = False) -> Any:
-    """`value` checked against the type `hint`, converted where YAML differs (lists -> tuples)."""
+def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> Any:
+    """`value` checked against the type `hint` (and a field's `rule`), lists made tuples."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         (inner,) = [arg for arg in args if arg is not type(None)]
-        return _convert(value, inner, path, many)
+        return _convert(value, inner, path, rule)
     if origin is Literal:
         if value in args:
             return value
@@ -116,17 +132,25 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], many: bool = False) -
             raise _Invalid(path, f"expected a mapping, got {_shown(value)}")
         return {str(k): _convert(v, args[1], (*path, str(k))) for k, v in value.items()}
     if origin is tuple:
-        if many and isinstance(value, str):
-            return (value,)
-        if not isinstance(value, (list, tuple)):
-            raise _Invalid(path, f"expected a list, got {_shown(value)}")
-        return tuple(_convert(v, args[0], (*path, i)) for i, v in enumerate(value))
+        return _convert_list(value, args[0], path, rule)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if hint is str and isinstance(value, str):
+        if rule and not rule["pattern"].fullmatch(value):
+            raise _Invalid(path, f"not valid here: {_shown(value)}", rule["hint"])
         return str(value)
     expected = {float: "a number", str: "a string"}[hint]
     raise _Invalid(path, f"expected {expected}, got {_shown(value)}", _type_hint(path, value))
+
+
+def _convert_list(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> tuple[Any, ...]:
+    if rule and rule["one_or_many"] and isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise _Invalid(path, f"expected a list, got {_shown(value)}")
+    if rule and rule["nonempty"] and not value:
+        raise _Invalid(path, "expected at least one entry", rule["hint"])
+    return tuple(_convert(v, item, (*path, i), rule) for i, v in enumerate(value))
 
 
 def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
@@ -140,7 +164,7 @@ def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
             raise _Invalid((*path, key), "unknown key", "known keys: " + ", ".join(fields))
     hints = typing.get_type_hints(hint)
     return hint(**{
-        name: _convert(value[name], hints[name], (*path, name), bool(fields[name].metadata))
+        name: _convert(value[name], hints[name], (*path, name), fields[name].metadata or None)
         for name in value
     })
 

@@ -14,13 +14,10 @@ from mlci.files import load_yaml
 from mlci.templates import path as template_path
 
 REQUIREMENTS = "requirements.txt"
-# GitHub secret names: letters, digits, underscores; not starting with a digit or GITHUB_
-_SECRET = re.compile(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*")
 _SHA = re.compile(r"[0-9a-f]{40}")
 # runner labels actionlint knows without configuration (GitHub-hosted images and defaults)
 _HOSTED = re.compile(r"(ubuntu|windows|macos)-[A-Za-z0-9._-]+")
 _DEFAULT_LABELS = {"self-hosted", "x64", "arm", "arm64", "linux", "macos", "windows"}
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -49,13 +46,13 @@ class CiContext:
 def load(root: Path) -> CiContext:
     """Read the project at `root` into the variables the CI templates render."""
     cfg = config_module.load(root)
-    labels = _labels(cfg.ci.runs_on)
+    labels = cfg.ci.runs_on  # label and secret names are validated by config.load
     remote = pipeline.shared_remote(root) is not None
     custom = tuple(label for label in labels if not is_hosted(label))
     return CiContext(
         python=cfg.ci.python, runs_on=labels, custom_labels=custom,
         gitlab_tags=custom,
-        secrets=_secrets(cfg.ci.dvc_remote_secrets), default_branch=cfg.default_branch,
+        secrets=cfg.ci.dvc_remote_secrets, default_branch=cfg.default_branch,
         install=install_command((root / REQUIREMENTS).is_file()),
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
         models=models(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
@@ -97,26 +94,6 @@ def pins() -> dict[str, str]:
             raise ConfigError(f"templates/github/pins.yaml: {action}.sha: not a 40-hex commit")
         uses[str(action)] = f"{action}@{pin['sha']} # {pin['version']}"
     return uses
-
-
-def _labels(labels: tuple[str, ...]) -> tuple[str, ...]:
-    for index, label in enumerate(labels):
-        if not _LABEL.fullmatch(label):
-            raise ConfigError(f"mlci.yaml: ci.runs_on.{index}: not a runner label: {label!r}",
-                              hint="labels are letters, digits, '.', '_' and '-'")
-    if not labels:
-        raise ConfigError("mlci.yaml: ci.runs_on: empty", hint="e.g. runs_on: ubuntu-latest")
-    return labels
-
-
-def _secrets(names: tuple[str, ...]) -> tuple[str, ...]:
-    for index, name in enumerate(names):
-        if not _SECRET.fullmatch(name):
-            raise ConfigError(
-                f"mlci.yaml: ci.dvc_remote_secrets.{index}: not a secret name: {name!r}",
-                hint="secret names are letters, digits and '_', not starting with GITHUB_",
-            )
-    return names
 
 
 def _stage(stages: tuple[str, ...], compare_to: str | None) -> str | None:
