@@ -168,26 +168,24 @@ def _put(target: dict[str, Any], parts: list[str], value: Any) -> None:
     target[parts[-1]] = value
 
 
-def lock_stages(lock: Any, base: str, stage_wdirs: dict[str, str]) -> dict[str, Any]:
-    """A parsed dvc.lock's stages by DVC address (`name`, `dir/dvc.yaml:name`), out paths made
-    repository paths (they are relative to the stage's wdir)."""
+def lock_stages(lock: Any, base: str = "", stage_wdirs: dict[str, str] | None = None
+                ) -> dict[str, dict[str, Any]]:
+    """A parsed dvc.lock's stages by DVC address (`name`, `dir/dvc.yaml:name`), each with the
+    repository directory its out paths are relative to as `wdir` (when not the root)."""
     stages = lock.get("stages") if isinstance(lock, dict) else None
-    found: dict[str, Any] = {}
+    found: dict[str, dict[str, Any]] = {}
     for name, stage in stages.items() if isinstance(stages, dict) else ():
         if isinstance(stage, dict):
             address = f"{base}/dvc.yaml:{name}" if base else str(name)
-            wdir = stage_wdirs.get(str(name), base)
+            wdir = (stage_wdirs or {}).get(str(name), base)
             found[address] = {**stage, "wdir": wdir} if wdir else stage
     return found
 
 
 def outs(lock: Any) -> dict[str, Out]:
-    """Every output of every stage in a parsed dvc.lock, by path."""
+    """Every output of every stage in a parsed dvc.lock (as `lock_stages` gives), by path."""
     found: dict[str, Out] = {}
-    stages = lock.get("stages") if isinstance(lock, dict) else None
-    for stage in stages.values() if isinstance(stages, dict) else []:
-        if not isinstance(stage, dict):
-            continue
+    for stage in lock_stages(lock).values():
         wdir = str(stage.get("wdir") or "")
         for entry in stage.get("outs") or []:
             if isinstance(entry, dict) and "path" in entry:
@@ -207,15 +205,10 @@ def dvcfile_outs(data: Any, dvcfile: str) -> dict[str, Out]:
 
 def changed_stages(base: Any, head: Any) -> tuple[str, ...]:
     """Stages whose dvc.lock entry (command, inputs, params, outputs) differs, in head's order."""
-    old = _lock_stages(base)
-    new = _lock_stages(head)
+    old = lock_stages(base)
+    new = lock_stages(head)
     names = [*new, *(name for name in old if name not in new)]
     return tuple(name for name in names if old.get(name) != new.get(name))
-
-
-def _lock_stages(lock: Any) -> dict[str, Any]:
-    stages = lock.get("stages") if isinstance(lock, dict) else None
-    return dict(stages) if isinstance(stages, dict) else {}
 
 
 def cache_file(cache_dir: str, out: Out) -> str:

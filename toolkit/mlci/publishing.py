@@ -19,6 +19,7 @@ from mlci.registry import Model, SemVer, Version
 
 if TYPE_CHECKING:
     from mlci.gates import GateResult
+    from mlci.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class PublishRequest:
@@ -184,18 +185,27 @@ def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> M
     """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
     from mlci import dvcfiles, metrics, snapshot
 
-    snap = snapshot.read(root, [commit])[0]
+    snap = snapshot.read(root, [commit], snapshot.Want(lock=True))[0]
     params = {key: value for values in snap.params.values()
               for key, value in metrics.flatten(values).items()}
-    lock_text = gitrepo.show_file(root, commit, "dvc.lock")
-    outs = dvcfiles.outs(metrics.parse(lock_text, "dvc.lock") if lock_text else None)
-    data = {p: out.md5 for p, out in outs.items() if out.md5}
+    data = {p: out.md5 for p, out in dvcfiles.outs(snap.lock).items() if out.md5}
     values = {k: v for k, v in metrics.lookup(snap.flat_metrics()).items() if ":" not in k}
     return ModelCard(
         name=artifact.name, version="", commit=commit, path=artifact.path,
-        artifact_md5=data.get(artifact.path, ""), description=artifact.desc, metrics=values,
-        params=params, data=data, gate=verdict.describe(),
+        artifact_md5=data.get(artifact.path) or _added_md5(root, snap, artifact.path),
+        description=artifact.desc, metrics=values, params=params, data=data,
+        gate=verdict.describe(),
     )
+
+
+def _added_md5(root: Path, snap: Snapshot, path: str) -> str:
+    """The hash a `dvc add`ed artifact's `.dvc` file records ("" when there is none)."""
+    from mlci import dvcfiles, snapshot
+
+    name = f"{path}.dvc"
+    found = snapshot.read_yaml(root, [snap], [name])[0]
+    out = dvcfiles.dvcfile_outs(found.get(name), name).get(path)
+    return out.md5 or "" if out is not None else ""
 
 
 def _register(request: PublishRequest, commit: str, remote: str | None,
