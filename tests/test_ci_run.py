@@ -58,6 +58,14 @@ def test_workflow_run_payload_follows_the_recorded_run(head_repo: str,
     assert data["pull_requests"] == pulls
 
 
+@pytest.mark.parametrize(("head_repo", "fork"), [
+    ("octo/proj", False), ("mallory/proj", True), (None, False)])
+def test_is_fork(head_repo: str | None, fork: bool) -> None:
+    head = {"repo": {"full_name": head_repo}} if head_repo else {}
+    assert events.is_fork({"pull_request": {"head": head}}, "octo/proj") is fork
+    assert events.is_fork({"ref": "refs/heads/main"}, "octo/proj") is False
+
+
 def test_shell_pipeline_drops_every_image() -> None:
     pipeline = {"default": {"image": "python:3.11", "timeout": "1h"},
                 "train": {"image": "custom:1", "script": ["mlci repro"]},

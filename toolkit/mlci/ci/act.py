@@ -77,8 +77,13 @@ def _run_workflow(act: str, request: local.RunRequest, path: Path, data: Any,
     with tempfile.TemporaryDirectory(prefix="mlci-act-") as tmp:
         work = Path(tmp)
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
-        args = [act, request.event, *_flags(request, path, data, work, checkout, run_id, dry_run)]
-        code = subprocess.run(args, cwd=request.root, env=_env(request.root), check=False).returncode
+        flags = _flags(request, path, data, work, checkout, run_id, dry_run)
+        # as on GitHub, a pull request from a fork runs with no secrets at all
+        if not events.is_fork(payload, checkout.repo):
+            _write_secrets(work / "secrets", request.root)
+        args = [act, request.event, *flags]
+        env = _env(request.root)
+        code = subprocess.run(args, cwd=request.root, env=env, check=False).returncode
     record = _record(request.event, payload, checkout, run_id, str(data.get("name", path.stem)),
                      code)
     local.save_record(state, record)
@@ -89,7 +94,6 @@ def _flags(request: local.RunRequest, path: Path, data: Any, work: Path, checkou
            run_id: int, dry_run: bool) -> list[str]:
     for name in ("secrets", "vars", "env", "input"):
         (work / name).touch(mode=0o600)
-    _write_secrets(work / "secrets", request.root)
     flags = ["-W", str(path), "-e", str(work / "event.json"),
              "--action-cache-path", str(work / "act"), "--no-cache-server",
              "--cache-server-addr", "127.0.0.1", "--artifact-server-addr", "127.0.0.1",

@@ -99,6 +99,12 @@ def workflow_run(run: RunRecord, repo: str, default_branch: str) -> dict[str, An
     }
 
 
+def is_fork(payload: dict[str, Any], repo: str) -> bool:
+    """True for a pull_request payload whose head is in another repository than `repo`."""
+    head = ((payload.get("pull_request") or {}).get("head") or {}).get("repo") or {}
+    return bool(head.get("full_name")) and head.get("full_name") != repo
+
+
 def payload(event: str, c: Checkout) -> dict[str, Any]:
     """The default payload of `event` (not workflow_run: that one follows a recorded run)."""
     return {"push": push, "pull_request": pull_request,
