@@ -48,7 +48,10 @@ from mlci.cli import ci  # noqa: E402,F401  (registers the `ci` group: ci genera
 
 
 def main() -> None:
-    """Entry point: one funnel turns expected errors into `mlci: error: ...` and an exit code."""
+    """Entry point: one funnel turns expected errors into `mlci: error: ...` and an exit code.
+
+    Usage errors exit 2 and Ctrl-C exits 130 inside Typer itself.
+    """
     try:
         app(prog_name="mlci")
     except MlciError as exc:
@@ -56,9 +59,6 @@ def main() -> None:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("mlci: interrupted", file=sys.stderr)
-        sys.exit(130)
     except Exception:  # a bug in mlci: show where, exit 3
         import traceback
 
