@@ -88,7 +88,7 @@ def _compare(request: GenerateRequest, rel: str, text: str) -> FileOutcome:
     target = request.root / rel
     if not target.is_file():
         return FileOutcome(rel, "missing", unified_diff(rel, "", text))
-    current = target.read_text(encoding="utf-8")
+    current = target.read_text(encoding="utf-8", errors="replace")  # drift either way
     if current == text:
         return FileOutcome(rel, "unchanged")
     return FileOutcome(rel, "drift", unified_diff(rel, current, text))
