@@ -73,3 +73,29 @@ def test_history_table(project: Path) -> None:
     lines = mlci("models", "history", "classifier", cwd=project).stdout.splitlines()
     assert [line.split()[-1] for line in lines[2:]] == [
         "classifier@v0.0.1", "classifier#staging#1", "classifier#prod#2"]
+
+
+def test_failed_get_leaves_nothing_behind(project: Path, tmp_path: Path) -> None:
+    mlci("publish", "classifier", cwd=project)
+    clone = tmp_path / "deploy"
+    run(["git", "clone", "-q", str(project.parent / "origin.git"), str(clone)], cwd=tmp_path)
+    for blob in (project.parent / "dvc-remote").rglob("*"):
+        if blob.is_file():
+            blob.unlink()  # the remote lost the artifact: the download fails
+    out = tmp_path / "serve"
+    out.mkdir()
+    (out / "model.pkl").write_text("the model being served")
+    failed = mlci("models", "get", "classifier", "--force", "-o", str(out / "model.pkl"),
+                  cwd=clone, expect=1)
+    assert "neither in the DVC cache nor in the DVC remote" in failed.stderr
+    assert [p.name for p in out.iterdir()] == ["model.pkl"]
+    assert (out / "model.pkl").read_text() == "the model being served"
+
+
+def test_get_to_an_unwritable_place_is_one_clear_error(project: Path) -> None:
+    mlci("publish", "classifier", cwd=project)
+    (project / "NOTES.md").write_text("a file, not a directory\n")
+    bad = mlci("models", "get", "classifier", "-o", str(project / "NOTES.md" / "m.pkl"),
+               cwd=project, expect=1)
+    assert "cannot write the artifact there" in bad.stderr and "Traceback" not in bad.stderr
+    assert "NOTES.md/m.pkl" in bad.stderr

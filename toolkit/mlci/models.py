@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,8 +109,6 @@ class Fetched:
 
 def get(root: Path, ref_text: str, out: Path | None, force: bool = False) -> Fetched:
     """Fetch the artifact of a version (from the DVC cache or remote, at its commit) to `out`."""
-    from mlci import pipeline
-
     try:
         ref = registry.parse_ref(ref_text)
     except ValueError as exc:
@@ -119,5 +118,28 @@ def get(root: Path, ref_text: str, out: Path | None, force: bool = False) -> Fet
     target = out if out is not None else Path.cwd() / Path(artifact.path).name
     if target.exists() and not force:
         raise MlciError(f"{target}: already exists", hint="remove it, choose -o PATH or --force")
-    files = pipeline.get_artifact(root, version.commit, artifact.path, target)
+    try:
+        files = _download(root, version.commit, artifact.path, target)
+    except OSError as exc:
+        raise MlciError(f"{target}: cannot write the artifact there: {exc.strerror or exc}",
+                        hint="choose another -o PATH") from None
     return Fetched(ref.name, version.version, version.commit, artifact.path, target, files)
+
+
+def _download(root: Path, commit: str, path: str, target: Path) -> int:
+    """Download next to `target`, then rename onto it: never a partial or half-replaced file."""
+    import shutil
+    import tempfile
+
+    from mlci import pipeline
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".mlci-get-", dir=target.parent))
+    try:
+        files = pipeline.get_artifact(root, commit, path, scratch / "new")
+        if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
+            os.replace(target, scratch / "old")
+        os.replace(scratch / "new", target)
+        return files
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
