@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import commit_all, git, mlci, run
+
+from mlci.models import model_names
 
 
 def _retrain(project: Path, c: str) -> None:
@@ -99,3 +102,16 @@ def test_get_to_an_unwritable_place_is_one_clear_error(project: Path) -> None:
                cwd=project, expect=1)
     assert "cannot write the artifact there" in bad.stderr and "Traceback" not in bad.stderr
     assert "NOTES.md/m.pkl" in bad.stderr
+
+
+@pytest.mark.parametrize(("dvc_yaml", "names"), [
+    (None, ()),
+    ("stages: {}\n", ()),
+    ("artifacts:\n  zeta: {path: z.pkl, type: model}\n  alpha: {path: a.pkl, type: model}\n"
+     "  data: {path: d.csv, type: dataset}\n  untyped: {path: u.bin}\n", ("alpha", "zeta")),
+    ("artifacts:\n  broken: {type: model}\n  ok: {path: m.pkl, type: model}\n", ("ok",)),
+])
+def test_model_names(tmp_path: Path, dvc_yaml: str | None, names: tuple[str, ...]) -> None:
+    if dvc_yaml is not None:
+        (tmp_path / "dvc.yaml").write_text(dvc_yaml)
+    assert model_names(tmp_path) == names

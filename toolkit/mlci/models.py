@@ -65,10 +65,21 @@ def list_models(root: Path) -> Listing:
     """Every model: registered ones from tags, declared-but-unpublished ones from dvc.yaml."""
     models = state(root)
     try:
-        declared = _declared(root, None, "dvc.yaml", "")
+        declared = declared_here(root)
     except ConfigError:
         declared = {}
     return Listing(models, tuple(n for n in declared if n not in models))
+
+
+def declared_here(root: Path) -> dict[str, artifacts.Artifact]:
+    """The artifacts the root dvc.yaml of the workspace declares (any type), in file order."""
+    return _declared(root, None, "dvc.yaml", "")
+
+
+def model_names(root: Path) -> tuple[str, ...]:
+    """Names of the artifacts of type model in the root dvc.yaml of the workspace, sorted."""
+    return tuple(sorted(name for name, found in declared_here(root).items()
+                        if found.type == "model"))
 
 
 def cards(model: Model) -> dict[str, modelcard.ModelCard | None]:
