@@ -107,8 +107,8 @@ def test_get_to_an_unwritable_place_is_one_clear_error(project: Path) -> None:
 @pytest.mark.parametrize(("dvc_yaml", "names"), [
     (None, ()),
     ("stages: {}\n", ()),
-    ("artifacts:\n  zeta: {path: z.pkl, type: model}\n  alpha: {path: a.pkl, type: model}\n"
-     "  data: {path: d.csv, type: dataset}\n  untyped: {path: u.bin}\n", ("alpha", "zeta")),
+    (("artifacts:\n  zeta: {path: z.pkl, type: model}\n  alpha: {path: a.pkl, type: model}\n"
+      "  data: {path: d.csv, type: dataset}\n  untyped: {path: u.bin}\n"), ("alpha", "zeta")),
     ("artifacts:\n  broken: {type: model}\n  ok: {path: m.pkl, type: model}\n", ("ok",)),
 ])
 def test_model_names(tmp_path: Path, dvc_yaml: str | None, names: tuple[str, ...]) -> None:
