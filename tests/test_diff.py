@@ -184,3 +184,24 @@ def test_before_the_first_commit_says_so(tmp_path: Path) -> None:
     proc = mlci("diff", cwd=tmp_path, expect=1)
     assert proc.stderr.splitlines()[0] == (
         "mlci: error: unknown revision 'HEAD': this repository has no commits yet")
+
+
+def test_markdown_diff_is_one_escaped_gfm_table() -> None:
+    from mlci.comparison import Comparison
+    from mlci.difftable import render
+    from mlci.snapshot import Snapshot
+
+    result = Comparison(
+        Snapshot("HEAD", "a" * 40), Snapshot("workspace", None),
+        {"m.json": {"a|b": {"old": 1, "new": 2, "diff": 1}, "<x>": {"old": 0.5, "new": None}}},
+        {"params.yaml": {"lr": {"old": 0.1, "new": 0.05, "diff": -0.05}}}, {"a|b": "higher"})
+    assert render(result, markdown=True).splitlines() == [
+        "| Path | Metric | aaaaaaa | workspace | Change | % |  |",
+        "|---|---|---:|---:|---:|---:|---|",
+        "| m.json | a\\|b | 1 | 2 | +1 | +100.00% | 🟢 improved |",
+        "| m.json | &lt;x&gt; | 0.5 | — |  |  | ➖ removed |",
+        "",
+        "| Path | Param | aaaaaaa | workspace | Change |",
+        "|---|---|---:|---:|---:|",
+        "| params.yaml | lr | 0.1 | 0.05 | -0.05 |",
+    ]

@@ -153,6 +153,14 @@ def test_fmt(value: Any, expected: str) -> None:
     assert metrics.fmt(value) == expected
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.05, "+0.05"), (-0.1, "-0.1"), (0, "0"), (0.0, "0"), (3, "+3"), (math.nan, "nan"),
+    (math.inf, "+inf"), (-math.inf, "-inf"), (0.000015, "+1.5e-05"),
+])
+def test_signed(value: float, expected: str) -> None:
+    assert metrics.signed(value) == expected
+
+
 def test_lookup_by_key_and_by_file() -> None:
     found = metrics.lookup({"a.json": {"acc": 1, "f1": 2}, "b.json": {"acc": 3}})
     assert found == {"acc": 1, "f1": 2, "a.json:acc": 1, "a.json:f1": 2, "b.json:acc": 3}

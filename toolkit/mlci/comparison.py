@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci import metrics, snapshot
+from mlci import config, metrics, snapshot
+from mlci.config import Config
 from mlci.metrics import Changes
 from mlci.snapshot import Snapshot
 
@@ -56,7 +57,7 @@ def compare(request: DiffRequest) -> Comparison:
     """Read both revisions (no checkout) and diff them; see `metrics.diff` for DVC's rules."""
     want = snapshot.Want(targets=request.targets)
     base, head = snapshot.read(request.root, [request.a_rev, request.b_rev], want)
-    return between(request.root, base, head, request.all)
+    return between(base, head, directions(config.load(request.root)), request.all)
 
 
 def against_head(root: Path) -> Comparison:
@@ -65,23 +66,22 @@ def against_head(root: Path) -> Comparison:
 
     if gitrepo.head_sha(root) is None:
         (head,) = snapshot.read(root, [None])
-        return between(root, Snapshot("no commit", None), head, all=True)
+        return between(Snapshot("no commit", None), head, directions(config.load(root)),
+                       all=True)
     return compare(DiffRequest(root, "HEAD", None, all=True))
 
 
-def between(root: Path, base: Snapshot, head: Snapshot, all: bool = False) -> Comparison:
-    """Compare two snapshots already read."""
+def between(base: Snapshot, head: Snapshot, directions: dict[str, str],
+            all: bool = False) -> Comparison:
+    """Compare two snapshots already read; `directions` as `directions()` gives them."""
     return Comparison(
         base, head,
         metrics.diff(base.metrics, head.metrics, with_unchanged=all),
         metrics.diff(base.params, head.params, with_unchanged=all),
-        directions(root),
+        directions,
     )
 
 
-def directions(root: Path) -> dict[str, str]:
-    """Metric name -> direction, from mlci.yaml (none when the file does not exist)."""
-    from mlci import config
-
-    rules = config.load(root).metrics
-    return {name: rule.direction for name, rule in rules.items() if rule.direction}
+def directions(settings: Config) -> dict[str, str]:
+    """Metric name -> direction, from mlci.yaml's metric policy."""
+    return {name: rule.direction for name, rule in settings.metrics.items() if rule.direction}

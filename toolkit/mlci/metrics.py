@@ -13,7 +13,6 @@ from typing import Any
 from mlci.errors import ConfigError
 
 Changes = dict[str, dict[str, dict[str, Any]]]  # {file: {key: {"old", "new", "diff"?}}}
-VERDICTS = ("improved", "regressed", "unchanged", "added", "removed")
 UNPARSABLE = "unable to parse"  # DVC's value for every key of a file that is not a mapping
 
 
@@ -167,6 +166,11 @@ def verdict(direction: str | None, old: Any, new: Any) -> str | None:
     return "improved" if better else "regressed"
 
 
+# How reports and tables show each verdict of `verdict`.
+VERDICT_LABELS = {"improved": "🟢 improved", "regressed": "🔴 regressed", "added": "🆕 added",
+                  "removed": "➖ removed", "unchanged": "unchanged"}
+
+
 def percent(old: Any, new: Any) -> float | None:
     """The relative change in percent, or None when it is undefined (non-numeric, base 0)."""
     if not (is_number(old) and is_number(new)) or old == 0 or math.isinf(old):
@@ -191,3 +195,8 @@ def fmt(value: Any) -> str:
     if is_number(value):
         return f"{value:.6g}" if isinstance(value, float) else str(value)
     return str(value)
+
+
+def signed(value: float) -> str:
+    """A change as people write it, with its sign: +0.05, -0.1, 0."""
+    return fmt(value) if value <= 0 or math.isnan(value) else f"+{fmt(value)}"

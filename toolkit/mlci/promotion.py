@@ -53,7 +53,7 @@ def promote(request: PromoteRequest) -> Promoted:
     if problem:
         raise MlciError(problem, hint=f"promote it through the stages in order: "
                         f"{' -> '.join(cfg.publish.stages)}")
-    verdict = tagging.gate_against(root, model, stage, version.commit)
+    verdict = tagging.gate_against(root, cfg, model, stage, version.commit)
     if not verdict.passed:
         return Promoted(name, version.version, stage, verdict)
     for attempt in range(1, tagging.MAX_ATTEMPTS + 1):

@@ -75,7 +75,7 @@ def publish(request: PublishRequest) -> Published:
     _check_unregistered(current, commit, request.version)
     if request.stage and (problem := _first_stage_problem(cfg.publish.stages, request.stage)):
         raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
-    verdict = tagging.gate_against(root, current, cfg.publish.compare_to, commit)
+    verdict = tagging.gate_against(root, cfg, current, cfg.publish.compare_to, commit)
     if not verdict.passed:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)

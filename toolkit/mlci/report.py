@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 from mlci import markdown as md
 from mlci import plotdata
 from mlci.gates import FAIL, PASS, GateResult
-from mlci.metrics import fmt, is_number, percent, verdict
+from mlci.metrics import VERDICT_LABELS, fmt, is_number, percent, signed, verdict
 
 MARKER = "<!-- mlci-report -->"
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
-MARKS = {"improved": "🟢 improved", "regressed": "🔴 regressed", "added": "🆕 added",
-         "removed": "➖ removed", "unchanged": "unchanged"}
 OUTCOMES = {PASS: "✅ pass", FAIL: "❌ fail"}
 
 
@@ -157,12 +154,8 @@ def _metric_cells(row: MetricRow) -> list[str]:
     change = row.head - row.base if is_number(row.base) and is_number(row.head) else None
     pct = percent(row.base, row.head)
     return [md.escape(row.name), md.escape(fmt(row.base)), md.escape(fmt(row.head)),
-            "" if change is None else _signed(change),
-            "" if pct is None else f"{pct:+.2f}%", MARKS.get(row.verdict, row.verdict)]
-
-
-def _signed(value: float) -> str:
-    return fmt(value) if value <= 0 or math.isnan(value) else f"+{fmt(value)}"
+            "" if change is None else signed(change),
+            "" if pct is None else f"{pct:+.2f}%", VERDICT_LABELS.get(row.verdict, row.verdict)]
 
 
 def _metrics(report: Report) -> list[str]:

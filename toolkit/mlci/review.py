@@ -40,12 +40,12 @@ def collect(request: ReportRequest) -> report.Report:
                                             head_source.sha or "HEAD")
     want = snapshot.Want(plots=True, lock=True)
     base, head = snapshot.read_sources(root, [snapshot.resolve(root, base_rev), head_source], want)
-    compared = comparison.between(root, base, head, all=True)
+    compared = comparison.between(base, head, comparison.directions(settings), all=True)
     history = _history(root, branch_ref, request.trend)
     head_sha = head.sha or gitrepo.head_sha(root)
     return report.Report(
         base=base.label, head=head_sha[:7] if head_sha else head.label,
-        workspace=head.sha is None, gate=judge(root, base, head),
+        workspace=head.sha is None, gate=judge(settings.metrics, base, head),
         branch=settings.default_branch,
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),

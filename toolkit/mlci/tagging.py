@@ -14,6 +14,7 @@ from mlci.errors import MlciError
 from mlci.registry import Model, ModelTag
 
 if TYPE_CHECKING:
+    from mlci.config import Config
     from mlci.gates import GateResult
 
 MAX_ATTEMPTS = 5  # how often a publish or promotion retries when others take its tag names
@@ -37,12 +38,13 @@ def refreshed_state(root: Path, remote: str | None) -> dict[str, Model]:
     return models.state(root)
 
 
-def gate_against(root: Path, model: Model | None, stage: str | None, head: str) -> GateResult:
+def gate_against(root: Path, settings: Config, model: Model | None, stage: str | None,
+                 head: str) -> GateResult:
     """Challenger at `head` against the champion holding `stage` (absolute rules if none)."""
     from mlci.gate import gate
 
     champion = model.stages.get(stage) if model is not None and stage else None
-    return gate(root, champion.commit if champion else None, head)
+    return gate(root, champion.commit if champion else None, head, settings.metrics)
 
 
 def assign_message(name: str, stage: str | None, version: str) -> str:
