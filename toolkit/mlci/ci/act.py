@@ -20,6 +20,7 @@ from mlci.files import load_yaml
 from mlci.templates import path as template_path
 
 WORKFLOWS = ".github/workflows"
+FIRST = "mlci-train"
 STAND_INS = ("actions/setup-python", "actions/upload-artifact", "actions/download-artifact")
 DRY_RUN_NOTE = ("GITHUB_API_URL is not set: forge calls (comment, status, release) are skipped "
                 "(dry run) and the publish workflow does not run; set GITHUB_API_URL and "
@@ -45,9 +46,10 @@ def run(request: local.RunRequest) -> local.RunResult:
 
 
 def workflows_for(root: Path, event: str, job: str | None) -> list[tuple[Path, Any]]:
-    """The generated workflows (with mlci's marker) that `event` triggers, by file name."""
+    """The generated workflows (with mlci's marker) that `event` triggers, train first."""
     found = []
-    for path in sorted((root / WORKFLOWS).glob("*.y*ml")):
+    # train first: it fills the DVC remote and the run-cache that publish restores from
+    for path in sorted((root / WORKFLOWS).glob("*.y*ml"), key=lambda p: (p.stem != FIRST, p.name)):
         text = path.read_text(encoding="utf-8")
         if not has_marker(text):
             continue
