@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mlci import artifacts, modelcard, registry
-from mlci.registry import Action, ModelTag, SemVer, TagRecord
+from mlci import artifacts, modelcard, modeltags, registry
+from mlci.modeltags import Action, ModelTag
+from mlci.registry import SemVer, TagRecord
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -20,15 +21,15 @@ from mlci.registry import Action, ModelTag, SemVer, TagRecord
     ("dir=model#staging#1", ModelTag(Action.ASSIGN, "dir:model", stage="staging", counter=1)),
 ])
 def test_parse_and_format_round_trip(text: str, expected: ModelTag) -> None:
-    assert registry.parse_tag(text) == expected
-    assert registry.format_tag(expected) == text
+    assert modeltags.parse_tag(text) == expected
+    assert modeltags.format_tag(expected) == text
 
 
 @pytest.mark.parametrize("text", ["v1.2.3", "model@1.2.3", "model@v1.2", "model@v01.2.3",
                                   "model#", "model#prod#x", "-model@v1.0.0", "model@latest",
                                   "release-2024", "model@deprecated!"])
 def test_rejected_tag_names(text: str) -> None:
-    assert registry.parse_tag(text) is None
+    assert modeltags.parse_tag(text) is None
 
 
 @pytest.mark.parametrize("lower, higher", [
@@ -151,18 +152,18 @@ def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> Non
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("m", registry.Ref("m")), ("m@latest", registry.Ref("m")),
-    ("m@v1.2.3", registry.Ref("m", version="v1.2.3")), ("m#prod", registry.Ref("m", stage="prod")),
-    ("dir:m#prod", registry.Ref("dir:m", stage="prod")),
+    ("m", modeltags.Ref("m")), ("m@latest", modeltags.Ref("m")),
+    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")), ("m#prod", modeltags.Ref("m", stage="prod")),
+    ("dir:m#prod", modeltags.Ref("dir:m", stage="prod")),
 ])
-def test_parse_ref(text: str, expected: registry.Ref) -> None:
-    assert registry.parse_ref(text) == expected
+def test_parse_ref(text: str, expected: modeltags.Ref) -> None:
+    assert modeltags.parse_ref(text) == expected
 
 
 @pytest.mark.parametrize("bad", ["m@1.2", "m#", "@v1.0.0", "m#-x", "-m"])
 def test_parse_ref_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
-        registry.parse_ref(bad)
+        modeltags.parse_ref(bad)
 
 
 def test_model_card_round_trips_through_its_text() -> None:

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci import artifacts, gitrepo, metrics, modelcard, registry
+from mlci import artifacts, gitrepo, metrics, modelcard, modeltags, registry
 from mlci.errors import ConfigError, MlciError
 from mlci.registry import Model, Version
 
@@ -87,7 +87,7 @@ def cards(model: Model) -> dict[str, modelcard.ModelCard | None]:
     return {v.version: modelcard.parse(v.message) for v in model.versions}
 
 
-def resolve(model: Model, ref: registry.Ref) -> Version:
+def resolve(model: Model, ref: modeltags.Ref) -> Version:
     """The version a reference means: explicit, the holder of a stage, or the latest."""
     if ref.stage:
         if ref.stage not in model.stages:
@@ -121,7 +121,7 @@ class Fetched:
 def get(root: Path, ref_text: str, out: Path | None, force: bool = False) -> Fetched:
     """Fetch the artifact of a version (from the DVC cache or remote, at its commit) to `out`."""
     try:
-        ref = registry.parse_ref(ref_text)
+        ref = modeltags.parse_ref(ref_text)
     except ValueError as exc:
         raise MlciError(str(exc)) from None
     version = resolve(find(state(root), ref.name), ref)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci import config, models, registry, tagging
+from mlci import config, models, modeltags, registry, tagging
 from mlci.errors import MlciError
 
 if TYPE_CHECKING:
@@ -41,12 +41,12 @@ class Promoted:
 def promote(request: PromoteRequest) -> Promoted:
     """Assign `stage` to an existing version, along publish.stages and past the gate."""
     root, name, stage = request.root, request.name, request.stage
-    if not registry.is_valid_stage(stage):
+    if not modeltags.is_valid_stage(stage):
         raise MlciError(f"invalid stage name {stage!r}")
     cfg = config.load(root)
     remote = tagging.choose_remote(root, request.push, request.remote)
     model = models.find(tagging.refreshed_state(root, remote), name)
-    version = models.resolve(model, registry.Ref(name, version=request.version))
+    version = models.resolve(model, modeltags.Ref(name, version=request.version))
     if model.stages.get(stage) == version:
         raise MlciError(f"{name}@{version.version} is already in stage '{stage}'")
     problem = registry.promotion_error(cfg.publish.stages, version, stage)
@@ -60,7 +60,7 @@ def promote(request: PromoteRequest) -> Promoted:
         tag = registry.assignment(name, stage, model)
         message = tagging.assign_message(name, stage, version.version)
         if not tagging.tag_and_push(root, remote, version.commit, [tag], [message]):
-            return Promoted(name, version.version, stage, verdict, registry.format_tag(tag),
+            return Promoted(name, version.version, stage, verdict, modeltags.format_tag(tag),
                             remote, attempt)
         model = models.find(tagging.refreshed_state(root, remote), name)
     raise MlciError(f"gave up after {tagging.MAX_ATTEMPTS} attempts: other promotions kept taking "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci import config, gitrepo, modelcard, models, registry, tagging
+from mlci import config, gitrepo, modelcard, models, modeltags, registry, tagging
 from mlci.artifacts import Artifact
 from mlci.errors import MlciError, PipelineError
 from mlci.modelcard import ModelCard
@@ -93,11 +93,11 @@ def _check_request(request: PublishRequest) -> None:
             raise MlciError(f"--version: {exc}") from None
     if request.bump and request.bump not in registry.BUMPS:
         raise MlciError(f"--bump: expected one of {', '.join(registry.BUMPS)}")
-    if request.stage and not registry.is_valid_stage(request.stage):
+    if request.stage and not modeltags.is_valid_stage(request.stage):
         raise MlciError(f"--stage: invalid stage name {request.stage!r}",
                         hint="letters, digits, '-', '_' and '/', starting and ending with a "
                         "letter or digit")
-    if not registry.is_valid_name(request.name):
+    if not modeltags.is_valid_name(request.name):
         raise MlciError(f"invalid model name {request.name!r} (GTO's naming rules)")
 
 
@@ -224,9 +224,9 @@ def _register(request: PublishRequest, commit: str, remote: str | None,
         messages = [text] + [stage_message] * (len(tags) - 1)
         taken = tagging.tag_and_push(root, remote, commit, tags, messages)
         if not taken:
-            names = tuple(registry.format_tag(t) for t in tags)
+            names = tuple(modeltags.format_tag(t) for t in tags)
             return Published(name, commit, verdict, str(version), names, remote, text, attempt)
-        if request.version and registry.format_tag(tags[0]) in taken:
+        if request.version and modeltags.format_tag(tags[0]) in taken:
             raise MlciError(f"{name}@{version} was published by someone else first",
                             hint="choose another --version, or publish with --bump")
         model = tagging.refreshed_state(root, remote).get(name)

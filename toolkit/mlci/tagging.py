@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlci import gitrepo, models, registry
+from mlci import gitrepo, models, modeltags
 from mlci.errors import MlciError
-from mlci.registry import Model, ModelTag
+from mlci.modeltags import ModelTag
+from mlci.registry import Model
 
 if TYPE_CHECKING:
     from mlci.config import Config
@@ -56,7 +57,7 @@ def tag_and_push(root: Path, remote: str | None, commit: str, tags: list[ModelTa
                  messages: list[str]) -> set[str]:
     """Create the tags and push them atomically; the tag names the remote already had, if the
     push lost a race (the local tags are then deleted). Any other failure raises."""
-    names = [registry.format_tag(t) for t in tags]
+    names = [modeltags.format_tag(t) for t in tags]
     created: list[str] = []
     ok = False
     try:

@@ -72,14 +72,23 @@ def publish(
         _gate_failed(result.gate, "nothing was published")
     release_url = _release(context, result) if context is not None else None
     if as_json:
-        print(json.dumps({
-            "registered": True, "already": result.already, "name": result.name,
-            "version": result.version, "commit": result.commit, "tags": list(result.tags),
-            "remote": result.remote, "pushed": result.remote is not None,
-            "attempts": result.attempts, "release": release_url,
-            "gate": result.gate.to_dict() if result.gate is not None else None,
-        }, indent=2))
-        return
+        print(json.dumps(_published_json(result, release_url), indent=2))
+    else:
+        _print_published(result, release_url)
+
+
+def _published_json(result: Published, release_url: str | None) -> dict[str, Any]:
+    """`mlci publish --json` after a registration (or a re-run that found one)."""
+    return {
+        "registered": True, "already": result.already, "name": result.name,
+        "version": result.version, "commit": result.commit, "tags": list(result.tags),
+        "remote": result.remote, "pushed": result.remote is not None,
+        "attempts": result.attempts, "release": release_url,
+        "gate": result.gate.to_dict() if result.gate is not None else None,
+    }
+
+
+def _print_published(result: Published, release_url: str | None) -> None:
     if result.gate is not None:
         print(result.gate.describe())
     done = "was already published as" if result.already else "published"
