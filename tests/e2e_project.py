@@ -64,11 +64,3 @@ def fresh_clone(origin: Path, where: Path) -> Path:
     """A clone of origin with its tags, as another machine would make."""
     run(["git", "clone", "-q", str(origin), str(where)], cwd=where.parent)
     return where
-
-
-def same_file(a: Path, b: Path) -> bool:
-    return a.read_bytes() == b.read_bytes()
-
-
-def clear(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
