@@ -23,6 +23,8 @@ class Api:
         gh, gl = r"/repos/(?P<repo>[^/]+/[^/]+)", r"/api/v4/projects/(?P<repo>[^/]+)"
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             (m, re.compile(p + "$"), h) for m, p, h in [
+                ("GET", r"/user", self.gh_user),
+                ("GET", r"/api/v4/user", self.gl_user),
                 ("GET", gh + r"/pulls/(?P<n>\d+)", self.gh_pull),
                 ("GET", gh + r"/commits/(?P<sha>\w+)/pulls", self.gh_commit_pulls),
                 ("GET", gh + r"/issues/(?P<n>\d+)/comments", self.gh_comments),
@@ -70,11 +72,19 @@ class Api:
         return None
 
     def author(self, forge: str, call: Request) -> str:
+        """Who a token writes as: its `login` in `tokens`, else the CI's own bot."""
         token = call.auth.removeprefix("Bearer ")
         default = "github-actions[bot]" if forge == "github" else "project_bot"
         return str(self.store.tokens.get(token, {}).get("login", default))
 
     # --- GitHub ---------------------------------------------------------------------------
+
+    def gh_user(self, call: Request, base: str) -> Reply:
+        """Like GitHub: installation tokens (Actions' GITHUB_TOKEN, App tokens: `*[bot]`) get 403."""
+        login = self.author("github", call)
+        if login.endswith("[bot]"):
+            return _error("github", 403, "Resource not accessible by integration")
+        return 200, {}, {"login": login, "id": 1, "type": "User"}
 
     def gh_pull(self, call: Request, base: str, repo: str, n: str) -> Reply:
         pull = self.store.pull("github", repo, int(n))
@@ -146,6 +156,13 @@ class Api:
                      == (forge, repo, tag)), None)
 
     # --- GitLab ---------------------------------------------------------------------------
+
+    def gl_user(self, call: Request, base: str) -> Reply:
+        """The token's user (a project access token's is a bot user); a job token gets 401."""
+        if call.auth_header == "JOB-TOKEN":
+            return _error("gitlab", 401, "401 Unauthorized")
+        login = self.author("gitlab", call)
+        return 200, {}, {"id": 1, "username": login, "bot": login.startswith("project_")}
 
     def gl_mr(self, call: Request, base: str, repo: str, n: str) -> Reply:
         pull = self.store.pull("gitlab", repo, int(n))

@@ -68,7 +68,7 @@ def test_a_marker_on_page_3_of_a_70_comment_pr_is_found_and_updated(pr: FakeForg
     assert [c["id"] for c in pr.comments(REPO, 5)].index(ours[0]) == 65  # on page 3
     pr.store.requests.clear()
     post(pr, tmp_path, "new report")
-    pages = [r.query.get("page", "1") for r in pr.requests if r.method == "GET"]
+    pages = [r.query.get("page", "1") for r in pr.requests if r.path.endswith("/comments")]
     assert pages == ["1", "2", "3"]  # followed Link rel="next" to the end
     comments = pr.comments(REPO, 5)
     assert len(comments) == 70
@@ -140,9 +140,10 @@ def test_dry_run_sends_nothing_and_says_what_it_would_do(pr: FakeForge, tmp_path
     assert pr.requests == []
     assert proc.stdout.splitlines() == [
         f"would GET /repos/{REPO}/pulls/5 (check its head is {HEAD})",
+        "would GET /user (who mlci posts as)",
         (f"would GET /repos/{REPO}/issues/5/comments (every page, looking for "
-        "<!-- mlci-report:m1 -->)"),
-        (f"would PATCH /repos/{REPO}/issues/comments/ID (the newest marked comment) or else "
+        "<!-- mlci-report:m1 --> by that user)"),
+        (f"would PATCH /repos/{REPO}/issues/comments/ID (the newest such comment) or else "
         f"POST /repos/{REPO}/issues/5/comments: body 1,258 characters"),
     ]
 

@@ -29,7 +29,8 @@ def only_comment(forge: FakeForge) -> str:
 
 
 def methods(forge: FakeForge) -> list[str]:
-    return [r.method for r in forge.requests]
+    """The methods of the comment requests (not the one GET /user asking who mlci is)."""
+    return [r.method for r in forge.requests if r.path != "/user"]
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])

@@ -50,7 +50,7 @@ def test_a_marker_on_page_3_is_found_through_x_next_page(mr: FakeForge, tmp_path
     mr.store.seed({"max_per_page": 20})  # GitLab's default page size
     mr.store.requests.clear()
     post(mr, tmp_path, "new")
-    pages = [r.query["page"] for r in mr.requests if r.method == "GET"]
+    pages = [r.query["page"] for r in mr.requests if r.path == NOTES and r.method == "GET"]
     assert pages == ["1", "2", "3", "4"]
     notes = mr.comments("42", 5, "gitlab")
     assert len(notes) == 70 and [n["body"] for n in notes if MARK in n["body"]] == [f"{MARK}\nnew"]
@@ -68,11 +68,20 @@ def test_system_notes_never_count_as_the_report(mr: FakeForge, tmp_path: Path) -
 def test_job_token_cannot_write_notes_and_the_error_says_why(mr: FakeForge,
                                                             tmp_path: Path) -> None:
     proc = post(mr, tmp_path, "r", token_var="CI_JOB_TOKEN", expect=1)
+    assert "GitLab: GET /user -> 401 Unauthorized: 401 Unauthorized" in proc.stderr
+    assert "GitLab's CI_JOB_TOKEN cannot write merge request notes" in proc.stderr
+    assert "set MLCI_GITLAB_TOKEN" in proc.stderr
+    assert mr.requests[0].auth_header == "JOB-TOKEN" and mr.writes() == []
+
+
+def test_job_token_with_a_known_author_fails_on_the_write(mr: FakeForge,
+                                                         tmp_path: Path) -> None:
+    proc = post(mr, tmp_path, "r", token_var="CI_JOB_TOKEN", expect=1,
+                MLCI_COMMENT_AUTHOR="project_bot")
     assert f"GitLab: POST {NOTES.removeprefix('/api/v4')} -> 403 Forbidden: 403 Forbidden" \
         in proc.stderr
     assert "GitLab's CI_JOB_TOKEN cannot write merge request notes" in proc.stderr
-    assert "set MLCI_GITLAB_TOKEN" in proc.stderr
-    assert mr.requests[0].auth_header == "JOB-TOKEN"
+    assert "/user" not in [r.path for r in mr.requests]
 
 
 def test_no_token_at_all_says_which_variable(mr: FakeForge, tmp_path: Path) -> None:
@@ -110,7 +119,8 @@ def test_gitlab_limit_is_a_million_characters(mr: FakeForge, tmp_path: Path) -> 
 def test_a_project_path_id_is_url_encoded(forge: FakeForge, tmp_path: Path) -> None:
     forge.add_pull("group/sub/proj", 5, HEAD, forge="gitlab")
     post(forge, tmp_path, "r", project="group/sub/proj")
-    assert forge.requests[0].path.startswith("/api/v4/projects/group%2Fsub%2Fproj/")
+    assert all(r.path.startswith("/api/v4/projects/group%2Fsub%2Fproj/")
+               for r in forge.requests if r.path != "/api/v4/user")
     assert len(forge.comments("group/sub/proj", 5, "gitlab")) == 1
 
 
@@ -118,9 +128,10 @@ def test_dry_run_on_gitlab_names_notes_paths_and_sends_nothing(mr: FakeForge,
                                                               tmp_path: Path) -> None:
     proc = post(mr, tmp_path, "r", "--dry-run")
     assert proc.stdout.splitlines() == [
+        "would GET /user (who mlci posts as)",
         ("would GET /projects/42/merge_requests/5/notes (every page, looking for "
-        "<!-- mlci-report -->)"),
-        ("would PUT /projects/42/merge_requests/5/notes/ID (the newest marked comment) or else "
+        "<!-- mlci-report --> by that user)"),
+        ("would PUT /projects/42/merge_requests/5/notes/ID (the newest such comment) or else "
         "POST /projects/42/merge_requests/5/notes: body 22 characters"),
     ]
     assert mr.requests == []

@@ -13,7 +13,9 @@ from mlci.forge.context import Event, Token, detect, parse_event
 from mlci.forge.github import next_link
 from mlci.forge.retry import decide
 from mlci.forge.status import one_line
-from mlci.forge.sticky import fit, marker, newest, utf16_units
+from mlci.forge.sticky import fit, marked, marker, newest, stamp, strangers, utf16_units
+from mlci.report import MARKER
+from mlci.sha import is_sha
 
 NOW = 1_700_000_000.0
 
@@ -83,9 +85,60 @@ def test_newest_marked_comment_wins_and_other_markers_do_not_count() -> None:
                 Comment(7, "<!-- mlci-report:gpu -->\nother report", "bot"),
                 Comment(5, "<!-- mlci-report -->\nnewer", "bot"),
                 Comment(9, "just a human", "alice")]
-    assert newest(comments, "<!-- mlci-report -->") == comments[2]
-    assert newest(comments, "<!-- mlci-report:gpu -->") == comments[1]
-    assert newest(comments, "<!-- mlci-report:cpu -->") is None
+    assert newest(comments, "<!-- mlci-report -->", "bot") == comments[2]
+    assert newest(comments, "<!-- mlci-report:gpu -->", "bot") == comments[1]
+    assert newest(comments, "<!-- mlci-report:cpu -->", "bot") is None
+
+
+def test_only_the_authors_comments_count_and_others_are_strangers() -> None:
+    comments = [Comment(1, f"{MARKER}\nours", "github-actions[bot]"),
+                Comment(2, f"{MARKER}\ntheirs", "mallory"),
+                Comment(3, "a human", "alice")]
+    assert newest(comments, MARKER, "GitHub-Actions[bot]") == comments[0]
+    assert newest(comments, MARKER, "alice") is None
+    assert strangers(comments, MARKER, "github-actions[bot]") == [comments[1]]
+
+
+@pytest.mark.parametrize(("body", "mark", "yes"), [
+    ("<!-- mlci-report -->\nx", "<!-- mlci-report -->", True),
+    ("<!-- mlci-report -->\r\nx", "<!-- mlci-report -->", True),
+    ("<!-- mlci-report -->", "<!-- mlci-report -->", True),
+    ("<!-- mlci-report:gpu -->\n<!-- mlci-report -->", "<!-- mlci-report -->", False),
+    ("quoted:\n<!-- mlci-report -->", "<!-- mlci-report -->", False),
+    ("<!-- mlci-report --> and text", "<!-- mlci-report -->", False),
+    ("<!-- mlci-report:gpu -->\nx", "<!-- mlci-report:gpu -->", True),
+    ("<!-- mlci-report:gpu -->\nx", "<!-- mlci-report:gp -->", False),
+])
+def test_marked_looks_at_the_first_line_only(body: str, mark: str, yes: bool) -> None:
+    assert marked(Comment(1, body, "bot"), mark) is yes
+
+
+@pytest.mark.parametrize(("body", "mark", "stamped"), [
+    ("# r\n", "<!-- mlci-report -->", "<!-- mlci-report -->\n# r\n"),
+    ("<!-- mlci-report -->\n# r\n", "<!-- mlci-report -->", "<!-- mlci-report -->\n# r\n"),
+    ("<!-- mlci-report -->\n# r\n", "<!-- mlci-report:gpu -->",
+     "<!-- mlci-report:gpu -->\n# r\n"),
+    ("<!-- mlci-report:a -->\n# r\n", "<!-- mlci-report:b -->", "<!-- mlci-report:b -->\n# r\n"),
+    ("<!-- mlci-report -->", "<!-- mlci-report:gpu -->", "<!-- mlci-report:gpu -->\n"),
+    ("text\n<!-- mlci-report -->\n", "<!-- mlci-report -->",
+     "<!-- mlci-report -->\ntext\n<!-- mlci-report -->\n"),
+])
+def test_stamp_puts_exactly_one_marker_first(body: str, mark: str, stamped: str) -> None:
+    assert stamp(body, mark) == stamped
+
+
+def test_the_report_and_the_sticky_comment_share_one_marker() -> None:
+    assert marker() == MARKER and marker("x") == MARKER.replace(" -->", ":x -->")
+
+
+@pytest.mark.parametrize(("text", "full", "yes"), [
+    ("abcdef1", False, True), ("ABCDEF1", False, True), ("abcdef", False, False),
+    ("g" * 40, False, False), ("a" * 65, False, False), ("main", False, False),
+    ("a" * 40, True, True), ("a" * 64, True, True), ("a" * 41, True, False),
+    ("abcdef1", True, False), ("", False, False),
+])
+def test_is_sha(text: str, full: bool, yes: bool) -> None:
+    assert is_sha(text, full) is yes
 
 
 def _sections(n: int, size: int) -> str:

@@ -46,8 +46,9 @@ def test_a_server_process_is_seeded_driven_and_recorded_through_its_state_file(
     mlci("comment", "r.md", cwd=tmp_path, env=env)
     data = json.loads(state.read_text())
     assert [c["body"] for c in data["comments"]] == ["<!-- mlci-report -->\nreport"]
-    methods = [r["method"] for r in iter_requests(state)]
-    assert methods == ["GET", "POST", "GET"]
+    calls = [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in iter_requests(state)]
+    assert calls == [("GET", "user"), ("GET", "comments"), ("POST", "comments"),
+                     ("GET", "comments")]
     assert all(r["auth"] == f"Bearer {TOKEN}" for r in iter_requests(state))
     live = httpx.get(f"{url}/_fake/state").json()
     assert live["comments"] == data["comments"] and live["faults"] == []

@@ -19,28 +19,41 @@ REPO = "octo/proj"
 HEAD = "9b2e1c0d4a5f60718293a4b5c6d7e8f901234567"
 
 
-def gate_json(tmp_path: Path, passed: bool) -> Path:
-    rule = {"metric": "accuracy", "rule": "min", "threshold": 0.85, "base": None,
-            "head": 0.93 if passed else 0.61, "outcome": "pass" if passed else "fail",
-            "reason": "0.93 >= 0.85" if passed else "0.61 < min 0.85"}
-    path = tmp_path / "gate.json"
-    # "passed" is ignored on purpose: the rules decide, whatever an artifact claims
-    path.write_text(json.dumps({"passed": not passed, "rules": [rule]}))
+POLICY = "metrics:\n  accuracy: {direction: higher, min: 0.85, max_drop: 0.05}\n"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The trusted checkout a comment job runs in: a repository with mlci.yaml's policy."""
+    root = tmp_path / "checkout"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "mlci.yaml").write_text(POLICY)
+    return root
+
+
+def gate_json(root: Path, passed: bool, **values: object) -> Path:
+    """An artifact whose rules and verdict claim the opposite of what its values say."""
+    head = 0.93 if passed else 0.61
+    path = root / "gate.json"
+    path.write_text(json.dumps({"passed": not passed, "rules": [], "values": {
+        "base": None, "head": {"accuracy": head}, **values}}))
     return path
 
 
 @pytest.mark.parametrize(("passed", "state", "code"), [(True, "success", 0),
                                                        (False, "failure", 1)])
 def test_gate_status_from_json_on_the_pr_head_on_github(forge: FakeForge, tmp_path: Path,
-                                                        passed: bool, state: str,
+                                                        checkout: Path, passed: bool, state: str,
                                                         code: int) -> None:
     env = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN, GITHUB_RUN_ID="77",
                      GITHUB_SERVER_URL="https://github.invalid")
-    proc = mlci("gate", "--status", "--from-json", str(gate_json(tmp_path, passed)),
-                cwd=tmp_path, env=env, expect=code)
+    proc = mlci("gate", "--status", "--from-json", str(gate_json(checkout, passed)),
+                cwd=checkout, env=env, expect=code)
     [status] = forge.store.statuses
     assert (status["sha"], status["state"], status["context"]) == (HEAD, state, "mlci/gate")
-    assert status["description"].startswith("gate passed" if passed else "gate failed: accuracy")
+    assert status["description"] == ("gate passed: 1 rule (1 not applicable)" if passed else
+                                     "gate failed: accuracy 0.61 < min 0.85")
     assert status["target_url"] == f"https://github.invalid/{REPO}/actions/runs/77"
     assert [r.path for r in forge.requests] == [f"/repos/{REPO}/statuses/{HEAD}"]
     assert f"set GitHub commit status mlci/gate = {state} on {HEAD[:12]}" in proc.stdout
@@ -48,9 +61,9 @@ def test_gate_status_from_json_on_the_pr_head_on_github(forge: FakeForge, tmp_pa
 
 
 def test_gate_status_on_gitlab_uses_ci_commit_sha_and_gitlab_states(forge: FakeForge,
-                                                                   tmp_path: Path) -> None:
+                                                                   checkout: Path) -> None:
     env = gitlab_env(forge, sha=HEAD, token=TOKEN)
-    mlci("gate", "--status", "--from-json", str(gate_json(tmp_path, False)), cwd=tmp_path,
+    mlci("gate", "--status", "--from-json", str(gate_json(checkout, False)), cwd=checkout,
          env=env, expect=1)
     [status] = forge.store.statuses
     assert (status["sha"], status["state"], status["context"]) == (HEAD, "failed", "mlci/gate")
@@ -60,35 +73,80 @@ def test_gate_status_on_gitlab_uses_ci_commit_sha_and_gitlab_states(forge: FakeF
 
 
 def test_gitlab_job_token_cannot_set_statuses_and_says_what_to_do(forge: FakeForge,
-                                                                 tmp_path: Path) -> None:
+                                                                 checkout: Path) -> None:
     env = gitlab_env(forge, sha=HEAD, token=TOKEN, token_var="CI_JOB_TOKEN")
-    proc = mlci("gate", "--status", "--from-json", str(gate_json(tmp_path, True)),
-                cwd=tmp_path, env=env, expect=1)
+    proc = mlci("gate", "--status", "--from-json", str(gate_json(checkout, True)),
+                cwd=checkout, env=env, expect=1)
     assert "GitLab: POST /projects/42/statuses/" in proc.stderr and "-> 403" in proc.stderr
     assert "set MLCI_GITLAB_TOKEN" in proc.stderr and TOKEN not in proc.stderr
     assert forge.requests[0].auth_header == "JOB-TOKEN"
 
 
-def test_head_option_names_the_commit(forge: FakeForge, tmp_path: Path) -> None:
-    other = "1" * 40
+def test_head_option_names_the_commit(forge: FakeForge, tmp_path: Path, checkout: Path) -> None:
+    other = "1" * 40  # a full SHA is taken as given: the PR's commit is not in this checkout
     env = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN)
-    mlci("gate", "--status", "--head", other, "--from-json", str(gate_json(tmp_path, True)),
-         cwd=tmp_path, env=env)
+    mlci("gate", "--status", "--head", other.upper(), "--from-json",
+         str(gate_json(checkout, True)), cwd=checkout, env=env)
     assert [s["sha"] for s in forge.store.statuses] == [other]
+
+
+def test_an_artifact_claiming_a_pass_is_judged_by_the_checkouts_policy(
+        forge: FakeForge, tmp_path: Path, checkout: Path) -> None:
+    artifact = checkout / "gate.json"  # what a fork's run can write: no rules, "passed"
+    artifact.write_text(json.dumps({"passed": True, "description": "gate passed: 0 rules",
+                                    "rules": [], "values": {"base": {"accuracy": 0.95},
+                                                           "head": {"accuracy": 0.86}}}))
+    env = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN)
+    proc = mlci("gate", "--status", "--from-json", str(artifact), cwd=checkout, env=env,
+                expect=1)
+    [status] = forge.store.statuses
+    assert status["state"] == "failure"
+    assert status["description"] == (
+        "gate failed: accuracy dropped 0.09 from 0.95 to 0.86 (> max_drop 0.05)")
+    assert "max_drop" in proc.stdout
+
+
+def test_a_policy_metric_missing_from_the_artifact_fails_the_gate(
+        forge: FakeForge, tmp_path: Path, checkout: Path) -> None:
+    artifact = checkout / "gate.json"
+    artifact.write_text(json.dumps({"passed": True, "rules": [],
+                                    "values": {"base": None, "head": {"loss": 0.1}}}))
+    env = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN)
+    mlci("gate", "--status", "--from-json", str(artifact), cwd=checkout, env=env, expect=1)
+    [status] = forge.store.statuses
+    assert (status["state"], status["description"]) == (
+        "failure", "gate failed: accuracy missing at head (+1 more)")
+
+
+def test_gate_json_carries_the_values_that_from_json_judges(
+        forge: FakeForge, tmp_path: Path, checkout: Path) -> None:
+    (checkout / "dvc.yaml").write_text("metrics: [scores.json]\n")
+    (checkout / "scores.json").write_text('{"accuracy": 0.9, "loss": 0.2}')
+    written = mlci("gate", "--json", cwd=checkout).stdout
+    assert json.loads(written)["values"] == {
+        "base": None, "head": {"accuracy": 0.9, "loss": 0.2, "scores.json:accuracy": 0.9,
+                               "scores.json:loss": 0.2}}
+    (checkout / "gate.json").write_text(written)
+    (checkout / "mlci.yaml").write_text("metrics:\n  loss: {max: 0.1}\n")  # a stricter policy
+    proc = mlci("gate", "--from-json", "gate.json", cwd=checkout, expect=1)
+    assert proc.stdout.splitlines()[-1] == "gate failed: loss 0.2 > max 0.1"
 
 
 @pytest.mark.parametrize(("content", "words"), [
     ("not json", "not a gate result"),
-    ('{"rules": [{"metric": "a", "bogus": 1}]}', "not a gate result"),
+    ('{"passed": true, "rules": []}', 'expected an object with "values"'),
+    ('{"values": {"head": [1]}}', 'expected an object with "values"'),
+    ('{"values": {"head": {}, "base": 3}}', '"values.base" must be an object or null'),
     ('["a"]', "not a gate result"),
 ])
-def test_a_bad_gate_artifact_is_refused(forge: FakeForge, tmp_path: Path, content: str,
-                                        words: str) -> None:
-    path = tmp_path / "gate.json"
+def test_a_bad_gate_artifact_is_refused(forge: FakeForge, tmp_path: Path, checkout: Path,
+                                        content: str, words: str) -> None:
+    path = checkout / "gate.json"
     path.write_text(content)
-    proc = mlci("gate", "--status", "--from-json", str(path), cwd=tmp_path, expect=1,
+    proc = mlci("gate", "--status", "--from-json", str(path), cwd=checkout, expect=1,
                 env=github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN))
-    assert f"mlci: error: {path}: {words}" in proc.stderr and forge.requests == []
+    assert proc.stderr.startswith(f"mlci: error: {path}: not a gate result")
+    assert words in proc.stderr and forge.requests == []
 
 
 def test_gate_status_in_a_real_project(project: Path, forge: FakeForge, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mlci.config import MetricPolicy
-from mlci.gates import FAIL, NOT_APPLICABLE, PASS, GateResult, Rule, evaluate
+from mlci.gates import FAIL, NOT_APPLICABLE, PASS, Rule, evaluate, reevaluate
 
 ACC = MetricPolicy(direction="higher", min=0.9, max_drop=0.02)
 LOSS = MetricPolicy(direction="lower", max=0.3, max_rise=0.05)
@@ -66,21 +66,37 @@ def test_describe_is_one_line(policy: dict[str, MetricPolicy], base: dict[str, A
     assert evaluate(policy, base, head).describe() == expected
 
 
-def test_describe_fits_a_commit_status() -> None:
-    name = "a" * 300
-    text = evaluate({name: ACC}, None, {}).describe()
-    assert len(text) == 140 and text.endswith("…") and "\n" not in text
+def test_describe_is_the_whole_line_the_forge_shortens_it() -> None:
+    text = evaluate({"a" * 300: ACC}, None, {}).describe()
+    assert text == f"gate failed: {'a' * 300} missing at head (+1 more)"
 
 
-def test_json_round_trip_keeps_outcomes() -> None:
+def test_json_carries_the_values_and_reevaluate_judges_only_them() -> None:
     result = evaluate({"acc": ACC, "loss": LOSS}, {"acc": 0.95}, {"acc": math.nan, "loss": 0.1})
     data = result.to_dict()
     assert data["passed"] is False and data["description"] == result.describe()
     assert data["rules"][0]["head"] == "nan"  # NaN is not JSON
-    again = GateResult.from_dict(data)
-    assert [(r.metric, r.rule, r.outcome) for r in again.rules] == [
-        (r.metric, r.rule, r.outcome) for r in result.rules]
-    assert again.passed is False
+    assert data["values"] == {"base": {"acc": 0.95}, "head": {"acc": "nan", "loss": 0.1}}
+    again = reevaluate(data, {"acc": ACC, "loss": LOSS})
+    assert again == result and again.passed is False
+    forged = {**data, "passed": True, "rules": []}  # a verdict from the file counts for nothing
+    assert reevaluate(forged, {"acc": ACC}) == evaluate({"acc": ACC}, {"acc": 0.95},
+                                                        {"acc": math.nan})
+
+
+@pytest.mark.parametrize("data", [
+    {"passed": True, "rules": []}, {"values": {"head": [1]}}, {"values": {"head": {}, "base": 1}},
+    [], "x",
+])
+def test_reevaluate_refuses_what_is_not_a_gate_result(data: Any) -> None:
+    with pytest.raises(ValueError):
+        reevaluate(data, {"acc": ACC})
+
+
+def test_reevaluate_reads_infinities_back() -> None:
+    data = evaluate({"loss": LOSS}, None, {"loss": -math.inf}).to_dict()
+    assert data["values"]["head"] == {"loss": "-inf"}
+    assert reevaluate(data, {"loss": LOSS}).passed
 
 
 def test_rule_records_values() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mlci import config, gates, metrics, snapshot
 from mlci.config import MetricPolicy
+from mlci.errors import MlciError
 from mlci.gates import GateResult
 from mlci.snapshot import Snapshot
 
@@ -26,3 +27,31 @@ def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None,
     """The gate on snapshots already read (the report reads them once for everything)."""
     base_values = metrics.lookup(base.flat_metrics()) if base is not None else None
     return gates.evaluate(rules, base_values, metrics.lookup(head.flat_metrics()))
+
+
+def rejudge(root: Path, path: Path) -> GateResult:
+    """The gate on the metric values in FILE (`mlci gate --json`), by this checkout's mlci.yaml.
+
+    The file is data from another job, maybe a fork's: its own rules and verdict are ignored.
+    """
+    import json
+
+    policy = config.load(root).metrics
+    try:
+        return gates.reevaluate(json.loads(path.read_text(encoding="utf-8")), policy)
+    except FileNotFoundError:
+        raise MlciError(f"{path}: no such file",
+                        hint="write it with `mlci gate --json > FILE`") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
+
+
+def status_sha(root: Path, head: str | None) -> str | None:
+    """The commit `--head` names for a status: a full SHA as given (it may not be fetched
+    here, as in the comment workflow's checkout), else resolved in this repository."""
+    from mlci import gitrepo
+    from mlci.sha import is_sha
+
+    if head is None or is_sha(head, full=True):
+        return None if head is None else head.lower()
+    return gitrepo.resolve(root, head)

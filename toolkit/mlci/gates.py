@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlci.metrics import fmt, is_number
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not applicable"
 RULES = ("min", "max", "max_drop", "max_rise")
-DESCRIPTION_LIMIT = 140  # GitHub truncates commit-status descriptions longer than this
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # how to_dict writes them
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,11 @@ class Rule:
 
 @dataclass(frozen=True)
 class GateResult:
-    """Every rule's outcome; the gate passes when no rule fails."""
+    """Every rule's outcome (the gate passes when no rule fails) and the values judged."""
 
     rules: tuple[Rule, ...]
+    head_values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    base_values: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -59,22 +61,15 @@ class GateResult:
             return text + (f" ({skipped} not applicable)" if skipped else "")
         first, *others = self.failures
         text = f"gate failed: {first.metric} {first.reason}"
-        if others:
-            text += f" (+{len(others)} more)"
-        return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+        return text + (f" (+{len(others)} more)" if others else "")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: passed, description and every rule."""
+        """JSON-ready: passed, description, every rule and the metric values judged."""
         rules = [{**asdict(rule), "base": _json_value(rule.base), "head": _json_value(rule.head)}
                  for rule in self.rules]
-        return {"passed": self.passed, "description": self.describe(), "rules": rules}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GateResult:
-        """The inverse of to_dict (a gate computed in another job, read from an artifact)."""
-        fields = Rule.__dataclass_fields__
-        return cls(tuple(Rule(**{k: v for k, v in rule.items() if k in fields})
-                         for rule in data.get("rules", ())))
+        base = None if self.base_values is None else _json_values(self.base_values)
+        return {"passed": self.passed, "description": self.describe(), "rules": rules,
+                "values": {"base": base, "head": _json_values(self.head_values)}}
 
 
 def _count(n: int, noun: str) -> str:
@@ -87,6 +82,36 @@ def _json_value(value: Any) -> Any:
     return value
 
 
+def _json_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _json_value(value) for name, value in values.items()}
+
+
+def reevaluate(data: Any, policy: Mapping[str, MetricPolicy]) -> GateResult:
+    """Judge the values of a `to_dict` result again by `policy`; its rules and verdict are ignored.
+
+    A gate result read from another job (a fork's artifact) may claim anything; only its
+    metric values are data, and this checkout's policy decides.
+    """
+    base, head = _values(data)
+    return evaluate(policy, base, head)
+
+
+def _values(data: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    values = data.get("values") if isinstance(data, dict) else None
+    if not isinstance(values, dict) or not isinstance(values.get("head"), dict):
+        raise ValueError(  # noqa: TRY004 (callers report every malformed file alike)
+            "expected an object with \"values\": {\"head\": {...}, \"base\": ...}")
+    base = values.get("base")
+    if base is not None and not isinstance(base, dict):
+        raise ValueError("\"values.base\" must be an object or null")
+    return (None if base is None else _from_json(base)), _from_json(values["head"])
+
+
+def _from_json(values: dict[str, Any]) -> dict[str, Any]:
+    return {str(name): NON_FINITE.get(value, value) if isinstance(value, str) else value
+            for name, value in values.items()}
+
+
 def evaluate(policy: Mapping[str, MetricPolicy], base: Mapping[str, Any] | None,
              head: Mapping[str, Any]) -> GateResult:
     """Judge each metric of `policy` (names as in mlci.yaml) against head and base values."""
@@ -94,7 +119,7 @@ def evaluate(policy: Mapping[str, MetricPolicy], base: Mapping[str, Any] | None,
     for name, metric_policy in policy.items():
         base_value = None if base is None else base.get(name)
         rules.extend(_metric_rules(name, metric_policy, base_value, head.get(name)))
-    return GateResult(tuple(rules))
+    return GateResult(tuple(rules), dict(head), None if base is None else dict(base))
 
 
 def _metric_rules(name: str, policy: MetricPolicy, base: Any, head: Any) -> list[Rule]:

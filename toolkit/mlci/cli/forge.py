@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,6 @@ import typer
 
 from mlci.cli import app
 from mlci.errors import MlciError
-
-SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 
 
 def notify(message: str) -> None:
@@ -35,14 +32,19 @@ def read_report(file: str) -> str:
 
 def checked_sha(value: str | None, option: str) -> str | None:
     """`value` if it looks like a commit SHA, else a usage error naming `option`."""
-    if value is not None and not SHA.fullmatch(value):
+    from mlci.sha import is_sha
+
+    if value is not None and not is_sha(value):
         raise typer.BadParameter(f"expected a commit SHA (7-64 hex digits), got {value!r}",
                                  param_hint=f"'{option}'")
     return value
 
 
 @app.command(help="Post FILE (Markdown; '-' for stdin) to the CI job's pull / merge request "
-             "and keep exactly one such comment per PR and marker, updated in place.")
+             "and keep exactly one such comment per PR and marker, updated in place. Only "
+             "comments written by the token's own user count (GET /user; an Actions "
+             "GITHUB_TOKEN's is github-actions[bot]; MLCI_COMMENT_AUTHOR=LOGIN overrides, e.g. "
+             "for a GitHub App token): a marker in anyone else's comment is ignored.")
 def comment(
     file: str = typer.Argument(..., metavar="FILE", help="Markdown report to post, or '-' to read stdin."),
     pr: int = typer.Option(None, "--pr", min=1, metavar="N", help="Pull / merge request number "
@@ -68,7 +70,7 @@ def comment(
         raise MlciError(f"{file}: the report is empty; nothing to post",
                         hint="check the step that wrote it")
     request = CommentRequest(body, pr, checked_sha(expect_sha, "--expect-sha"), marker,
-                             dry_run or forge_dry_run())
+                             dry_run or context.dry_run(os.environ))
     result = run_comment(request, context.detect(os.environ), notify)
     for note in result.notes:
         notify(note)
@@ -91,40 +93,8 @@ def _render(result: Any) -> str:
     return "\n".join(lines)
 
 
-def read_gate_json(path: Path) -> Any:
-    """A GateResult from the JSON `mlci gate --json` wrote (an artifact: data, checked)."""
-    import json
-
-    from mlci.gates import GateResult
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-            raise TypeError("expected an object with a 'rules' list")
-        return GateResult.from_dict(data)
-    except FileNotFoundError:
-        raise MlciError(f"{path}: no such file",
-                        hint="write it with `mlci gate --json > FILE`") from None
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError) as exc:
-        raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
-
-
-def forge_dry_run() -> bool:
-    """True in a local CI run with no forge to talk to (`mlci ci run` sets MLCI_FORGE_DRY_RUN)."""
-    return os.environ.get("MLCI_FORGE_DRY_RUN") == "1"
-
-
-def set_gate_status(result: Any, head: str | None) -> str:
-    """Set `mlci/gate` on the head commit from the gate's result; returns what was done."""
-    from mlci import gitrepo
-    from mlci.forge import context, status
-
-    if forge_dry_run():
-        state = "success" if result.passed else "failure"
-        return f"would set commit status mlci/gate = {state} (dry run: no forge URL)"
-    ctx = context.detect(os.environ)
-    sha = head if head is None or re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", head) else \
-        gitrepo.resolve(gitrepo.find_root(Path.cwd()), head)
-    done = status.set_status(ctx, status.head_sha(ctx, sha),
-                             "success" if result.passed else "failure", result.describe(), notify)
+def status_line(done: Any) -> str:
+    """What `mlci gate --status` did (or, in a dry run, would have done)."""
+    if done.planned:
+        return f"would set commit status {done.context} = {done.state} (dry run: no forge URL)"
     return f"set {done.forge} commit status {done.context} = {done.state} on {done.sha[:12]}"

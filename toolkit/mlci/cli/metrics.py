@@ -51,23 +51,29 @@ def gate(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     status: bool = typer.Option(False, "--status", help="Also set commit status mlci/gate on the "
                                 "head commit (the PR head from the CI event, or --head)."),
-    from_json: Path = typer.Option(None, "--from-json", metavar="FILE", help="Judge nothing: use "
-                                   "the result `mlci gate --json` wrote earlier (an artifact)."),
+    from_json: Path = typer.Option(None, "--from-json", metavar="FILE", help="Read no metrics: "
+                                   "judge the base and head values in FILE (written by `mlci gate "
+                                   "--json`, e.g. a train run's artifact) by this checkout's "
+                                   "mlci.yaml; the file's own rules and verdict are ignored. The "
+                                   "values of a fork's pull request are still the fork's, so its "
+                                   "status is advisory."),
 ) -> None:
+    import os
+
     from mlci import gitrepo
-    from mlci.cli.forge import read_gate_json, set_gate_status
+    from mlci.cli.forge import notify, status_line
+    from mlci.forge.status import set_gate_status
     from mlci.gate import gate as run_gate
+    from mlci.gate import rejudge, status_sha
 
     if from_json is not None and base is not None:
-        raise typer.BadParameter("--from-json takes a finished result", param_hint="'--base'")
-    result = (read_gate_json(from_json) if from_json is not None
-              else run_gate(gitrepo.find_root(Path.cwd()), base, head))
-    if as_json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        print(_gate_text(result))
+        raise typer.BadParameter("--from-json takes the values from FILE", param_hint="'--base'")
+    root = gitrepo.find_root(Path.cwd())
+    result = rejudge(root, from_json) if from_json is not None else run_gate(root, base, head)
+    print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result))
     if status:
-        print(set_gate_status(result, head), file=sys.stderr if as_json else sys.stdout)
+        done = set_gate_status(result, status_sha(root, head), os.environ, notify)
+        print(status_line(done), file=sys.stderr if as_json else sys.stdout)
     if not result.passed:
         raise typer.Exit(1)
 

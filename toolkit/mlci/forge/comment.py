@@ -48,9 +48,7 @@ def comment(request: CommentRequest, context: Context, notify: Notify) -> Commen
     mark = sticky.marker(request.marker_id)
     forge = connect(context, notify)
     try:
-        # `mlci report` output already starts with the default marker: don't repeat it
-        body = request.body if request.body.startswith(mark) else f"{mark}\n{request.body}"
-        fitted = sticky.fit(body, forge.comment_limit,
+        fitted = sticky.fit(sticky.stamp(request.body, mark), forge.comment_limit,
                             f" of a {forge.name} comment")
         if request.dry_run:
             return _plan(forge, context, request, mark, fitted)
@@ -61,7 +59,9 @@ def comment(request: CommentRequest, context: Context, notify: Notify) -> Commen
         pr, notes = find_pr(forge, context, request.pr)
         if request.expect_sha:
             check_head(forge, pr, request.expect_sha)
-        action, posted = _upsert(forge, pr, mark, fitted.text, context.max_wait, notify)
+        author = context.comment_author or forge.identity()
+        action, posted = _upsert(forge, Target(pr, mark, author), fitted.text, context.max_wait,
+                                 notify)
         return CommentResult(forge.name, pr, action, posted, len(fitted.text), fitted.dropped,
                              forge.comment_limit, notes, summary=summary)
     finally:
@@ -116,26 +116,50 @@ def pr_name(forge: Forge, pr: int | str) -> str:
     return f"merge request !{pr}" if forge.name == "GitLab" else f"pull request #{pr}"
 
 
-def _upsert(forge: Forge, pr: int, mark: str, body: str, max_wait: float,
+@dataclass(frozen=True)
+class Target:
+    """Which comment is ours: on PR `pr`, marked `mark`, written by `author` (mlci's login)."""
+
+    pr: int
+    mark: str
+    author: str
+
+
+def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
             notify: Notify) -> tuple[str, Comment]:
-    """PATCH the newest marked comment or POST one; after an unsure write, read back first."""
+    """PATCH our newest marked comment or POST one; after an unsure write, read back first."""
     tried = ""  # after an unsure write, a comment equal to `body` is that write's doing
     for attempt in range(1, MAX_ATTEMPTS + 1):
-        existing = sticky.newest(forge.comments(pr), mark)
+        existing = _ours(forge, target, notify if attempt == 1 else _quiet)
         try:
             if existing is None:
                 tried = tried or "created"
-                return "created", forge.create_comment(pr, body)
+                return "created", forge.create_comment(target.pr, body)
             if existing.body == body:
                 return tried or "unchanged", existing
             tried = tried or "updated"
-            return "updated", forge.update_comment(pr, existing.id, body)
+            return "updated", forge.update_comment(target.pr, existing.id, body)
         except UncertainWrite as exc:
             if attempt == MAX_ATTEMPTS:
                 raise ForgeError(f"{exc.message} (gave up after {attempt} attempts)") from None
             notify(f"{exc.message}; reading the comments back before trying again")
             time.sleep(min(backoff(attempt), max_wait))
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _ours(forge: Forge, target: Target, notify: Notify) -> Comment | None:
+    """Our newest marked comment; one written by anyone else is named and left alone."""
+    comments = list(forge.comments(target.pr))
+    others = sticky.strangers(comments, target.mark, target.author)
+    if others:
+        names = ", ".join(sorted({c.author or "(unknown)" for c in others}))
+        notify(f"ignoring {len(others)} comment(s) with the marker by {names}: mlci edits only "
+               f"its own, by {target.author} (MLCI_COMMENT_AUTHOR overrides who that is)")
+    return sticky.newest(comments, target.mark, target.author)
+
+
+def _quiet(message: str) -> None:
+    """Say nothing (the first look already said it)."""
 
 
 def _plan(forge: Forge, context: Context, request: CommentRequest, mark: str,
@@ -145,8 +169,11 @@ def _plan(forge: Forge, context: Context, request: CommentRequest, mark: str,
     steps = [f"{paths['lookup']} (find the open pull request)"] if pr is None else []
     if request.expect_sha:
         steps.append(f"{paths['pull']} (check its head is {request.expect_sha})")
-    steps.append(f"{paths['list']} (every page, looking for {mark})")
-    steps.append(f"{paths['update']} (the newest marked comment) or else {paths['create']}: "
+    if not context.comment_author:
+        steps.append(f"{paths['identity']} (who mlci posts as)")
+    author = context.comment_author or "that user"
+    steps.append(f"{paths['list']} (every page, looking for {mark} by {author})")
+    steps.append(f"{paths['update']} (the newest such comment) or else {paths['create']}: "
                  f"body {len(fitted.text):,} characters")
     if context.step_summary:
         steps.append(f"append {len(request.body):,} characters to {context.step_summary}")

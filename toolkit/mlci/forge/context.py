@@ -60,15 +60,22 @@ class Context:
     step_summary: Path | None = None
     run_url: str = ""
     max_wait: float = DEFAULT_MAX_WAIT
+    comment_author: str = ""  # MLCI_COMMENT_AUTHOR: the login mlci posts as, if not asked
+
+
+def dry_run(env: Mapping[str, str]) -> bool:
+    """True in a local CI run with no forge to talk to (`mlci ci run` sets MLCI_FORGE_DRY_RUN)."""
+    return env.get("MLCI_FORGE_DRY_RUN") == "1"
 
 
 def detect(env: Mapping[str, str]) -> Context:
     """The CI context from GitHub Actions or GitLab CI variables, or a ForgeError saying why not."""
     wait = max_wait(env.get("MLCI_MAX_RETRY_WAIT"))
+    author = env.get("MLCI_COMMENT_AUTHOR", "").strip()
     if env.get("CI_API_V4_URL") or env.get("GITLAB_CI"):
-        return replace(_gitlab(env), max_wait=wait)
+        return replace(_gitlab(env), max_wait=wait, comment_author=author)
     if env.get("GITHUB_REPOSITORY") or env.get("GITHUB_ACTIONS"):
-        return replace(_github(env), max_wait=wait)
+        return replace(_github(env), max_wait=wait, comment_author=author)
     raise ForgeError(
         "no CI context: neither GitHub Actions (GITHUB_REPOSITORY) nor GitLab CI "
         "(CI_API_V4_URL) variables are set",

@@ -19,6 +19,7 @@ HEADERS = {
     "User-Agent": f"mlci/{__version__}",
 }
 PERMISSION = {"statuses": "statuses: write", "releases": "contents: write"}
+ACTIONS_BOT = "github-actions[bot]"  # the author of what an Actions GITHUB_TOKEN posts
 
 
 class Github:
@@ -36,6 +37,16 @@ class Github:
     def close(self) -> None:
         """Close the connection."""
         self._api.close()
+
+    def identity(self) -> str:
+        """The login this token posts as: GET /user, or github-actions[bot] when that is 403.
+
+        An Actions GITHUB_TOKEN (like any GitHub App installation token) cannot read /user.
+        """
+        reply = self._api.call("GET", "user", accept=(403,))
+        if reply.status == 403:
+            return ACTIONS_BOT
+        return reply.text("login")
 
     def comments(self, pr: int) -> Iterator[Comment]:
         """Every comment on PR `pr`, following `Link: rel="next"` over all pages."""
@@ -63,7 +74,8 @@ class Github:
     def plan(self, pr: int | str, sha: str) -> dict[str, str]:
         """The requests `mlci comment` makes, as "METHOD /path" (for --dry-run)."""
         repo = f"/{self._repo}"
-        return {"lookup": f"GET {repo}/commits/{sha}/pulls", "pull": f"GET {repo}/pulls/{pr}",
+        return {"identity": "GET /user", "lookup": f"GET {repo}/commits/{sha}/pulls",
+                "pull": f"GET {repo}/pulls/{pr}",
                 "list": f"GET {repo}/issues/{pr}/comments", "create":
                 f"POST {repo}/issues/{pr}/comments", "update": f"PATCH {repo}/issues/comments/ID"}
 

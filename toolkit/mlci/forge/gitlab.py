@@ -37,6 +37,10 @@ class Gitlab:
         """Close the connection."""
         self._api.close()
 
+    def identity(self) -> str:
+        """The username this token posts as (GET /user; a project token's is its bot user)."""
+        return self._api.call("GET", "user").text("username")
+
     def comments(self, pr: int) -> Iterator[Comment]:
         """Every user note on MR `pr`, following `x-next-page` over all pages."""
         page = "1"
@@ -64,7 +68,8 @@ class Gitlab:
     def plan(self, pr: int | str, sha: str) -> dict[str, str]:
         """The requests `mlci comment` makes, as "METHOD /path" (for --dry-run)."""
         project, notes = f"/{self._project}", f"/{self._project}/merge_requests/{pr}/notes"
-        return {"lookup": f"GET {project}/repository/commits/{sha}/merge_requests",
+        return {"identity": "GET /user",
+                "lookup": f"GET {project}/repository/commits/{sha}/merge_requests",
                 "pull": f"GET {project}/merge_requests/{pr}", "list": f"GET {notes}",
                 "create": f"POST {notes}", "update": f"PUT {notes}/ID"}
 

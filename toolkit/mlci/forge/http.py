@@ -41,6 +41,14 @@ class Reply:
                              f"{str(self.data)[:100]!r}")
         return self.data
 
+    def text(self, key: str) -> str:
+        """The non-empty string under `key` of a JSON object reply, or a ForgeError."""
+        value = self.data.get(key) if isinstance(self.data, dict) else None
+        if not isinstance(value, str) or not value:
+            raise ForgeError(f"{self.what}: expected an object with a {key!r} string, got "
+                             f"{str(self.data)[:100]!r}")
+        return value
+
 
 def message_of(response: httpx.Response) -> str:
     """The forge's own words from an error body: `message`, GitHub `errors`, GitLab `error`."""
@@ -89,7 +97,8 @@ class Api:
             response = self._send(method, url, params, json, safe, attempt)
             if response is None:
                 continue
-            if response.is_success or response.status_code in accept:
+            if response.is_success or (response.status_code in accept
+                                       and not _rate_limited(response)):
                 return _reply(response, f"{self.label}: {method} {_path_of(path)}")
             self._wait_or_raise(method, path, response, safe, attempt)
         raise AssertionError("unreachable: the last attempt raises")
@@ -155,6 +164,12 @@ def auth_value(header: str, token: Token | None) -> str:
     """The header value carrying `token`: `Bearer T` for Authorization, else T itself."""
     value = token.reveal() if token else ""
     return f"Bearer {value}" if header.lower() == "authorization" else value
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    """A rate limit, whatever statuses the caller accepts (a 403 may be one): retried."""
+    return retry.decide(response.status_code, response.headers, message_of(response), 1,
+                        time.time()) is not None
 
 
 def _path_of(path: str) -> str:

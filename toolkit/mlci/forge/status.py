@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mlci.errors import ForgeError
 from mlci.forge import Notify, State, connect
-from mlci.forge.context import Context
+from mlci.forge.context import Context, detect, dry_run
+
+if TYPE_CHECKING:
+    from mlci.gates import GateResult
 
 GATE_CONTEXT = "mlci/gate"
 DESCRIPTION_LIMIT = 140  # GitHub rejects longer status descriptions
@@ -14,13 +19,25 @@ DESCRIPTION_LIMIT = 140  # GitHub rejects longer status descriptions
 
 @dataclass(frozen=True)
 class StatusResult:
-    """The status that was set."""
+    """The status that was set (or, with `planned`, would have been: a dry run sends nothing)."""
 
     forge: str
     sha: str
     state: State
     context: str
     description: str
+    planned: bool = False
+
+
+def set_gate_status(result: GateResult, sha: str | None, env: Mapping[str, str],
+                    notify: Notify) -> StatusResult:
+    """Set `mlci/gate` from the gate's result on `sha` (None: the CI context's head commit)."""
+    state: State = "success" if result.passed else "failure"
+    if dry_run(env):
+        return StatusResult("", sha or "", state, GATE_CONTEXT, one_line(result.describe()),
+                            planned=True)
+    context = detect(env)
+    return set_status(context, head_sha(context, sha), state, result.describe(), notify)
 
 
 def one_line(text: str, limit: int = DESCRIPTION_LIMIT) -> str:

@@ -7,8 +7,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mlci.forge import Comment
+from mlci.report import MARKER
 
-MARKER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+MARKER_ID = re.compile(ID)
+_OPEN, _CLOSE = MARKER.removesuffix(" -->"), " -->"
+MARKER_LINE = re.compile(f"{re.escape(_OPEN)}(?::{ID})?{re.escape(_CLOSE)}")
 HEADING = re.compile(r" {0,3}#{1,6}(\s|$)")
 FENCE = re.compile(r" {0,3}(```|~~~)")
 NOTICE = ("\n\n---\n**Report truncated by mlci:** {dropped:,} of {total:,} characters did not fit "
@@ -19,16 +23,39 @@ NOTICE = ("\n\n---\n**Report truncated by mlci:** {dropped:,} of {total:,} chara
 def marker(marker_id: str | None = None) -> str:
     """The hidden marker: `<!-- mlci-report -->` or `<!-- mlci-report:ID -->`."""
     if marker_id is None:
-        return "<!-- mlci-report -->"
+        return MARKER
     if not MARKER_ID.fullmatch(marker_id):
         raise ValueError(f"marker {marker_id!r}: use 1-64 letters, digits, '.', '_' or '-'")
-    return f"<!-- mlci-report:{marker_id} -->"
+    return f"{_OPEN}:{marker_id}{_CLOSE}"
 
 
-def newest(comments: Iterable[Comment], mark: str) -> Comment | None:
-    """The newest (highest id) comment containing `mark`, reading every one given."""
-    found = [c for c in comments if mark in c.body]
+def stamp(body: str, mark: str) -> str:
+    """`body` with `mark` as its first line, in place of any mlci marker line it starts with."""
+    first, _, rest = body.partition("\n")
+    if MARKER_LINE.fullmatch(first.rstrip()):
+        body = rest
+    return f"{mark}\n{body}"
+
+
+def marked(comment: Comment, mark: str) -> bool:
+    """True when the comment's first line is `mark` (a marker quoted further down is not)."""
+    return comment.body.partition("\n")[0].rstrip() == mark
+
+
+def newest(comments: Iterable[Comment], mark: str, author: str) -> Comment | None:
+    """The newest (highest id) comment by `author` marked with `mark`, reading every one given."""
+    found = [c for c in comments if marked(c, mark) and same_user(c.author, author)]
     return max(found, key=lambda c: c.id) if found else None
+
+
+def strangers(comments: Iterable[Comment], mark: str, author: str) -> list[Comment]:
+    """Comments marked with `mark` by someone other than `author`: never ours to edit."""
+    return [c for c in comments if marked(c, mark) and not same_user(c.author, author)]
+
+
+def same_user(a: str, b: str) -> bool:
+    """Logins compare without case, as GitHub and GitLab treat them."""
+    return a.casefold() == b.casefold()
 
 
 def utf16_units(text: str) -> int:
