@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlci.dvcfiles import DEFAULT_PARAMS
 from mlci.errors import ConfigError
 from mlci.files import dump_yaml, load_yaml, parse_yaml
-
-DEFAULT_PARAMS = "params.yaml"
 
 
 @dataclass(frozen=True)

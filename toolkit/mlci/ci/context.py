@@ -11,6 +11,7 @@ from mlci import config as config_module
 from mlci import pipeline
 from mlci.errors import ConfigError
 from mlci.files import load_yaml
+from mlci.models import model_names
 from mlci.templates import path as template_path
 
 REQUIREMENTS = "requirements.txt"
@@ -55,7 +56,7 @@ def load(root: Path) -> CiContext:
         secrets=cfg.ci.dvc_remote_secrets, default_branch=cfg.default_branch,
         install=install_command((root / REQUIREMENTS).is_file()),
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
-        models=models(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
+        models=model_names(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(),
     )
 
@@ -70,19 +71,6 @@ def install_command(has_requirements: bool) -> str:
 def is_hosted(label: str) -> bool:
     """True for GitHub-hosted runner images and the labels every self-hosted runner has."""
     return label in _DEFAULT_LABELS or bool(_HOSTED.fullmatch(label))
-
-
-def models(root: Path) -> tuple[str, ...]:
-    """Names of the `artifacts:` of type model in the root dvc.yaml, sorted."""
-    path = root / "dvc.yaml"
-    if not path.is_file():
-        return ()
-    data = load_yaml(path, "dvc.yaml")
-    section = data.get("artifacts") if isinstance(data, dict) else None
-    if not isinstance(section, dict):
-        return ()
-    return tuple(sorted(str(name) for name, entry in section.items()
-                        if isinstance(entry, dict) and entry.get("type") == "model"))
 
 
 def pins() -> dict[str, str]:
