@@ -20,6 +20,8 @@ from conftest import dvc, git, mlci
 from e2e_project import TOKEN, Scenario, fresh_clone, make_scenario
 from forge_server import FakeForge
 
+pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
+
 REPO = "octo/proj"
 MARKER = "<!-- mlci-report -->"
 LEAK_FILE = "leak.json"

@@ -16,6 +16,8 @@ from conftest import REPO_ROOT, dvc, git, mlci
 from e2e_project import TOKEN, Scenario, fresh_clone, make_scenario
 from forge_server import FakeForge
 
+pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
+
 PROJECT = "42"
 MARKER = "<!-- mlci-report -->"
 NODE_BIN = REPO_ROOT / ".ci" / "node" / "node_modules" / ".bin"  # .ci/run installs it there
