@@ -52,7 +52,8 @@ def comment(
     expect_sha: str = typer.Option(None, "--expect-sha", metavar="SHA", help="Refuse to post unless the PR's "
                                    "head commit is SHA (for the fork-safe workflow_run job)."),
     marker: str = typer.Option(None, "--marker", metavar="ID", help="Keep a separate sticky "
-                               "comment for each ID (hidden marker <!-- mlci-report:ID -->)."),
+                               "comment for each ID: its hidden first line <!-- mlci-report:ID "
+                               "--> replaces the report's own <!-- mlci-report -->."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests it would make "
                                  "(method, path, body size); send nothing."),
 ) -> None:
