@@ -89,9 +89,11 @@ def load(root: Path) -> Config:
         return Config()
     except UnicodeDecodeError:
         raise ConfigError(f"{CONFIG_FILE}: not UTF-8 text") from None
+    import yaml
+
     try:
         data = yaml12.load(text)
-    except Exception:  # yaml.YAMLError (imported lazily): the round-trip parser names the line
+    except yaml.YAMLError:  # the round-trip parser names the line
         data = _round_trip(text)
     try:
         return _convert(data, Config, ())  # type: ignore[no-any-return]

@@ -20,7 +20,8 @@ def init(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
-    from mlci.project import InitRequest, init as run_init
+    from mlci.project import InitRequest
+    from mlci.project import init as run_init
 
     result = run_init(InitRequest(path=path, remote=remote, force=force))
     for step in result.steps:

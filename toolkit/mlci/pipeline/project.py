@@ -10,7 +10,6 @@ from mlci.pipeline.session import dvc_logging, open_repo
 
 def init(root: Path, subdir: bool) -> None:
     """`dvc init` with analytics switched off in the project's config."""
-    import io
 
     from dvc.repo import Repo
 

@@ -12,7 +12,12 @@ from typing import Any
 from mlci.errors import StageFailed
 from mlci.output import tee_output
 from mlci.pipeline.session import (
-    DvcLog, dvc_logging, flatten_message, no_remote, open_repo, require_project,
+    DvcLog,
+    dvc_logging,
+    flatten_message,
+    no_remote,
+    open_repo,
+    require_project,
 )
 
 
