@@ -12,10 +12,10 @@ from mlci import pipeline
 from mlci.errors import ConfigError
 from mlci.files import load_yaml
 from mlci.models import model_names
+from mlci.sha import is_sha
 from mlci.templates import path as template_path
 
 REQUIREMENTS = "requirements.txt"
-_SHA = re.compile(r"[0-9a-f]{40}")
 # runner labels actionlint knows without configuration (GitHub-hosted images and defaults)
 _HOSTED = re.compile(r"(ubuntu|windows|macos)-[A-Za-z0-9._-]+")
 _DEFAULT_LABELS = {"self-hosted", "x64", "arm", "arm64", "linux", "macos", "windows"}
@@ -78,7 +78,7 @@ def pins() -> dict[str, str]:
     data = load_yaml(template_path("github", "pins.yaml"), "templates/github/pins.yaml")
     uses = {}
     for action, pin in data.items():
-        if not _SHA.fullmatch(str(pin["sha"])):
+        if not is_sha(str(pin["sha"]), full=True):
             raise ConfigError(f"templates/github/pins.yaml: {action}.sha: not a 40-hex commit")
         uses[str(action)] = f"{action}@{pin['sha']} # {pin['version']}"
     return uses
