@@ -144,8 +144,8 @@ def test_5_a_failing_gate_fails_the_status_and_publish_refuses(
     event = pull_request_event(scenario, 2, "worse", sha)
     train = ci_run(scenario, forge, "pull_request", "--event-file", str(event), expect=1)
     assert "mlci train: failure" in train.stdout
-    # the comment workflow posts the report and the status, then fails like the gate it reports
-    comment = ci_run(scenario, forge, "workflow_run", expect=1)
+    # the comment workflow posts the report and a failure status; the workflow itself succeeds
+    comment = ci_run(scenario, forge, "workflow_run")
     assert "set GitHub commit status mlci/gate = failure" in comment.stdout
     [status] = statuses(forge, sha)
     assert status["state"] == "failure" and "failed" in status["description"]
