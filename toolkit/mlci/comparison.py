@@ -64,11 +64,11 @@ def against_head(root: Path) -> Comparison:
     """The workspace vs HEAD, every metric included; before the first commit, vs nothing."""
     from mlci import gitrepo
 
-    if gitrepo.head_sha(root) is None:
-        (head,) = snapshot.read(root, [None])
-        return between(Snapshot("no commit", None), head, directions(config.load(root)),
-                       all=True)
-    return compare(DiffRequest(root, "HEAD", None, all=True))
+    sha = gitrepo.head_sha(root)  # resolved once: `mlci repro` runs this after every run
+    sources = [snapshot.source(sha, "HEAD")] if sha else []
+    *base, head = snapshot.read_sources(root, [*sources, snapshot.resolve(root, None)])
+    return between(base[0] if base else Snapshot("no commit", None), head,
+                   directions(config.load(root)), all=True)
 
 
 def between(base: Snapshot, head: Snapshot, directions: dict[str, str],

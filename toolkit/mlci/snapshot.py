@@ -80,9 +80,9 @@ class Want:
     targets: tuple[str, ...] = ()  # only these metrics/params files
 
 
-def source(sha: str) -> _Source:
-    """A full commit SHA (from `git log`) as a source, with no lookup."""
-    return _Source(sha, sha)
+def source(sha: str, rev: str | None = None) -> _Source:
+    """A full commit SHA (from `git log`) as a source, with no lookup; `rev` names it."""
+    return _Source(rev or sha, sha)
 
 
 def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapshot]:
