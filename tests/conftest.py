@@ -98,20 +98,26 @@ def trained_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture
-def project(trained_template: Path, tmp_path: Path) -> Path:
-    """A trained, committed project of its own, with its own empty DVC remote and a bare origin."""
-    root = tmp_path / "proj"
-    shutil.copytree(trained_template, root, symlinks=True)
-    remote = tmp_path / "dvc-remote"
+def copy_project(template: Path, where: Path) -> Path:
+    """`where/proj`: a copy of a trained project with its own empty DVC remote
+    (`where/dvc-remote`) and a bare origin (`where/origin.git`) holding main."""
+    root = where / "proj"
+    shutil.copytree(template, root, symlinks=True)
+    remote = where / "dvc-remote"
     remote.mkdir()
     dvc(root, "remote", "add", "-f", "-d", "storage", str(remote))
     commit_all(root, "point the DVC remote at this test's directory")
-    origin = tmp_path / "origin.git"
-    run(["git", "init", "-q", "--bare", str(origin)], cwd=tmp_path)
+    origin = where / "origin.git"
+    run(["git", "init", "-q", "--bare", str(origin)], cwd=where)
     git(root, "remote", "add", "origin", str(origin))
     git(root, "push", "-q", "origin", "main")
     return root
+
+
+@pytest.fixture
+def project(trained_template: Path, tmp_path: Path) -> Path:
+    """A trained, committed project of its own, with its own empty DVC remote and a bare origin."""
+    return copy_project(trained_template, tmp_path)
 
 
 MlciRunner = Callable[..., subprocess.CompletedProcess[str]]

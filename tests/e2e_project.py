@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import commit_all, dvc, git, mlci, run
+from conftest import commit_all, copy_project, dvc, git, mlci, run
 
 TOKEN = "e2e-token-0123456789abcdef"  # never to be seen in any output or step environment
 
@@ -36,6 +35,14 @@ class Scenario:
         git(self.root, "push", "-q", "origin", branch)
         return sha
 
+    def merge_to_main(self, branch: str, message: str) -> None:
+        """Merge `branch` into main (a merge commit, as a PR merge makes), push main, and put
+        main's outputs back in the workspace."""
+        git(self.root, "checkout", "-q", "main")
+        git(self.root, "merge", "-q", "--no-ff", "-m", message, branch)
+        git(self.root, "push", "-q", "origin", "main")
+        dvc(self.root, "checkout", "-q")
+
     def remote_files(self) -> set[str]:
         """Paths of the files in the DVC remote, relative to it."""
         return {str(p.relative_to(self.remote)) for p in self.remote.rglob("*") if p.is_file()}
@@ -47,17 +54,8 @@ class Scenario:
 
 def make_scenario(trained_template: Path, tmp: Path) -> Scenario:
     """A copy of the session's trained project with its own DVC remote and bare origin (main)."""
-    root = tmp / "proj"
-    shutil.copytree(trained_template, root, symlinks=True)
-    remote = tmp / "dvc-remote"
-    remote.mkdir()
-    dvc(root, "remote", "add", "-f", "-d", "storage", str(remote))
-    commit_all(root, "point the DVC remote at this test's directory")
-    origin = tmp / "origin.git"
-    run(["git", "init", "-q", "--bare", str(origin)], cwd=tmp)
-    git(root, "remote", "add", "origin", str(origin))
-    git(root, "push", "-q", "origin", "main")
-    return Scenario(root, origin, remote, tmp)
+    root = copy_project(trained_template, tmp)
+    return Scenario(root, tmp / "origin.git", tmp / "dvc-remote", tmp)
 
 
 def fresh_clone(origin: Path, where: Path) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import dvc, git, mlci
+from conftest import git, mlci
 from e2e_project import TOKEN, Scenario, fresh_clone, make_scenario
 from forge_server import FakeForge
 
@@ -160,10 +160,7 @@ def test_5_a_failing_gate_fails_the_status_and_publish_refuses(
 def test_6_merge_publishes_a_version_and_a_release(scenario: Scenario, forge: FakeForge,
                                                    tmp_path: Path) -> None:
     root = scenario.root
-    git(root, "checkout", "-q", "main")
-    git(root, "merge", "-q", "--no-ff", "-m", "Merge pull request #1 from better", "better")
-    git(root, "push", "-q", "origin", "main")
-    dvc(root, "checkout", "-q")  # the workspace's outputs back to main's (C=0.1, trained locally)
+    scenario.merge_to_main("better", "Merge pull request #1 from better")  # main's outputs back in the workspace
     proc = ci_run(scenario, forge, "push")
     # train first (it fills the DVC remote and run-cache), then publish
     assert proc.stdout.index("mlci train: success") < proc.stdout.index("mlci publish: success")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, dvc, git, mlci
+from conftest import REPO_ROOT, git, mlci
 from e2e_project import TOKEN, Scenario, fresh_clone, make_scenario
 from forge_server import FakeForge
 
@@ -112,10 +112,7 @@ def test_4_a_failing_gate_fails_the_status(scenario: Scenario, forge: FakeForge)
 def test_5_merge_and_the_manual_publish_job(scenario: Scenario, forge: FakeForge,
                                             tmp_path: Path) -> None:
     root = scenario.root
-    git(root, "checkout", "-q", "main")
-    git(root, "merge", "-q", "--no-ff", "-m", "Merge branch 'better'", "better")
-    git(root, "push", "-q", "origin", "main")
-    dvc(root, "checkout", "-q")
+    scenario.merge_to_main("better", "Merge branch 'better'")  # main's outputs back in the workspace
     ci_run(scenario, forge, "push")
     proc = ci_run(scenario, forge, "push", "--job", "publish")
     assert "PASS  publish" in proc.stdout
