@@ -196,7 +196,7 @@ def test_markdown_diff_is_one_escaped_gfm_table() -> None:
         {"m.json": {"a|b": {"old": 1, "new": 2, "diff": 1}, "<x>": {"old": 0.5, "new": None}}},
         {"params.yaml": {"lr": {"old": 0.1, "new": 0.05, "diff": -0.05}}}, {"a|b": "higher"})
     assert render(result, markdown=True).splitlines() == [
-        "| Path | Metric | aaaaaaa | workspace | Change | % |  |",
+        "| Path | Metric | aaaaaaa | workspace | Change | % | Verdict |",
         "|---|---|---:|---:|---:|---:|---|",
         "| m.json | a\\|b | 1 | 2 | +1 | +100.00% | 🟢 improved |",
         "| m.json | &lt;x&gt; | 0.5 | — |  |  | ➖ removed |",

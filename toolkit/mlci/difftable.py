@@ -20,7 +20,8 @@ def render(result: Comparison, markdown: bool = False, params: bool = True) -> s
     metric_rows = [_metric_row(result, path, key, change)
                    for path, changes in result.metrics.items() for key, change in changes.items()]
     if metric_rows:
-        parts.append(draw(["Path", "Metric", a, b, "Change", "%", ""], metric_rows, "llrrrrl"))
+        parts.append(draw(["Path", "Metric", a, b, "Change", "%", "Verdict"], metric_rows,
+                          "llrrrrl"))
     param_rows = [(path, key, fmt(c["old"]), fmt(c["new"]), _change(c))
                   for path, changes in (result.params if params else {}).items()
                   for key, c in changes.items()]
