@@ -102,3 +102,8 @@ def test_values_that_reach_generated_workflows_are_checked(text: str, message: s
 @pytest.mark.parametrize("branch", ["main", "release/1.x", "feature_a-b.2"])
 def test_ordinary_branch_names_pass(branch: str) -> None:
     assert parse(f"default_branch: {branch}\n").default_branch == branch
+
+
+def test_publish_branches_may_be_glob_patterns() -> None:
+    cfg = parse("publish:\n  branches: [main, 'release/*', 'hotfix-[0-9]*']\n")
+    assert cfg.publish.branches == ("main", "release/*", "hotfix-[0-9]*")

@@ -29,6 +29,8 @@ def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = F
 
 BRANCH = _rule(r"(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![./])",
                "a git branch name: letters, digits, '.', '_', '-' and '/'")
+BRANCH_PATTERNS = _rule(r"(?!-)(?!.*\.\.)[A-Za-z0-9._/*?\[\]-]+",
+                        "branch names or glob patterns, e.g. [main, 'release/*']")
 PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/setup-python, '
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
@@ -50,7 +52,7 @@ class MetricPolicy:
 
 @dataclass(frozen=True)
 class PublishConfig:
-    branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH)
+    branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH_PATTERNS)
     compare_to: str | None = "prod"
     stages: tuple[str, ...] = ()
 
