@@ -63,13 +63,18 @@ def load_yaml(path: Path, name: str | None = None) -> Any:
     return parse_yaml(text, label)
 
 
-def dump_yaml(data: Any, path: Path) -> None:
-    """Write round-trip YAML data back to `path` atomically, comments included."""
+def yaml_text(data: Any) -> str:
+    """Round-trip YAML data as text, comments included."""
     import io
 
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
-    atomic_write(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def dump_yaml(data: Any, path: Path) -> None:
+    """Write round-trip YAML data back to `path` atomically, comments included."""
+    atomic_write(path, yaml_text(data))
 
 
 def line_of(node: Any, key: Any) -> int | None:

@@ -84,7 +84,7 @@ def _run_workflow(act: str, request: local.RunRequest, path: Path, data: Any,
         if not events.is_fork(payload, checkout.repo):
             _write_secrets(work / "secrets", request.root)
         args = [act, request.event, *flags]
-        env = _env(request.root)
+        env = local.job_env(request.root)
         code = subprocess.run(args, cwd=request.root, env=env, check=False).returncode
     record = _record(request.event, payload, checkout, run_id, str(data.get("name", path.stem)),
                      code)
@@ -137,11 +137,6 @@ def _write_secrets(path: Path, root: Path) -> None:
     names = ["GITHUB_TOKEN", *config_module.load(root).ci.dvc_remote_secrets]
     lines = [f"{name}={os.environ[name]}" for name in names if os.environ.get(name)]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-
-
-def _env(root: Path) -> dict[str, str]:
-    secrets = set(config_module.load(root).ci.dvc_remote_secrets)
-    return {k: v for k, v in local.job_env().items() if k not in secrets}
 
 
 def _checkout(root: Path) -> Checkout:

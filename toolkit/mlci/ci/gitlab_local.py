@@ -47,7 +47,7 @@ def run(request: local.RunRequest) -> local.RunResult:
     _write_secrets(root / secrets)
     try:
         code = subprocess.run(_args(binary, request.job, variables, secrets), cwd=root, check=False,
-                              env=local.job_env()).returncode
+                              env=local.job_env(root)).returncode
     finally:
         (root / secrets).unlink(missing_ok=True)
     name = f"gitlab {source} pipeline" + (f" (job {request.job})" if request.job else "")
@@ -63,16 +63,12 @@ def publishes(data: Any, job: str) -> bool:
 def shell_pipeline(data: Any) -> str:
     """The pipeline with every `image:` removed, so the shell executor runs its jobs here
     (the GitLab analogue of act's `-P ubuntu-latest=-self-hosted`)."""
-    from io import StringIO
-
-    from ruamel.yaml import YAML
+    from mlci.files import yaml_text
 
     for value in data.values():
         if isinstance(value, dict):
             value.pop("image", None)
-    out = StringIO()
-    YAML().dump(data, out)
-    return out.getvalue()
+    return yaml_text(data)
 
 
 def pipeline_variables(root: Path, source: str, dry_run: bool) -> dict[str, str]:

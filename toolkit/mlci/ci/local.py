@@ -90,9 +90,13 @@ def state_dir(root: Path) -> Path:
     return path
 
 
-def job_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a runner process: this one's, without tokens, this Python first."""
-    env = {k: v for k, v in os.environ.items() if k not in TOKENS}
+def job_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a runner process: this one's without tokens and without the DVC
+    remote's secrets (they reach only the steps that ask for them), this Python first."""
+    from mlci import config
+
+    hidden = {*TOKENS, *config.load(root).ci.dvc_remote_secrets}
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return {**env, **(extra or {})}
 
@@ -102,7 +106,11 @@ def records(state: Path) -> list[RunRecord]:
     path = state / "runs.json"
     if not path.is_file():
         return []
-    return [RunRecord(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    try:
+        return [RunRecord(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (ValueError, TypeError):  # corrupt, or written by another mlci version
+        raise MlciError(f"{path}: unreadable record of local runs",
+                        hint=f"delete it (`rm {path}`): it only numbers local runs") from None
 
 
 def next_run_id(state: Path) -> int:
