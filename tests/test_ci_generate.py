@@ -10,9 +10,9 @@ import yaml
 from ci_projects import VARIANTS, make_project
 from conftest import REPO_ROOT, mlci, run
 
-from mlci.ci.context import pins
 from mlci.ci.generate import rendered
-from mlci.ci.render import MARKER
+from mlci.ci.inputs import pins
+from mlci.ci.render import GENERATED_MARKER
 
 GOLDEN = Path(__file__).parent / "golden" / "ci"
 REGEN = os.environ.get("MLCI_REGEN_GOLDEN") == "1"
@@ -39,7 +39,7 @@ def test_rendered_files_match_golden_files(tmp_path: Path, variant: str) -> None
 def test_every_file_starts_with_the_marker(tmp_path: Path) -> None:
     for variant in VARIANTS:
         for rel, text in rendered(make_project(tmp_path / variant, variant)).items():
-            assert text.splitlines()[0] == MARKER, rel
+            assert text.splitlines()[0] == GENERATED_MARKER, rel
 
 
 def test_generate_writes_then_reports_unchanged(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_file_without_marker_is_kept_unless_force(tmp_path: Path) -> None:
     assert (root / ".gitlab-ci.yml").is_file()  # the others were written
     forced = mlci("ci", "generate", "--force", cwd=root)
     assert f"overwritten: {TRAIN}" in forced.stdout
-    assert mine.read_text().startswith(MARKER)
+    assert mine.read_text().startswith(GENERATED_MARKER)
 
 
 def test_file_with_marker_is_regenerated(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_init_generates_the_ci_files(tmp_path: Path) -> None:
     assert "skipped" in again.stdout and TRAIN in again.stdout
     assert (root / TRAIN).read_text() == "name: mine\n"
     mlci("init", str(root), "--force", cwd=tmp_path)
-    assert (root / TRAIN).read_text().startswith(MARKER)
+    assert (root / TRAIN).read_text().startswith(GENERATED_MARKER)
 
 
 def test_this_repository_has_no_ci_drift() -> None:

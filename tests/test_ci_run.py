@@ -11,7 +11,7 @@ from conftest import mlci
 
 from mlci.ci import events
 from mlci.ci.events import Checkout, RunRecord
-from mlci.ci.gitlab_local import publishes, shell_pipeline
+from mlci.ci.local.gitlab import publishes, shell_pipeline
 
 CHECKOUT = Checkout("octo/proj", "feature", "a" * 40, "main", "b" * 40, pr=4)
 
@@ -103,7 +103,7 @@ def test_bad_requests_fail_clearly(project: Path, args: tuple[str, ...], message
 
 def test_runner_environment_hides_tokens_and_remote_secrets(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlci.ci import local
+    from mlci.ci.local import runs as local
 
     (tmp_path / "mlci.yaml").write_text("ci:\n  dvc_remote_secrets: [AWS_SECRET_ACCESS_KEY]\n")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
@@ -115,7 +115,7 @@ def test_runner_environment_hides_tokens_and_remote_secrets(
 
 
 def test_a_corrupt_run_record_is_a_clear_error(tmp_path: Path) -> None:
-    from mlci.ci import local
+    from mlci.ci.local import runs as local
     from mlci.errors import MlciError
 
     (tmp_path / "runs.json").write_text("[{\"id\": 1, \"unexpected\": true}]")

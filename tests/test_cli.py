@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import mlci
 from typer.main import get_command
 
-from conftest import mlci
 from mlci.cli import app
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from mlci import config
 from mlci.errors import ConfigError
-from mlci.files import parse_yaml
+from mlci.shared.files import parse_yaml
 
 
 def parse(text: str) -> config.Config:

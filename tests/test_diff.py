@@ -170,7 +170,7 @@ def test_outside_a_repository(tmp_path: Path) -> None:
 
 
 def test_against_head_before_the_first_commit(tmp_path: Path) -> None:
-    from mlci.comparison import against_head
+    from mlci.metrics.comparison import against_head
 
     git(tmp_path, "init", "-q", "-b", "main")
     write(tmp_path, {"dvc.yaml": "metrics: [m.json]\n", "m.json": {"acc": 0.5}})
@@ -187,9 +187,9 @@ def test_before_the_first_commit_says_so(tmp_path: Path) -> None:
 
 
 def test_markdown_diff_is_one_escaped_gfm_table() -> None:
-    from mlci.comparison import Comparison
-    from mlci.difftable import render
-    from mlci.snapshot import Snapshot
+    from mlci.metrics.comparison import Comparison
+    from mlci.metrics.table import render
+    from mlci.project.snapshot import Snapshot
 
     result = Comparison(
         Snapshot("HEAD", "a" * 40), Snapshot("workspace", None),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlci.errors import ConfigError
-from mlci.files import atomic_write, load_yaml
+from mlci.shared.files import atomic_write, load_yaml
 
 
 def test_atomic_write_replaces_and_keeps_mode(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ import pytest
 
 from mlci.errors import ForgeError
 from mlci.forge import Comment
-from mlci.forge.context import Event, Token, detect, parse_event
 from mlci.forge.github import next_link
+from mlci.forge.job import Token, WebhookEvent, detect, parse_event
 from mlci.forge.retry import decide
 from mlci.forge.status import one_line
 from mlci.forge.sticky import fit, marked, marker, newest, stamp, strangers, utf16_units
-from mlci.report import MARKER
-from mlci.sha import is_sha
+from mlci.shared.markdown import REPORT_MARKER as MARKER
+from mlci.shared.sha import is_sha
 
 NOW = 1_700_000_000.0
 
@@ -203,18 +203,18 @@ def test_fit_by_bytes_for_the_job_summary() -> None:
 
 @pytest.mark.parametrize(("payload", "name", "event"), [
     ({"pull_request": {"number": 12, "head": {"sha": "abc", "repo": {"full_name": "f/p"}}}},
-     "pull_request", Event(12, "abc", "f/p")),
+     "pull_request", WebhookEvent(12, "abc", "f/p")),
     ({"workflow_run": {"head_sha": "def", "pull_requests": [{"number": 3}],
                        "head_repository": {"full_name": "o/r"}}},
-     "workflow_run", Event(3, "def", "o/r")),
+     "workflow_run", WebhookEvent(3, "def", "o/r")),
     ({"workflow_run": {"head_sha": "def", "pull_requests": []}}, "workflow_run",
-     Event(None, "def", None)),
-    ({"issue": {"number": 4, "pull_request": {"url": "u"}}}, "issue_comment", Event(4)),
-    ({"issue": {"number": 4}}, "issue_comment", Event()),
-    ({"ref": "refs/heads/main"}, "push", Event()),
-    ({"pull_request": {"number": "12"}}, "pull_request", Event(None, None, None)),
+     WebhookEvent(None, "def", None)),
+    ({"issue": {"number": 4, "pull_request": {"url": "u"}}}, "issue_comment", WebhookEvent(4)),
+    ({"issue": {"number": 4}}, "issue_comment", WebhookEvent()),
+    ({"ref": "refs/heads/main"}, "push", WebhookEvent()),
+    ({"pull_request": {"number": "12"}}, "pull_request", WebhookEvent(None, None, None)),
 ])
-def test_parse_event(payload: dict[str, object], name: str, event: Event) -> None:
+def test_parse_event(payload: dict[str, object], name: str, event: WebhookEvent) -> None:
     assert parse_event(payload, name) == event  # type: ignore[arg-type]
 
 

@@ -10,7 +10,7 @@ from conftest import git, mlci
 from forge_server import FakeForge, github_env, gitlab_env
 
 from mlci.errors import ForgeError
-from mlci.forge.context import detect
+from mlci.forge.job import detect
 from mlci.forge.release import ensure_release
 from mlci.forge.status import set_status
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import commit_all, dvc, git, mlci
 
-from mlci.gate import gate
+from mlci.metrics.gate import gate
 
 POLICY = """\
 metrics:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mlci.config import MetricPolicy
-from mlci.gates import FAIL, NOT_APPLICABLE, PASS, Rule, evaluate, reevaluate
+from mlci.metrics.rules import FAIL, NOT_APPLICABLE, PASS, Rule, evaluate, reevaluate
 
 ACC = MetricPolicy(direction="higher", min=0.9, max_drop=0.02)
 LOSS = MetricPolicy(direction="lower", max=0.3, max_rise=0.05)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import commit_all, git
-from mlci import gitrepo
+
 from mlci.errors import MlciError, NotAProject, RevisionNotFound
+from mlci.shared import gitrepo
 
 
 @pytest.fixture

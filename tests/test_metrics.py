@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from mlci import dvcfiles, metrics, yaml12
 from mlci.errors import ConfigError
+from mlci.project import dvcfiles
+from mlci.metrics import diff
+from mlci.project import values
+from mlci.shared import yaml12
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
@@ -24,9 +27,9 @@ from mlci.errors import ConfigError
 def test_parse(name: str, text: str, expected: Any) -> None:
     if expected is None:
         with pytest.raises(ConfigError):
-            metrics.parse(text, name)
+            values.parse(text, name)
         return
-    parsed = metrics.parse(text, name)
+    parsed = values.parse(text, name)
     assert repr(parsed) == repr(expected)
 
 
@@ -37,7 +40,7 @@ def test_parse(name: str, text: str, expected: Any) -> None:
 ])
 def test_parse_errors_name_the_file(name: str, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        metrics.parse(text, name)
+        values.parse(text, name)
     assert caught.value.message.startswith(message)
     assert "\n" not in caught.value.message
 
@@ -63,7 +66,7 @@ def test_yaml12_reads_like_dvc(text: str) -> None:
     (None, None),
 ])
 def test_extract_keeps_what_dvc_counts_as_metrics(data: Any, expected: Any) -> None:
-    assert metrics.extract(data) == expected
+    assert values.extract(data) == expected
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -74,7 +77,7 @@ def test_extract_keeps_what_dvc_counts_as_metrics(data: Any, expected: Any) -> N
     (5, {}),
 ])
 def test_flatten(data: Any, expected: dict[str, Any]) -> None:
-    assert metrics.flatten(data) == expected
+    assert values.flatten(data) == expected
 
 
 DIFF_CASES: list[tuple[dict[str, Any], dict[str, Any], bool, dict[str, Any]]] = [
@@ -114,7 +117,7 @@ def test_diff_matches_dvc(old: dict[str, Any], new: dict[str, Any], with_unchang
     from dvc.utils.diff import diff as dvc_diff
     from dvc.utils.diff import format_dict
 
-    assert metrics.diff(old, new, with_unchanged) == expected
+    assert diff.diff(old, new, with_unchanged) == expected
     wrap = {path: {"data": data} for path, data in old.items()}
     wrap_new = {path: {"data": data} for path, data in new.items()}
     assert expected == dvc_diff(format_dict(wrap), format_dict(wrap_new), with_unchanged)
@@ -134,7 +137,7 @@ def test_diff_matches_dvc(old: dict[str, Any], new: dict[str, Any], with_unchang
     (None, 0.9, 0.95, None),
 ])
 def test_verdict(direction: str | None, old: Any, new: Any, expected: str | None) -> None:
-    assert metrics.verdict(direction, old, new) == expected
+    assert diff.verdict(direction, old, new) == expected
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
@@ -142,7 +145,7 @@ def test_verdict(direction: str | None, old: Any, new: Any, expected: str | None
     (None, 1, None), (True, 1, None),
 ])
 def test_percent(old: Any, new: Any, expected: float | None) -> None:
-    assert metrics.percent(old, new) == expected
+    assert diff.percent(old, new) == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -150,7 +153,7 @@ def test_percent(old: Any, new: Any, expected: float | None) -> None:
     ("x", "x"), (math.nan, "nan"),
 ])
 def test_fmt(value: Any, expected: str) -> None:
-    assert metrics.fmt(value) == expected
+    assert diff.fmt(value) == expected
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -158,11 +161,11 @@ def test_fmt(value: Any, expected: str) -> None:
     (math.inf, "+inf"), (-math.inf, "-inf"), (0.000015, "+1.5e-05"),
 ])
 def test_signed(value: float, expected: str) -> None:
-    assert metrics.signed(value) == expected
+    assert diff.signed(value) == expected
 
 
 def test_lookup_by_key_and_by_file() -> None:
-    found = metrics.lookup({"a.json": {"acc": 1, "f1": 2}, "b.json": {"acc": 3}})
+    found = values.lookup({"a.json": {"acc": 1, "f1": 2}, "b.json": {"acc": 3}})
     assert found == {"acc": 1, "f1": 2, "a.json:acc": 1, "a.json:f1": 2, "b.json:acc": 3}
 
 

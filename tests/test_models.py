@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import commit_all, git, mlci, run
 
-from mlci.models import model_names
+from mlci.project.artifacts import model_names
 
 
 def _retrain(project: Path, c: str) -> None:

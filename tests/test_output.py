@@ -9,7 +9,7 @@ from pathlib import Path
 
 SCRIPT = """
 import os, subprocess, sys
-from mlci.output import tee_output
+from mlci.shared.output import tee_output
 before = sorted(os.listdir('/proc/self/fd'))
 with tee_output(stdout_to_stderr={to_stderr}) as tail:
     subprocess.run([sys.executable, '-c', "import sys; print('child out'); print('child err', file=sys.stderr)"])
@@ -43,7 +43,7 @@ def test_stdout_can_be_moved_to_stderr(tmp_path: Path) -> None:
 
 def test_a_background_child_holding_the_pipe_does_not_hang(tmp_path: Path) -> None:
     script = (
-        "import subprocess, sys\nfrom mlci.output import tee_output\n"
+        "import subprocess, sys\nfrom mlci.shared.output import tee_output\n"
         "with tee_output():\n"
         "    subprocess.Popen(['sleep', '30'])\n"  # inherits the pipe and keeps it open
         "print('done', flush=True)\n"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlci import params
 from mlci.errors import ConfigError
+from mlci.project import params
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import commit_all, dvc, git, mlci
 
-from mlci import modelcard
+from mlci.registry import modelcard
 
 ROOT_DVC_YAML = """\
 stages:

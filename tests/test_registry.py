@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from mlci import artifacts, modelcard, modeltags, registry
-from mlci.modeltags import Action, ModelTag
-from mlci.registry import SemVer, TagRecord
+from mlci import registry
+from mlci.project import artifacts
+from mlci.registry import SemVer, modelcard, modeltags
+from mlci.registry.modeltags import Action, ModelTag
+from mlci.shared.gitrepo import TagRecord
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from mlci import markdown as md
-from mlci import plotdata, report
 from mlci.config import MetricPolicy
-from mlci.gates import evaluate
+from mlci.metrics.rules import evaluate
+from mlci.project import values
+from mlci.report import plots as plotdata
+from mlci.report import render as report
+from mlci.shared import markdown as md
+from mlci.shared.markdown import REPORT_MARKER
 
 GOLDEN = Path(__file__).parent / "golden" / "report"
 REGEN = os.environ.get("MLCI_REGEN_GOLDEN") == "1"  # read before conftest clears MLCI_*
@@ -84,11 +87,11 @@ def test_grid_is_a_step_curve(points: list[tuple[float, float]], expected: list[
     ({"nothing": 1}, []),
 ])
 def test_plot_rows(data: object, expected: list[dict[str, object]]) -> None:
-    assert plotdata.rows(data) == expected
+    assert values.rows(data) == expected
 
 
 def test_csv_and_confusion() -> None:
-    records = plotdata.parse_csv("actual,predicted\n1,1\n1,0\n0,0\n1,1\n")
+    records = values.parse_csv("actual,predicted\n1,1\n1,0\n0,0\n1,1\n")
     assert plotdata.confusion(records, "actual", "predicted") == {
         ("1", "1"): 2, ("1", "0"): 1, ("0", "0"): 1}
     assert plotdata.curve([{"x": 1, "y": "n/a"}, {"x": 2, "y": 3}, {"x": 3, "y": math.inf}],
@@ -182,7 +185,7 @@ def test_golden_full_report() -> None:
     assert len(blocks) == 3 and all(block[0] == "xychart-beta" for block in blocks)
     for block in blocks:  # what xychart's grammar accepts: no exponents, no stray quotes
         assert [line for line in block if not any(p.fullmatch(line) for p in MERMAID_LINES)] == []
-    assert text.startswith(report.MARKER + "\n")
+    assert text.startswith(REPORT_MARKER + "\n")
     assert "@team" not in text and "<b>" not in text and "recall\\|macro" in text
 
 
@@ -216,7 +219,7 @@ def many_rows(n: int) -> report.Report:
 def test_truncation_fits_and_says_what_was_cut(rows: int, limit: int, cut: str | None) -> None:
     text = report.render(many_rows(rows), limit=limit)
     assert len(text) <= limit
-    assert text.startswith(report.MARKER)
+    assert text.startswith(REPORT_MARKER)
     if cut is None:
         assert "Shortened" not in text
     else:
@@ -227,4 +230,4 @@ def test_truncation_fits_and_says_what_was_cut(rows: int, limit: int, cut: str |
 def test_hard_cut_as_a_last_resort() -> None:
     text = report.render(many_rows(2_000), limit=3_000)
     assert len(text) <= 3_000 and "Report cut at 3,000 characters" in text
-    assert text.startswith(report.MARKER)
+    assert text.startswith(REPORT_MARKER)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from conftest import commit_all, dvc, git, mlci, run
 
-from mlci import report
+from mlci.report import render as report
+from mlci.shared.markdown import REPORT_MARKER
 
 
 def feature_branch(project: Path) -> str:
@@ -24,7 +25,7 @@ def test_report_of_a_pull_request(project: Path) -> None:
     head_sha = feature_branch(project)
     mlci("report", "--head", "HEAD", "--output", "report.md", cwd=project)
     text = (project / "report.md").read_text()
-    assert text.startswith(report.MARKER + "\n") and len(text) <= report.LIMIT
+    assert text.startswith(REPORT_MARKER + "\n") and len(text) <= report.LIMIT
     assert f"Comparing base `{main_sha[:7]}` with head `{head_sha[:7]}`." in text
     assert "Stages changed: train, evaluate." in text
     assert "| train.C | 1 | 0.01 |" in text
@@ -43,7 +44,7 @@ def test_workspace_head_to_stdout(project: Path) -> None:
     (project / "metrics.json").write_text('{"accuracy": 0.5, "f1": 0.5, "roc_auc": 0.5, '
                                           '"log_loss": 0.9}')
     proc = mlci("report", "--trend", "0", cwd=project)
-    assert proc.stdout.startswith(report.MARKER)
+    assert proc.stdout.startswith(REPORT_MARKER)
     assert "(working tree)" in proc.stdout and "## ❌ mlci: gate failed" in proc.stdout
     assert "### Trends" not in proc.stdout
     assert "| accuracy | 0.5 | 🔴 regressed" not in proc.stdout  # change columns in between
@@ -80,4 +81,4 @@ def test_no_default_branch_asks_for_base(project: Path) -> None:
     proc = mlci("report", cwd=project, expect=1)
     assert proc.stderr.startswith("mlci: error: no branch 'main' or 'origin/main' to compare with")
     assert "--base REV" in proc.stderr
-    assert mlci("report", "--base", "HEAD", cwd=project).stdout.startswith(report.MARKER)
+    assert mlci("report", "--base", "HEAD", cwd=project).stdout.startswith(REPORT_MARKER)

@@ -82,7 +82,7 @@ class _Invalid(Exception):
 
 def load(root: Path) -> Config:
     """Load `mlci.yaml` from the project root; defaults when the file does not exist."""
-    from mlci import yaml12
+    from mlci.shared import yaml12
 
     path = root / CONFIG_FILE
     try:
@@ -112,7 +112,7 @@ def parse(data: Any) -> Config:
 
 
 def _round_trip(text: str) -> Any:
-    from mlci.files import parse_yaml
+    from mlci.shared.files import parse_yaml
 
     return parse_yaml(text, CONFIG_FILE)
 
@@ -201,7 +201,7 @@ def _error(exc: _Invalid, document: Any) -> ConfigError:
 
 
 def _line(document: Any, path: tuple[Any, ...]) -> int | None:
-    from mlci.files import line_of
+    from mlci.shared.files import line_of
 
     node, line = document, None
     for part in path:

@@ -38,9 +38,9 @@ def generate(
         help="Project directory (default: the root of the git repository containing the "
         "current directory)."),
 ) -> None:
-    from mlci import gitrepo
     from mlci.ci.generate import FORGES, GenerateRequest
     from mlci.ci.generate import generate as run_generate
+    from mlci.shared import gitrepo
 
     root = directory.resolve() if directory else gitrepo.find_root(Path.cwd())
     forges = FORGES if forge is Forge.all else (forge.value,)
@@ -76,9 +76,9 @@ def run_ci(
         "workflow_run, the last local run of the workflow it follows)."),
     forge: RunForge = typer.Option(RunForge.github, "--forge", help="Whose CI to run."),
 ) -> None:
-    from mlci import gitrepo
-    from mlci.ci.local import RunRequest
     from mlci.ci.local import run as run_local
+    from mlci.ci.local.runs import RunRequest
+    from mlci.shared import gitrepo
 
     root = gitrepo.find_root(Path.cwd())
     result = run_local(RunRequest(root, event, forge.value, job, event_file))

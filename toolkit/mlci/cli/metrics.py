@@ -26,8 +26,8 @@ def diff(
     targets: list[str] = typer.Option(None, "--targets", metavar="PATH",
                                       help="Only these metrics/params files; repeatable."),
 ) -> None:
-    from mlci import gitrepo
-    from mlci.comparison import DiffRequest, compare
+    from mlci.metrics.comparison import DiffRequest, compare
+    from mlci.shared import gitrepo
 
     if as_json and as_md:
         raise typer.BadParameter("choose one of --json and --md", param_hint="'--json'")
@@ -36,7 +36,7 @@ def diff(
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
     else:
-        from mlci.difftable import render
+        from mlci.metrics.table import render
 
         print(render(result, markdown=as_md))
 
@@ -61,11 +61,11 @@ def gate(
 ) -> None:
     import os
 
-    from mlci import gitrepo
-    from mlci.cli.forge import notify, status_line
+    from mlci.cli.comment import notify, status_line
     from mlci.forge.status import set_gate_status
-    from mlci.gate import gate as run_gate
-    from mlci.gate import rejudge, status_sha
+    from mlci.metrics.gate import gate as run_gate
+    from mlci.metrics.gate import rejudge, status_sha
+    from mlci.shared import gitrepo
 
     if from_json is not None and base is not None:
         raise typer.BadParameter("--from-json takes the values from FILE", param_hint="'--base'")
@@ -73,7 +73,8 @@ def gate(
     result = rejudge(root, from_json) if from_json is not None else run_gate(root, base, head)
     print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result))
     if status:
-        done = set_gate_status(result, status_sha(root, head), os.environ, notify)
+        done = set_gate_status(result.passed, result.describe(), status_sha(root, head),
+                               os.environ, notify)
         print(status_line(done), file=sys.stderr if as_json else sys.stdout)
     # judging an artifact's values for a status, the verdict travels in the status: the run
     # that produced the values has already failed, the one posting the status need not
@@ -84,7 +85,7 @@ def gate(
 def _gate_text(result: Any) -> str:
     from tabulate import tabulate
 
-    from mlci.metrics import fmt
+    from mlci.metrics.diff import fmt
 
     rows = [(r.metric, r.rule, "" if r.threshold is None else fmt(r.threshold),
              "" if r.base is None else fmt(r.base), "" if r.head is None else fmt(r.head),
@@ -105,9 +106,9 @@ def report(
     trend: int = typer.Option(10, "--trend", min=0, metavar="N", help="Trend charts over the "
                               "last N commits of the default branch plus head (0: none)."),
 ) -> None:
-    from mlci import gitrepo
-    from mlci.files import atomic_write
-    from mlci.review import ReportRequest, build
+    from mlci.report.collect import ReportRequest, build
+    from mlci.shared import gitrepo
+    from mlci.shared.files import atomic_write
 
     root = gitrepo.find_root(Path.cwd())
     text = build(ReportRequest(root, base, head, trend))

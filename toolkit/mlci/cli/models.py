@@ -13,10 +13,10 @@ import typer
 from mlci.cli import app
 
 if TYPE_CHECKING:
-    from mlci.forge.context import Context
-    from mlci.gates import GateResult
-    from mlci.publishing import Published
+    from mlci.forge.job import Context
+    from mlci.metrics.rules import GateResult
     from mlci.registry import Model
+    from mlci.registry.publishing import Published
 
 models_app = typer.Typer(
     name="models", no_args_is_help=True, pretty_exceptions_show_locals=False,
@@ -26,7 +26,7 @@ app.add_typer(models_app, name="models")
 
 
 def _root() -> Path:
-    from mlci import gitrepo
+    from mlci.shared import gitrepo
 
     return gitrepo.find_root(Path.cwd())
 
@@ -58,8 +58,8 @@ def publish(
                                  "a forge token)."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
-    from mlci.publishing import PublishRequest
-    from mlci.publishing import publish as run_publish
+    from mlci.registry.publishing import PublishRequest
+    from mlci.registry.publishing import publish as run_publish
 
     if bump is not None and bump not in ("major", "minor", "patch"):
         raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
@@ -108,7 +108,7 @@ def _wants_release(flag: bool | None) -> bool:
 
 
 def _forge_context() -> Context:
-    from mlci.forge.context import detect
+    from mlci.forge.job import detect
 
     return detect(os.environ)
 
@@ -133,8 +133,8 @@ def promote(
     remote: str = typer.Option(None, "--remote", help="Git remote for the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
-    from mlci.promotion import PromoteRequest
-    from mlci.promotion import promote as run_promote
+    from mlci.registry.promotion import PromoteRequest
+    from mlci.registry.promotion import promote as run_promote
 
     result = run_promote(PromoteRequest(_root(), name, version, stage, push, remote))
     if not result.tag:
@@ -154,7 +154,7 @@ def promote(
 def list_(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    from mlci.models import list_models
+    from mlci.registry.models import list_models
 
     listing = list_models(_root())
     if as_json:
@@ -194,7 +194,8 @@ def show(
     name: str = typer.Argument(..., help="Model name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    from mlci import config, models
+    from mlci import config
+    from mlci.registry import models
 
     root = _root()
     model = models.find(models.state(root), name)
@@ -212,7 +213,7 @@ def show(
 
 
 def _metric(card: Any, key: str) -> str:
-    from mlci.metrics import fmt
+    from mlci.metrics.diff import fmt
 
     return fmt(card.metrics.get(key)) if card is not None else "-"
 
@@ -222,7 +223,7 @@ def history(
     name: str = typer.Argument(..., help="Model name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    from mlci import models
+    from mlci.registry import models
 
     model = models.find(models.state(_root()), name)
     if as_json:
@@ -243,7 +244,7 @@ def get(
                             "(default: the artifact's file name in the current directory)."),
     force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
 ) -> None:
-    from mlci.models import get as run_get
+    from mlci.registry.models import get as run_get
 
     fetched = run_get(_root(), ref, Path(out) if out else None, force)
     print(f"{fetched.out}: {fetched.name} {fetched.version} ({fetched.commit[:7]}, "

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from mlci.forge.context import Context
+from mlci.forge.job import Context
 
 State = Literal["success", "failure", "error", "pending"]
 Notify = Callable[[str], None]

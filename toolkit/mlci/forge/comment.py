@@ -8,9 +8,9 @@ from pathlib import Path
 
 from mlci.errors import ForgeError
 from mlci.forge import Comment, Forge, Notify, connect, sticky
-from mlci.forge.context import Context
 from mlci.forge.http import UncertainWrite
-from mlci.forge.retry import MAX_ATTEMPTS, backoff
+from mlci.forge.job import Context
+from mlci.forge.retry import REQUEST_ATTEMPTS, backoff
 
 SUMMARY_LIMIT = 1_048_576  # GitHub's step summary limit, in bytes
 SUMMARY_MIN_ROOM = 4_096
@@ -129,7 +129,7 @@ def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
             notify: Notify) -> tuple[str, Comment]:
     """PATCH our newest marked comment or POST one; after an unsure write, read back first."""
     tried = ""  # after an unsure write, a comment equal to `body` is that write's doing
-    for attempt in range(1, MAX_ATTEMPTS + 1):
+    for attempt in range(1, REQUEST_ATTEMPTS + 1):
         existing = _ours(forge, target, notify if attempt == 1 else _quiet)
         try:
             if existing is None:
@@ -140,7 +140,7 @@ def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
             tried = tried or "updated"
             return "updated", forge.update_comment(target.pr, existing.id, body)
         except UncertainWrite as exc:
-            if attempt == MAX_ATTEMPTS:
+            if attempt == REQUEST_ATTEMPTS:
                 raise ForgeError(f"{exc.message} (gave up after {attempt} attempts)") from None
             notify(f"{exc.message}; reading the comments back before trying again")
             time.sleep(min(backoff(attempt), max_wait))

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from mlci.errors import ForgeError
 from mlci.forge import retry
-from mlci.forge.context import Token
+from mlci.forge.job import Token
 
 if TYPE_CHECKING:
     import httpx
@@ -93,7 +93,7 @@ class Api:
         """Send with retries; a 2xx or a status in `accept` is returned, anything else raised."""
         safe = method in IDEMPOTENT if idempotent is None else idempotent
         url = self._relative(path)
-        for attempt in range(1, retry.MAX_ATTEMPTS + 1):
+        for attempt in range(1, retry.REQUEST_ATTEMPTS + 1):
             response = self._send(method, url, params, json, safe, attempt)
             if response is None:
                 continue
@@ -125,7 +125,7 @@ class Api:
             if not (safe or never_sent):
                 raise UncertainWrite(f"{self.label}: {shown}: {problem}; "
                                      "the forge may or may not have done it") from None
-            if attempt == retry.MAX_ATTEMPTS:
+            if attempt == retry.REQUEST_ATTEMPTS:
                 raise ForgeError(f"{self.label}: {shown}: {problem}",
                                  hint=f"check that {self.base_url} is reachable") from None
             self._sleep(retry.backoff(attempt), f"{shown}: {problem}")
@@ -137,7 +137,7 @@ class Api:
         status = response.status_code
         shown = f"{method} {_path_of(path)}"
         decision = retry.decide(status, response.headers, message, attempt, time.time())
-        if decision is not None and attempt < retry.MAX_ATTEMPTS:
+        if decision is not None and attempt < retry.REQUEST_ATTEMPTS:
             if status >= 500 and not safe:
                 raise UncertainWrite(f"{self.label}: {shown} -> {status}: {message}")
             if not (decision.primary_limit and decision.wait > self._max_wait):

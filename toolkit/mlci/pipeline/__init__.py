@@ -4,7 +4,7 @@ dvc itself is imported inside the functions that need it, so importing this pack
 """
 
 from mlci.pipeline.artifacts import get_artifact, push_artifact, stale
-from mlci.pipeline.project import add_remote, default_remote, init, shared_remote
+from mlci.pipeline.remotes import add_remote, default_remote, init, shared_remote
 from mlci.pipeline.repro import STATUSES, ReproRequest, ReproResult, StageRun, push, reproduce
 from mlci.pipeline.session import NO_PROJECT_HINT, is_initialised, require_project
 

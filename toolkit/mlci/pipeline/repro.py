@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import StageFailed
-from mlci.output import tee_output
 from mlci.pipeline.session import (
     DvcLog,
     dvc_logging,
@@ -19,6 +18,7 @@ from mlci.pipeline.session import (
     open_repo,
     require_project,
 )
+from mlci.shared.output import tee_output
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def translate(exc: Exception, root: Path) -> MlciError:
 
 def _yaml_error(root: Path, name: str, fallback: str) -> MlciError:
     """DVC's long YAML message, replaced by ours: file, line, problem."""
-    from mlci.files import load_yaml
+    from mlci.shared.files import load_yaml
 
     try:
         load_yaml(root / name, name)
