@@ -9,7 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import REPO_ROOT, run
+from support.commands import REPO_ROOT, run
 
 SOURCES = ["pyproject.toml", "README.md", "toolkit", "templates"]
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @app.command(help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
 def init(
-    path: Path = typer.Argument(Path("."), help="Directory to initialise (created if missing)."),
+    path: Path = typer.Argument(Path(), help="Directory to initialise (created if missing)."),
     remote: str | None = typer.Option(
         None, "--remote", help="DVC remote URL (s3://..., a local path ...); default: a local "
         "directory outside the repo, configured for this machine only.",

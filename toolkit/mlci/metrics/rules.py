@@ -100,7 +100,7 @@ def reevaluate(data: Any, policy: Mapping[str, MetricPolicy]) -> GateResult:
 def _values(data: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     values = data.get("values") if isinstance(data, dict) else None
     if not isinstance(values, dict) or not isinstance(values.get("head"), dict):
-        raise ValueError(  # noqa: TRY004 (callers report every malformed file alike)
+        raise ValueError(
             "expected an object with \"values\": {\"head\": {...}, \"base\": ...}")
     base = values.get("base")
     if base is not None and not isinstance(base, dict):

@@ -157,8 +157,8 @@ def _check_unregistered(model: Model | None, commit: str, version: str | None) -
 def _republish(request: PublishRequest, model: Model, existing: Version,
                remote: str | None) -> Published:
     """A re-run on a published commit: same version and stage asked, so push its tags again."""
-    if request.version and request.version != existing.version or request.stage and \
-            request.stage not in existing.held:
+    if (request.version and request.version != existing.version) or (request.stage and \
+            request.stage not in existing.held):
         raise MlciError(
             f"{request.rev} ({existing.commit[:7]}) is already registered as "
             f"{model.name}@{existing.version}",
