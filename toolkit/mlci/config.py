@@ -37,6 +37,12 @@ LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
 SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
                 "secret names are letters, digits and '_', not starting with GITHUB_")
+# five cron fields (minute hour day month weekday): they go into the generated monitor workflow
+CRON = _rule(r"[0-9A-Za-z*/,-]+( [0-9A-Za-z*/,-]+){4}",
+             "five cron fields, minute hour day month weekday (UTC), e.g. \"17 3 * * *\"")
+REFERENCE = {"required": "the model's training data (a DVC output or git file), e.g. "
+                         "reference: data/prepared/train.csv"}
+Stattest = Literal["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,45 @@ class CiConfig:
 
 
 @dataclass(frozen=True)
+class MonitorColumns:
+    """Which reference columns monitoring skips, and which it treats as categorical."""
+
+    exclude: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetrainConfig:
+    """How new data enters the pipeline before `mlci retrain` reproduces it (any command)."""
+
+    run: str | None = None
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """How one model of dvc.yaml is monitored (`mlci monitor`, the scheduled workflow)."""
+
+    reference: str = field(default="", metadata=REFERENCE)  # its training data at its commit
+    current: str | None = None  # fresh data: file, directory, DVC-tracked path or URL
+    target: str | None = None
+    schedule: str = field(default="17 3 * * *", metadata=CRON)
+    drift_share: float = field(default=0.5, metadata={"between": (0.0, 1.0)})
+    columns: MonitorColumns = MonitorColumns()
+    stattest: dict[str, Stattest] = field(default_factory=dict)
+    performance: dict[str, MetricPolicy] = field(default_factory=dict)
+    retrain: RetrainConfig = RetrainConfig()
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """Personal data: accepted scan findings, and columns logs and monitoring drop or hash."""
+
+    allow: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    hash: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of `mlci.yaml`."""
 
@@ -72,6 +117,8 @@ class Config:
     metrics: dict[str, MetricPolicy] = field(default_factory=dict)
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
+    monitor: dict[str, MonitorConfig] = field(default_factory=dict)
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 class _Invalid(Exception):
@@ -138,9 +185,9 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
     if origin is tuple:
         return _convert_list(value, args[0], path, rule)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return _in_bounds(float(value), path, rule)
     if hint is str and isinstance(value, str):
-        if rule and not rule["pattern"].fullmatch(value):
+        if rule and "pattern" in rule and not rule["pattern"].fullmatch(value):
             raise _Invalid(path, f"not valid here: {_shown(value)}", rule["hint"])
         return str(value)
     expected = {float: "a number", str: "a string"}[hint]
@@ -148,11 +195,11 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
 
 
 def _convert_list(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> tuple[Any, ...]:
-    if rule and rule["one_or_many"] and isinstance(value, str):
+    if rule and rule.get("one_or_many") and isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)):
         raise _Invalid(path, f"expected a list, got {_shown(value)}")
-    if rule and rule["nonempty"] and not value:
+    if rule and rule.get("nonempty") and not value:
         raise _Invalid(path, "expected at least one entry", rule["hint"])
     return tuple(_convert(v, item, (*path, i), rule) for i, v in enumerate(value))
 
@@ -166,11 +213,22 @@ def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
     for key in value:
         if key not in fields:
             raise _Invalid((*path, key), "unknown key", "known keys: " + ", ".join(fields))
+    for name, spec in fields.items():
+        if spec.metadata.get("required") and name not in value:
+            raise _Invalid(path, f"missing key '{name}'", spec.metadata["required"])
     hints = typing.get_type_hints(hint)
     return hint(**{
         name: _convert(value[name], hints[name], (*path, name), fields[name].metadata or None)
         for name in value
     })
+
+
+def _in_bounds(value: float, path: tuple[Any, ...], rule: Any) -> float:
+    low, high = (rule or {}).get("between", (float("-inf"), float("inf")))
+    if not low < value <= high:
+        raise _Invalid(path, f"expected a number above {low:g} and at most {high:g}, "
+                       f"got {_shown(value)}")
+    return value
 
 
 def _shown(value: Any) -> str:
@@ -193,11 +251,14 @@ def _type_hint(path: tuple[Any, ...], value: Any) -> str | None:
     return None
 
 
+def _dotted(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
 def _error(exc: _Invalid, document: Any) -> ConfigError:
-    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path).lstrip(".")
     line = _line(document, exc.path)
     where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
-    return ConfigError(f"{where}: {dotted}: {exc.problem}", hint=exc.hint)
+    return ConfigError(f"{where}: {_dotted(exc.path)}: {exc.problem}", hint=exc.hint)
 
 
 def _line(document: Any, path: tuple[Any, ...]) -> int | None:
