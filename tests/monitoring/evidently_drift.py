@@ -19,7 +19,8 @@ from evidently.legacy.report import Report
 def run(case: dict) -> dict:
     reference = pd.read_parquet(case["reference"])
     current = pd.read_parquet(case["current"])
-    preset = DataDriftPreset(stattest=case.get("stattest"), drift_share=case.get("drift_share", 0.5))
+    preset = DataDriftPreset(stattest=case.get("stattest"), num_stattest=case.get("num_stattest"),
+                             drift_share=case.get("drift_share", 0.5))
     report = Report(metrics=[preset])
     mapping = ColumnMapping(target=case.get("target"), prediction=None)
     with warnings.catch_warnings():

@@ -12,7 +12,7 @@ ones are counted together as `other`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -40,6 +40,15 @@ class Grid:
 
 
 @dataclass(frozen=True, eq=False)
+class Anchors:
+    """How many values are < (`less`) and <= (`at_most`) each of some fixed `points`."""
+
+    points: Floats
+    less: Ints
+    at_most: Ints
+
+
+@dataclass(frozen=True, eq=False)
 class Numeric:
     """A numeric column's finite values: exact (`values`, `counts`) or binned (`grid`)."""
 
@@ -52,6 +61,7 @@ class Numeric:
     values: Floats | None = None  # sorted distinct values (exact)
     counts: Ints | None = None
     grid: Grid | None = None
+    anchors: Anchors | None = None  # exact counts at the small reference's values
 
     @property
     def exact(self) -> bool:
@@ -112,6 +122,24 @@ class Categorical:
 Distribution = Numeric | Categorical
 
 
+def aligned(a: Numeric, b: Numeric) -> tuple[Numeric, Numeric]:
+    """Two binned distributions on the same bin edges (the finer one coarsened): the CDFs
+    are then exact at every edge both share, and only inside a bin is either interpolated."""
+    if a.grid is None or b.grid is None or a.grid.exponent == b.grid.exponent:
+        return a, b
+    if a.grid.exponent < b.grid.exponent:
+        return replace(a, grid=coarsened(a.grid, b.grid.exponent)), b
+    return a, replace(b, grid=coarsened(b.grid, a.grid.exponent))
+
+
+def coarsened(grid: Grid, exponent: int) -> Grid:
+    """`grid` with bins of width 2**exponent (each new bin sums the old bins it covers)."""
+    shift = exponent - grid.exponent
+    index = (grid.start + np.arange(len(grid.counts), dtype=np.int64)) >> shift
+    counts = np.bincount(index - index[0], weights=grid.counts)
+    return Grid(exponent, int(index[0]), np.rint(counts).astype(np.int64))
+
+
 def discrete(reference: Distribution, current: Distribution) -> tuple[Ints, Ints]:
     """Counts of reference and current over the union of their distinct values (same order)."""
     if isinstance(reference, Categorical) and isinstance(current, Categorical):
@@ -134,8 +162,11 @@ def _counts_at(dist: Numeric, keys: Floats) -> Ints:
 class NumericBuilder:
     """Accumulates a numeric column batch by batch: exact while small, then binned."""
 
-    def __init__(self, integer: bool) -> None:
+    def __init__(self, integer: bool, anchors: Floats | None = None) -> None:
         self.integer = integer
+        self.anchors = anchors
+        slots = 0 if anchors is None else len(anchors)
+        self.less, self.at_most = np.zeros(slots, np.int64), np.zeros(slots, np.int64)
         self.count, self.mean, self.m2 = 0, 0.0, 0.0
         self.minimum, self.maximum = math.inf, -math.inf
         self.values: Floats = np.empty(0)
@@ -147,6 +178,8 @@ class NumericBuilder:
         if not len(finite):
             return
         self._moments(finite)
+        if self.anchors is not None:
+            self._count_at_anchors(finite, self.anchors)
         if self.grid is not None:
             self.grid.add(finite, None)
             return
@@ -169,14 +202,22 @@ class NumericBuilder:
         self.minimum = min(self.minimum, float(batch.min()))
         self.maximum = max(self.maximum, float(batch.max()))
 
+    def _count_at_anchors(self, batch: Floats, points: Floats) -> None:
+        """x < p_j exactly when searchsorted(points, x, "right") <= j (and likewise for <=)."""
+        slots = len(points) + 1
+        for side, total in (("right", self.less), ("left", self.at_most)):
+            position = np.searchsorted(points, batch, side=side)  # type: ignore[call-overload]
+            total += np.cumsum(np.bincount(position, minlength=slots))[:-1]
+
     def finish(self) -> Numeric | None:
         """The distribution, or None when no finite value was seen."""
         if not self.count:
             return None
         std = math.sqrt(self.m2 / self.count)
         common = (self.count, self.minimum, self.maximum, self.mean, std, self.integer)
+        anchors = None if self.anchors is None else Anchors(self.anchors, self.less, self.at_most)
         if self.grid is not None:
-            return Numeric(*common, grid=self.grid.finish())
+            return Numeric(*common, grid=self.grid.finish(), anchors=anchors)
         return Numeric(*common, values=self.values, counts=self.counts)
 
 

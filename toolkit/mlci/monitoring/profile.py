@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -22,6 +22,7 @@ from mlci.monitoring.distribution import (
     Categorical,
     CategoricalBuilder,
     Distribution,
+    Floats,
     Numeric,
     NumericBuilder,
     as_categorical,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 Kind = Literal["numerical", "categorical", "datetime", "unsupported"]
 FEW_VALUES = 5
+ANCHORED_UP_TO = 1000  # Evidently's KS reference size
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -73,6 +75,17 @@ class Spec:
     exclude: frozenset[str] = frozenset()
     hashed: frozenset[str] = frozenset()
     max_rows: int | None = None
+    anchors: Mapping[str, Floats] = field(default_factory=dict)
+
+
+def current_spec(reference: Profile, spec: Spec) -> Spec:
+    """How to profile current data against `reference`: its kinds, and for a small numeric
+    reference its values as anchors (so the KS statistic is exact at any current size)."""
+    kinds = {name: column.kind for name, column in reference.columns.items()}
+    anchors = {name: column.dist.breakpoints() for name, column in reference.columns.items()
+               if isinstance(column.dist, Numeric) and column.dist.exact
+               and column.dist.count <= ANCHORED_UP_TO}
+    return replace(spec, kinds=kinds, anchors=anchors)
 
 
 def build(batches: Iterable[pa.RecordBatch], spec: Spec, source: dict[str, str] | None = None,
@@ -127,7 +140,8 @@ class _Column:
         if self.fixed in ("categorical", "numerical"):
             self.kind = self.fixed
         self.integer = t.is_integer(dtype)
-        self.numbers = NumericBuilder(self.integer) if self.kind == "numerical" else None
+        self.numbers = NumericBuilder(self.integer, spec.anchors.get(name)) \
+            if self.kind == "numerical" else None
         self.categories = CategoricalBuilder() if self.kind == "categorical" else None
 
     def add(self, column: pa.Array) -> None:

@@ -21,6 +21,7 @@ from mlci.monitoring.distribution import (
     Distribution,
     Floats,
     Numeric,
+    aligned,
     discrete,
 )
 
@@ -56,15 +57,30 @@ def ks(reference: Distribution, current: Distribution) -> float:
     n1, n2 = reference.count, current.count
     if max(n1, n2) <= KS_EXACT_UP_TO and reference.exact and current.exact:
         return float(stats.ks_2samp(_rows(reference), _rows(current)).pvalue)
-    ref, cur = _cdf_steps(reference, current)
-    statistic = float(max(np.abs(ref[0] - cur[0]).max(), np.abs(ref[1] - cur[1]).max()))
+    statistic = _ks_statistic(reference, current)
     big, small = sorted([float(n1), float(n2)], reverse=True)
     return float(np.clip(stats.kstwo.sf(statistic, np.round(big * small / (big + small))), 0, 1))
+
+
+def _ks_statistic(reference: Numeric, current: Numeric) -> float:
+    """sup |F_ref - F_cur|; exact when the current side counted values at the reference's."""
+    anchors = current.anchors
+    if reference.exact and anchors is not None and np.array_equal(anchors.points,
+                                                                   reference.breakpoints()):
+        ref = reference.below(anchors.points, "right") / reference.count
+        before = np.concatenate([[0.0], ref])  # F_ref on [p_j-1, p_j), from -inf
+        at = np.concatenate([[0.0], anchors.at_most]) / current.count  # F_cur at p_j-1
+        less = np.concatenate([anchors.less, [current.count]]) / current.count  # just before p_j
+        return float(max(np.abs(before - at).max(), np.abs(before - less).max()))
+    ref_steps, cur_steps = _cdf_steps(*aligned(reference, current))
+    return float(max(np.abs(ref_steps[0] - cur_steps[0]).max(),
+                     np.abs(ref_steps[1] - cur_steps[1]).max()))
 
 
 def wasserstein(reference: Distribution, current: Distribution) -> float:
     """First Wasserstein distance divided by the reference's std (at least 0.001)."""
     assert isinstance(reference, Numeric) and isinstance(current, Numeric)
+    reference, current = aligned(reference, current)
     points = np.union1d(reference.breakpoints(), current.breakpoints())
     ref, cur = _cdf_steps(reference, current, points)
     start, end = ref[0] - cur[0], ref[1] - cur[1]
