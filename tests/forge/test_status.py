@@ -205,7 +205,8 @@ def test_release_survives_a_dropped_connection_after_create(forge: FakeForge, tm
 def test_release_lost_to_a_race_is_found_not_duplicated(forge: FakeForge,
                                                         tmp_path: Path) -> None:
     forge.store.seed({"releases": [{"id": 1, "forge": "github", "repo": REPO,
-                                    "tag_name": "m@v2.0.0", "name": "n", "body": "", "target": HEAD}]})
+                                    "tag_name": "m@v2.0.0", "name": "n", "body": "",
+                                    "target": HEAD}]})
     forge.fault(r"/releases/tags/", method="GET", status=404, body={"message": "Not Found"})
     release = ensure_release(detect(github_env(forge, tmp_path, token=TOKEN)), "m@v2.0.0", "n",
                              "", HEAD, print)

@@ -59,7 +59,7 @@ def test_bump(start: str, part: str, expected: str) -> None:
 
 @pytest.mark.parametrize("bad", ["1.2.3", "v1.2", "v1.2.3.4", "vx.y.z", "v1.02.3", ""])
 def test_semver_rejects(bad: str) -> None:
-    with pytest.raises(ValueError, match="v1.2.3"):
+    with pytest.raises(ValueError, match=r"v1\.2\.3"):
         SemVer.parse(bad)
 
 
@@ -155,7 +155,8 @@ def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> Non
 
 @pytest.mark.parametrize("text, expected", [
     ("m", modeltags.Ref("m")), ("m@latest", modeltags.Ref("m")),
-    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")), ("m#prod", modeltags.Ref("m", stage="prod")),
+    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")),
+    ("m#prod", modeltags.Ref("m", stage="prod")),
     ("dir:m#prod", modeltags.Ref("dir:m", stage="prod")),
 ])
 def test_parse_ref(text: str, expected: modeltags.Ref) -> None:

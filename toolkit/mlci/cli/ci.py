@@ -33,7 +33,7 @@ def generate(
         "file differs from a fresh render (drift)."),
     force: bool = typer.Option(
         False, "--force", help="Also overwrite files that lack mlci's marker line."),
-    directory: Path = typer.Option(
+    directory: Path | None = typer.Option(
         None, "--dir", metavar="PATH", exists=True, file_okay=False,
         help="Project directory (default: the root of the git repository containing the "
         "current directory)."),
@@ -69,8 +69,8 @@ class RunForge(str, Enum):
 def run_ci(
     event: str = typer.Argument(..., metavar="EVENT", help="push, pull_request, workflow_run or "
                                 "workflow_dispatch (GitLab: push or merge_request)."),
-    job: str = typer.Option(None, "--job", metavar="JOB", help="Run only this job."),
-    event_file: Path = typer.Option(
+    job: str | None = typer.Option(None, "--job", metavar="JOB", help="Run only this job."),
+    event_file: Path | None = typer.Option(
         None, "--event-file", metavar="FILE", exists=True, dir_okay=False,
         help="Webhook payload JSON for act (default: one written for the current commit; for "
         "workflow_run, the last local run of the workflow it follows)."),

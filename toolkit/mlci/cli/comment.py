@@ -25,7 +25,8 @@ def read_report(file: str) -> str:
     try:
         return Path(file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MlciError(f"{file}: no such file", hint="write it first, e.g. with `mlci report`")
+        raise MlciError(f"{file}: no such file",
+                        hint="write it first, e.g. with `mlci report`") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MlciError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
 
@@ -46,14 +47,18 @@ def checked_sha(value: str | None, option: str) -> str | None:
              "GITHUB_TOKEN's is github-actions[bot]; MLCI_COMMENT_AUTHOR=LOGIN overrides, e.g. "
              "for a GitHub App token): a marker in anyone else's comment is ignored.")
 def comment(
-    file: str = typer.Argument(..., metavar="FILE", help="Markdown report to post, or '-' to read stdin."),
-    pr: int = typer.Option(None, "--pr", min=1, metavar="N", help="Pull / merge request number "
-                           "(default: from the CI event, else the open PR of the commit)."),
-    expect_sha: str = typer.Option(None, "--expect-sha", metavar="SHA", help="Refuse to post unless the PR's "
-                                   "head commit is SHA (for the fork-safe workflow_run job)."),
-    marker: str = typer.Option(None, "--marker", metavar="ID", help="Keep a separate sticky "
-                               "comment for each ID: its hidden first line <!-- mlci-report:ID "
-                               "--> replaces the report's own <!-- mlci-report -->."),
+    file: str = typer.Argument(..., metavar="FILE",
+                               help="Markdown report to post, or '-' to read stdin."),
+    pr: int | None = typer.Option(None, "--pr", min=1, metavar="N",
+                                  help="Pull / merge request number (default: from the CI "
+                                  "event, else the open PR of the commit)."),
+    expect_sha: str | None = typer.Option(None, "--expect-sha", metavar="SHA",
+                                          help="Refuse to post unless the PR's head commit is "
+                                          "SHA (for the fork-safe workflow_run job)."),
+    marker: str | None = typer.Option(None, "--marker", metavar="ID",
+                                      help="Keep a separate sticky comment for each ID: its "
+                                      "hidden first line <!-- mlci-report:ID --> replaces the "
+                                      "report's own <!-- mlci-report -->."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests it would make "
                                  "(method, path, body size); send nothing."),
 ) -> None:

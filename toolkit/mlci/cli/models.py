@@ -44,16 +44,16 @@ def publish(
     name: str = typer.Argument(..., help="Artifact name from the `artifacts:` of dvc.yaml."),
     rev: str = typer.Option("HEAD", "--rev", help="Commit to publish (on a publish.branches "
                             "branch, its pipeline up to date)."),
-    version: str = typer.Option(None, "--version", help="Register exactly this version, "
+    version: str | None = typer.Option(None, "--version", help="Register exactly this version, "
                                 "e.g. v1.2.0."),
-    bump: str = typer.Option(None, "--bump", metavar="major|minor|patch",
+    bump: str | None = typer.Option(None, "--bump", metavar="major|minor|patch",
                              help="Bump the latest version (default: patch)."),
-    stage: str = typer.Option(None, "--stage", help="Also assign this stage."),
-    push: bool = typer.Option(None, "--push/--no-push", help="Push the tags (default: when "
+    stage: str | None = typer.Option(None, "--stage", help="Also assign this stage."),
+    push: bool | None = typer.Option(None, "--push/--no-push", help="Push the tags (default: when "
                               "the repository has a git remote)."),
-    remote: str = typer.Option(None, "--remote", help="Git remote for the tags "
+    remote: str | None = typer.Option(None, "--remote", help="Git remote for the tags "
                                "(default: origin, or the only remote)."),
-    release: bool = typer.Option(None, "--release/--no-release", help="Create the GitHub/"
+    release: bool | None = typer.Option(None, "--release/--no-release", help="Create the GitHub/"
                                  "GitLab release with the model card (default: in CI with "
                                  "a forge token)."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
@@ -128,9 +128,9 @@ def promote(
     name: str = typer.Argument(..., help="Model name."),
     version: str = typer.Argument(..., help="Version to promote, e.g. v1.2.0."),
     stage: str = typer.Argument(..., help="Stage to assign, e.g. prod."),
-    push: bool = typer.Option(None, "--push/--no-push", help="Push the tag (default: when "
+    push: bool | None = typer.Option(None, "--push/--no-push", help="Push the tag (default: when "
                               "the repository has a git remote)."),
-    remote: str = typer.Option(None, "--remote", help="Git remote for the tag."),
+    remote: str | None = typer.Option(None, "--remote", help="Git remote for the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     from mlci.registry.promotion import PromoteRequest
@@ -240,7 +240,7 @@ def history(
                     "NAME@vX.Y.Z or NAME#STAGE.")
 def get(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
-    out: str = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
+    out: str | None = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
                             "(default: the artifact's file name in the current directory)."),
     force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
 ) -> None:

@@ -48,7 +48,8 @@ def init(
 
 @app.command(help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
 def repro(
-    targets: list[str] | None = typer.Argument(None, help="Stages or dvc.yaml files (default: all)."),
+    targets: list[str] | None = typer.Argument(
+        None, help="Stages or dvc.yaml files (default: all)."),
     pull: bool = typer.Option(
         False, "--pull", help="Fetch missing data, outputs and run-cache from the DVC remote first."
     ),

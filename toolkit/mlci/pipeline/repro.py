@@ -1,4 +1,4 @@
-"""`dvc repro` in-process: each stage timed and classified, output streamed, the run-cache pushed."""
+"""`dvc repro` in-process: each stage timed and classified, output streamed, run-cache pushed."""
 
 from __future__ import annotations
 

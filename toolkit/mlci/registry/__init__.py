@@ -90,7 +90,7 @@ def _model(name: str, tagged: list[tuple[ModelTag, TagRecord]]) -> Model:
     holders, held = _assignments(counted, by_commit)
     stages_of: dict[str, tuple[str, ...]] = {}
     for stage, holder in sorted(holders.items()):
-        stages_of[holder] = stages_of.get(holder, ()) + (stage,)
+        stages_of[holder] = (*stages_of.get(holder, ()), stage)
     versions = {
         str(v): Version(str(v), v, r.commit, r.tag, r.date, r.message, v not in dropped,
                         stages_of.get(str(v), ()), held.get(str(v), ()))
@@ -130,7 +130,7 @@ def _assignments(
         stage_holders = active.setdefault(tag.stage, {})
         if tag.action is Action.ASSIGN:
             stage_holders[version] = tag.counter or 0
-            held[version] = held.get(version, ()) + (tag.stage,)
+            held[version] = (*held.get(version, ()), tag.stage)
         elif tag.action is Action.UNASSIGN:
             stage_holders.pop(version, None)
     holders = {

@@ -54,7 +54,7 @@ def collect(request: ReportRequest) -> report.Report:
         branch=settings.default_branch,
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),
-        trends=_trends(history + [head], compared), plots=_plots(base, head),
+        trends=_trends([*history, head], compared), plots=_plots(base, head),
         data=data_changes(root, base, head),
     )
 
@@ -129,7 +129,8 @@ def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[re
               for i, p in enumerate(points)]
     trends = []
     for name in names[:MAX_TRENDS]:
-        kept = [(label, v[name]) for label, v in zip(labels, values) if _drawable(v.get(name))]
+        kept = [(label, v[name]) for label, v in zip(labels, values, strict=True)
+                if _drawable(v.get(name))]
         if len(kept) >= 2:
             trends.append(report.Trend(name, compared.directions.get(name),
                                        tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))

@@ -1,4 +1,4 @@
-"""GitHub Actions on this machine: the generated workflows under act, with mlci's stand-in actions."""
+"""GitHub Actions on this machine: the generated workflows under act, with stand-in actions."""
 
 from __future__ import annotations
 
