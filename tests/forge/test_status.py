@@ -154,11 +154,10 @@ def test_a_bad_gate_artifact_is_refused(forge: FakeForge, tmp_path: Path, checko
 def test_gate_status_in_a_real_project(project: Path, forge: FakeForge, tmp_path: Path) -> None:
     sha = git(project, "rev-parse", "HEAD")
     env = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN)
-    proc = mlci("gate", "--status", "--head", "HEAD", cwd=project, env=env, expect=None)
-    assert proc.returncode in (0, 1), proc.stderr
+    mlci("gate", "--status", "--head", "HEAD", cwd=project, env=env)  # the example passes
     [status] = forge.store.statuses
     assert status["sha"] == sha  # --head REV is resolved to the commit
-    assert status["state"] == ("success" if proc.returncode == 0 else "failure")
+    assert status["state"] == "success"
 
 
 def test_set_status_cuts_the_description_to_one_line(forge: FakeForge, tmp_path: Path) -> None:

@@ -148,9 +148,18 @@ def test_next_version(versions: list[str], bump: str | None, expected: str) -> N
 ])
 def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> None:
     version = registry.Version("v1.0.0", SemVer(1, 0, 0), "c1", "m@v1.0.0", "", "", held=held)
-    problem = registry.promotion_error(("staging", "prod"), version, stage)
+    problem = registry.stage_error(("staging", "prod"), stage, version)
     assert (problem is None) is allowed
-    assert registry.promotion_error((), version, stage) is None
+    assert registry.stage_error((), stage, version) is None
+
+
+@pytest.mark.parametrize("stage, expected", [
+    ("staging", None),
+    ("prod", "a new version can only enter 'staging' first (publish.stages: staging, prod)"),
+    ("qa", "stage 'qa' is not in publish.stages (staging, prod)"),
+])
+def test_a_new_version_enters_the_first_stage(stage: str, expected: str | None) -> None:
+    assert registry.stage_error(("staging", "prod"), stage) == expected
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlci.cli import app
 from mlci.errors import MlciError
+
+if TYPE_CHECKING:
+    from mlci.forge.comment import CommentResult
+    from mlci.forge.status import StatusResult
 
 
 def notify(message: str) -> None:
@@ -84,11 +88,12 @@ def comment(
     print(_render(result))
 
 
-def _render(result: Any) -> str:
+def _render(result: CommentResult) -> str:
+    from mlci.forge.comment import pr_name
+
     lines = [f"would {step}" for step in result.plan]
     if result.comment is not None:
-        where = (f"GitLab merge request !{result.pr}" if result.forge == "GitLab"
-                 else f"{result.forge} pull request #{result.pr}")
+        where = f"{result.forge} {pr_name(result.forge, result.pr or 0)}"
         verb = {"unchanged": "left unchanged (same body)"}.get(result.action, result.action)
         url = f": {result.comment.url}" if result.comment.url else ""
         lines.append(f"{verb} comment {result.comment.id} on {where}{url}")
@@ -100,7 +105,7 @@ def _render(result: Any) -> str:
     return "\n".join(lines)
 
 
-def status_line(done: Any) -> str:
+def status_line(done: StatusResult) -> str:
     """What `mlci gate --status` did (or, in a dry run, would have done)."""
     if done.planned:
         return f"would set commit status {done.context} = {done.state} (dry run: no forge URL)"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlci.cli import app
+
+if TYPE_CHECKING:
+    from mlci.metrics.rules import GateResult
 
 
 @app.command(help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
@@ -83,7 +86,7 @@ def gate(
         raise typer.Exit(1)
 
 
-def _gate_text(result: Any) -> str:
+def _gate_text(result: GateResult) -> str:
     from tabulate import tabulate
 
     from mlci.metrics.diff import fmt

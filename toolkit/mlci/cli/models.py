@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mlci.forge.job import Context
     from mlci.metrics.rules import GateResult
     from mlci.registry import Model
+    from mlci.registry.modelcard import ModelCard
     from mlci.registry.publishing import Published
 
 models_app = typer.Typer(
@@ -212,7 +213,7 @@ def show(
     _table(["version", "commit", "date", "stages", *keys], rows)
 
 
-def _metric(card: Any, key: str) -> str:
+def _metric(card: ModelCard | None, key: str) -> str:
     from mlci.metrics.diff import fmt
 
     return fmt(card.metrics.get(key)) if card is not None else "-"

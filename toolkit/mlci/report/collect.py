@@ -15,6 +15,7 @@ from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
 from mlci.project.values import is_number, lookup, rows
 from mlci.report import render as report
+from mlci.report.render import PlotKind
 from mlci.shared import gitrepo
 
 MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
@@ -153,7 +154,7 @@ def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
     return tuple(pairs)
 
 
-def _kind(plot: dvcfiles.Plot) -> str:
+def _kind(plot: dvcfiles.Plot) -> PlotKind:
     if not plot.x or not plot.y:
         return "other"
     if plot.template and "confusion" in plot.template:
