@@ -32,6 +32,18 @@ def test_every_command_and_option_has_help() -> None:
     assert missing == []
 
 
+def test_help_summaries_are_whole_lines() -> None:
+    """`mlci --help` and every group's help list each command with a summary not cut with ..."""
+    groups = [path for path, command in walk(get_command(app)) if hasattr(command, "commands")]
+    for path in groups:
+        result = mlci(*path, "--help", cwd=Path.cwd())
+        listed = result.stdout.split("Commands:", 1)[1].splitlines()[1:]
+        assert listed, path
+        for line in listed:
+            assert not line.rstrip().endswith("..."), (path, line)
+            assert len(line) <= 80, (path, line)
+
+
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = mlci("--help", cwd=tmp_path)
     for name in ("init", "repro"):

@@ -11,7 +11,8 @@ import typer
 from mlci.cli import app
 
 ci_app = typer.Typer(
-    name="ci", help="Generate the CI workflows (GitHub Actions, GitLab CI) that run mlci, and "
+    name="ci", short_help="The CI workflows: generate them, run them locally.",
+    help="Generate the CI workflows (GitHub Actions, GitLab CI) that run mlci, and "
     "run them on this machine.",
     no_args_is_help=True, pretty_exceptions_show_locals=False,
 )
@@ -24,7 +25,8 @@ class Forge(str, Enum):
     all = "all"
 
 
-@ci_app.command(help="Render the CI workflows from mlci.yaml and dvc.yaml: GitHub Actions in "
+@ci_app.command(short_help="Write the CI workflows (GitHub Actions, GitLab CI).",
+                help="Render the CI workflows from mlci.yaml and dvc.yaml: GitHub Actions in "
                 ".github/workflows/, GitLab CI in .gitlab-ci.yml.")
 def generate(
     forge: Forge = typer.Option(Forge.all, "--forge", help="Which forge's files to generate."),
@@ -63,7 +65,9 @@ class RunForge(str, Enum):
     gitlab = "gitlab"
 
 
-@ci_app.command(name="run", help="Run the generated CI for EVENT on this machine (GitHub: act; "
+@ci_app.command(name="run",
+                short_help="Run the generated CI on this machine (act, gitlab-ci-local).",
+                help="Run the generated CI for EVENT on this machine (GitHub: act; "
                 "GitLab: gitlab-ci-local): a 'will CI pass?' check before pushing. Forge calls go "
                 "to GITHUB_API_URL / CI_API_V4_URL when set, else they are skipped (dry run).")
 def run_ci(

@@ -45,7 +45,8 @@ def checked_sha(value: str | None, option: str) -> str | None:
     return value
 
 
-@app.command(help="Post FILE (Markdown; '-' for stdin) to the CI job's pull / merge request "
+@app.command(short_help="Keep one sticky report comment on the PR / MR.",
+             help="Post FILE (Markdown; '-' for stdin) to the CI job's pull / merge request "
              "and keep exactly one such comment per PR and marker, updated in place. Only "
              "comments written by the token's own user count (GET /user; an Actions "
              "GITHUB_TOKEN's is github-actions[bot]; MLCI_COMMENT_AUTHOR=LOGIN overrides, e.g. "

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from mlci.metrics.rules import GateResult
 
 
-@app.command(help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
+@app.command(short_help="Metrics and params of two revisions, as DVC diffs them.",
+             help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
              "with the same numbers as `dvc metrics diff` / `dvc params diff`.")
 def diff(
     a_rev: str = typer.Argument("HEAD", metavar="[A_REV]", show_default=False,
@@ -44,7 +45,8 @@ def diff(
         print(render(result, markdown=as_md))
 
 
-@app.command(help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
+@app.command(short_help="Judge metrics by mlci.yaml's gate: exit 0 pass, 1 fail.",
+             help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
              "regression bounds vs base. Exit 0 pass, 1 fail.")
 def gate(
     base: str | None = typer.Option(None, "--base", metavar="REV",
@@ -99,7 +101,8 @@ def _gate_text(result: GateResult) -> str:
     return (table + "\n\n" if rows else "") + str(result.describe())
 
 
-@app.command(help="Write the Markdown metrics report that CI posts to a pull request.")
+@app.command(short_help="Write the pull-request report (Markdown).",
+             help="Write the Markdown metrics report that CI posts to a pull request.")
 def report(
     base: str | None = typer.Option(None, "--base", metavar="REV", help="Base revision "
                                     "(default: the merge-base of HEAD with the default branch)."),

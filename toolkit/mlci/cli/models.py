@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 models_app = typer.Typer(
     name="models", no_args_is_help=True, pretty_exceptions_show_locals=False,
+    short_help="The model registry: list, show, history, get.",
     help="The model registry (git tags in GTO's format): list, show, history, get.",
 )
 app.add_typer(models_app, name="models")
@@ -39,7 +40,8 @@ def _gate_failed(gate: GateResult, what: str) -> None:
     raise typer.Exit(1)
 
 
-@app.command(help="Publish a model version: gate it, push its artifact to the DVC remote, "
+@app.command(short_help="Gate, push and tag a model version (GTO format).",
+             help="Publish a model version: gate it, push its artifact to the DVC remote, "
              "tag it (NAME@vX.Y.Z, GTO format) and push the tags.")
 def publish(
     name: str = typer.Argument(..., help="Artifact name from the `artifacts:` of dvc.yaml."),
@@ -123,7 +125,8 @@ def _release(context: Context, result: Published) -> str:
     return made.url
 
 
-@app.command(help="Assign a stage to an existing version (in publish.stages order, past the "
+@app.command(short_help="Move a version into a stage, in publish.stages order.",
+             help="Assign a stage to an existing version (in publish.stages order, past the "
              "gate against the stage's current holder).")
 def promote(
     name: str = typer.Argument(..., help="Model name."),
@@ -219,7 +222,8 @@ def _metric(card: ModelCard | None, key: str) -> str:
     return fmt(card.metrics.get(key)) if card is not None else "-"
 
 
-@models_app.command(help="Registrations and stage assignments in order (by SemVer and counter).")
+@models_app.command(short_help="Registrations and stage assignments, in order.",
+                    help="Registrations and stage assignments in order (by SemVer and counter).")
 def history(
     name: str = typer.Argument(..., help="Model name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -237,7 +241,8 @@ def history(
              e.tag] for e in model.history])
 
 
-@models_app.command(help="Download a version's artifact from the DVC remote: NAME (latest), "
+@models_app.command(short_help="Download a version's artifact (NAME, NAME@vX.Y.Z, NAME#STAGE).",
+                    help="Download a version's artifact from the DVC remote: NAME (latest), "
                     "NAME@vX.Y.Z or NAME#STAGE.")
 def get(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
