@@ -102,8 +102,8 @@ class Numeric:
             cumulative = np.cumsum(self.counts)
             ranks = np.ceil(probabilities * self.count).clip(1, self.count)
             return self.values[np.searchsorted(cumulative, ranks, side="left")]
-        knots, cumulative = self._knots()
-        return np.interp(probabilities * self.count, cumulative, knots)
+        knots, corners = self._knots()
+        return np.interp(probabilities * self.count, corners, knots)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,8 +150,8 @@ def discrete(reference: Distribution, current: Distribution) -> tuple[Ints, Ints
             ref, cur = ref[:-1], cur[:-1]
         return np.array(ref, dtype=np.int64), np.array(cur, dtype=np.int64)
     assert isinstance(reference, Numeric) and isinstance(current, Numeric)
-    keys = np.union1d(reference.breakpoints(), current.breakpoints())
-    return _counts_at(reference, keys), _counts_at(current, keys)
+    points = np.union1d(reference.breakpoints(), current.breakpoints())
+    return _counts_at(reference, points), _counts_at(current, points)
 
 
 def _counts_at(dist: Numeric, keys: Floats) -> Ints:
@@ -230,7 +230,7 @@ def _merge(values: Floats, counts: Ints, more: Floats, more_counts: Ints) -> tup
 
 
 class _GridBuilder:
-    """Equal bins of width 2**exponent; when the values outgrow GRID_BINS bins, the width doubles."""
+    """Equal bins of width 2**exponent; the width doubles when values outgrow GRID_BINS bins."""
 
     def __init__(self, minimum: float, maximum: float) -> None:
         span = max(maximum - minimum, math.ulp(max(abs(minimum), abs(maximum), 1e-300)))
@@ -280,7 +280,7 @@ class CategoricalBuilder:
 
     def add(self, keys: list[str], counts: list[int]) -> None:
         """Add the counts of one batch's categories."""
-        for key, n in zip(keys, counts):
+        for key, n in zip(keys, counts, strict=False):
             if key in self.categories:
                 self.categories[key] += n
             elif len(self.categories) < CATEGORY_LIMIT:
@@ -299,7 +299,7 @@ def as_categorical(dist: Numeric) -> Categorical:
     """An exact numeric distribution read as categories (integers written without '.0')."""
     assert dist.values is not None and dist.counts is not None
     keys = [number_key(float(v)) for v in dist.values]
-    return Categorical(dist.count, dict(zip(keys, (int(c) for c in dist.counts))))
+    return Categorical(dist.count, dict(zip(keys, (int(c) for c in dist.counts), strict=False)))
 
 
 def number_key(value: float) -> str:

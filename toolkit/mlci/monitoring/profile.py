@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from mlci.monitoring.distribution import (
-    Categorical,
     CategoricalBuilder,
     Distribution,
     Floats,
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 Kind = Literal["numerical", "categorical", "datetime", "unsupported"]
 FEW_VALUES = 5
+HASH_PREFIX = "sha256:"
+HASHED = re.compile(r"sha256:[0-9a-f]{64}")
 ANCHORED_UP_TO = 1000  # Evidently's KS reference size
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -91,7 +93,7 @@ def current_spec(reference: Profile, spec: Spec) -> Spec:
 def build(batches: Iterable[pa.RecordBatch], spec: Spec, source: dict[str, str] | None = None,
           progress: Any = None) -> Profile:
     """The profile of a stream of record batches (memory bounded by one batch per column)."""
-    builder = _Builder(spec)
+    builder = Builder(spec)
     for batch in batches:
         if not builder.add(batch):
             break
@@ -100,7 +102,9 @@ def build(batches: Iterable[pa.RecordBatch], spec: Spec, source: dict[str, str] 
     return builder.finish(source or {})
 
 
-class _Builder:
+class Builder:
+    """Profiles a stream of record batches added one at a time."""
+
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.rows = 0
@@ -111,7 +115,7 @@ class _Builder:
         cap = self.spec.max_rows
         if cap is not None and self.rows + batch.num_rows > cap:
             batch = batch.slice(0, cap - self.rows)
-        for name, column in zip(batch.schema.names, batch.columns):
+        for name, column in zip(batch.schema.names, batch.columns, strict=False):
             if name in self.spec.exclude:
                 continue
             if name not in self.columns:
@@ -120,9 +124,10 @@ class _Builder:
         self.rows += batch.num_rows
         return cap is None or self.rows < cap
 
-    def finish(self, source: dict[str, str]) -> Profile:
+    def finish(self, source: dict[str, str] | None = None) -> Profile:
+        """The profile of every row added."""
         columns = {name: col.finish(self.rows) for name, col in self.columns.items()}
-        return Profile(self.rows, columns, source)
+        return Profile(self.rows, columns, source or {})
 
 
 class _Column:
@@ -223,12 +228,12 @@ def _categories(column: pa.Array, hashed: bool) -> tuple[list[str], list[int], i
     values = counted.field("values").to_pylist()
     counts = counted.field("counts").to_pylist()
     keys, kept, missing = [], [], 0
-    for value, n in zip(values, counts):
+    for value, n in zip(values, counts, strict=False):
         key = category_key(value)
         if key is None:
             missing += n
             continue
-        keys.append(_hash(key) if hashed else key)
+        keys.append(_hash(value) if hashed else key)
         kept.append(n)
     return keys, kept, missing
 
@@ -244,5 +249,10 @@ def category_key(value: Any) -> str | None:
     return str(value)
 
 
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+def _hash(value: Any) -> str:
+    """As `mlci serve --log-predictions` hashes `privacy.hash` columns; a logged value is
+    already such a hash and stays as it is."""
+    text = str(value)
+    if HASHED.fullmatch(text):
+        return text
+    return HASH_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -43,7 +43,8 @@ def _distribution(dist: Distribution | None) -> dict[str, Any] | None:
     out: dict[str, Any] = {
         "count": dist.count, "min": dist.minimum, "max": dist.maximum, "mean": dist.mean,
         "std": dist.std, "integer": dist.integer,
-        "quantiles": dict(zip(map(str, QUANTILES), dist.quantiles(np.array(QUANTILES)).tolist())),
+        "quantiles": dict(zip(map(str, QUANTILES),
+                              dist.quantiles(np.array(QUANTILES)).tolist(), strict=True)),
     }
     if dist.values is not None and dist.counts is not None:
         out.update(values=dist.values.tolist(), counts=dist.counts.tolist())

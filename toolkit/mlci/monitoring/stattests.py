@@ -99,7 +99,7 @@ def _cdf_steps(reference: Numeric, current: Numeric,
     if points is None:
         points = np.union1d(reference.breakpoints(), current.breakpoints())
     return tuple((d.below(points[:-1], "right") / d.count, d.below(points[1:], "left") / d.count)
-                 for d in (reference, current))  # type: ignore[return-value]
+                 for d in (reference, current))
 
 
 def chisquare(reference: Distribution, current: Distribution) -> float:
