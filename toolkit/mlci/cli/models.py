@@ -61,12 +61,14 @@ def publish(
                                  "a forge token)."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
+    from mlci.monitoring.monitor import profiler
     from mlci.registry.publishing import PublishRequest
     from mlci.registry.publishing import publish as run_publish
 
     if bump is not None and bump not in ("major", "minor", "patch"):
         raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
-    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote)
+    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote,
+                             profile=profiler(name))
     context = _forge_context() if _wants_release(release) else None  # fail before tagging
     result = run_publish(request)
     if result.gate is not None and not result.registered:

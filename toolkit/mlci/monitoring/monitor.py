@@ -190,3 +190,19 @@ def _performance(settings: MonitorConfig, version: Version,
         return None
     card = modelcard.parse(version.message)
     return rules.evaluate(settings.performance, card.metrics if card else None, kpis)
+
+
+def profiler(name: str) -> Callable[[Path, str], str | None]:
+    """`mlci publish`'s hook: store NAME's reference profile at a commit, return its md5
+    (None when mlci.yaml does not monitor NAME)."""
+    def store(root: Path, commit: str) -> str | None:
+        cfg = config.load(root)
+        settings = cfg.monitor.get(name)
+        if settings is None:
+            return None
+        with tempfile.TemporaryDirectory(prefix="mlci-profile-") as tmp:
+            return references.publish(references.Request(
+                root, commit, settings.reference, _spec(cfg, settings, None), Path(tmp),
+                None, settings.target))
+
+    return store

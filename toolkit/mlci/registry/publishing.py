@@ -7,6 +7,7 @@ remote -> annotated tags -> atomic push of the tags. A failure at any step leave
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,9 @@ class PublishRequest:
     stage: str | None = None
     push: bool | None = None
     remote: str | None = None
+    # (root, commit) -> md5 of the stored monitoring profile (monitoring builds it; the
+    # registry imports no domain above it)
+    profile: Callable[[Path, str], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ def publish(request: PublishRequest) -> Published:
     if not verdict.passed:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)
-    card = _card(root, commit, artifact, verdict)
+    card = replace(_card(root, commit, artifact, verdict),
+                   profile=(request.profile(root, commit) or "") if request.profile else "")
     return _register(request, commit, remote, card, verdict)
 
 
