@@ -72,3 +72,38 @@ def monitor(
     else:
         print(f"{'healthy' if result.healthy else 'unhealthy'}: {report.headline(result)}")
     raise typer.Exit(0 if result.healthy else 1)
+
+
+@app.command(short_help="Retrain on fresh data: one branch, one pull request.",
+             help="On the branch mlci/retrain/NAME (restarted from the default branch): run "
+             "monitor.NAME.retrain.run, reproduce the pipeline, commit what changed, push the "
+             "branch and the DVC outputs; with --open-pr open or update its ONE pull request "
+             "(GitLab: merge request).")
+def retrain(
+    name: str = typer.Argument(..., help="The model (a key of monitor: in mlci.yaml)."),
+    open_pr: bool = typer.Option(False, "--open-pr", help="Open the pull request, or update "
+                                 "the one already open (token: MLCI_PR_TOKEN, else "
+                                 "GITHUB_TOKEN / MLCI_GITLAB_TOKEN)."),
+    report: Path | None = typer.Option(
+        None, "--report", metavar="FILE", help="The monitoring report (mlci monitor "
+        "--output): the pull request's body."),
+) -> None:
+    from mlci.monitoring.retrain import RetrainRequest
+    from mlci.monitoring.retrain import retrain as run_retrain
+
+    def notify(message: str) -> None:
+        print(f"mlci: {message}", file=sys.stderr)
+
+    result = run_retrain(RetrainRequest(_root(), name, open_pr, report), notify)
+    if result.commit is None:
+        print(f"retrain {name}: nothing changed, so no commit and no pull request")
+        return
+    where = f", pushed to {result.remote}" if result.remote else " (no git remote: not pushed)"
+    print(f"retrain {name}: committed {result.commit[:7]} on {result.branch}{where}")
+    for plan in result.planned:
+        print(f"would {plan} (dry run)")
+    if result.pull is not None:
+        print(f"{result.pull.action} pull request #{result.pull.number}"
+              + (f": {result.pull.url}" if result.pull.url else ""))
+    if result.trigger:
+        print(f"checks: {result.trigger}")
