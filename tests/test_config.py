@@ -49,7 +49,7 @@ def test_metric_policy_is_typed() -> None:
          "mlci.yaml:3: metrics.accuracy.minimum: unknown key",
          "known keys: direction, min, max, max_drop, max_rise"),
         ("default_brnch: main\n", "mlci.yaml:1: default_brnch: unknown key",
-         "known keys: default_branch, metrics, publish, ci"),
+         "known keys: default_branch, metrics, publish, ci, monitor, privacy"),
         ("ci:\n  python: 3.10\n", "mlci.yaml:2: ci.python: expected a string, got 3.1",
          'quote the version, e.g. python: "3.10" (unquoted, 3.10 reads as the number 3.1)'),
         ("publish:\n  branches: main\n",
@@ -107,3 +107,48 @@ def test_ordinary_branch_names_pass(branch: str) -> None:
 def test_publish_branches_may_be_glob_patterns() -> None:
     cfg = parse("publish:\n  branches: [main, 'release/*', 'hotfix-[0-9]*']\n")
     assert cfg.publish.branches == ("main", "release/*", "hotfix-[0-9]*")
+
+
+def test_monitor_section_is_typed_and_performance_uses_the_gate_grammar() -> None:
+    cfg = parse("monitor:\n  classifier:\n    reference: data/prepared/train.csv\n"
+                "    target: target\n    drift_share: 0.3\n    stattest: {age: psi}\n"
+                "    columns: {exclude: [id], categorical: [zip]}\n"
+                "    performance: {accuracy: {min: 0.9, max_drop: 0.05}}\n"
+                "    retrain: {run: dvc update data/raw.csv.dvc}\n")
+    watched = cfg.monitor["classifier"]
+    assert (watched.reference, watched.target, watched.drift_share) == (
+        "data/prepared/train.csv", "target", 0.3)
+    assert watched.schedule == "17 3 * * *" and watched.stattest == {"age": "psi"}
+    assert watched.columns.exclude == ("id",) and watched.columns.categorical == ("zip",)
+    assert watched.performance["accuracy"] == config.MetricPolicy(min=0.9, max_drop=0.05)
+    assert watched.retrain.run == "dvc update data/raw.csv.dvc"
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("monitor:\n  classifier:\n    target: y\n",
+         "mlci.yaml:2: monitor.classifier: missing key 'reference'",
+         "the model's training data (a DVC output or git file), e.g. reference: "
+         "data/prepared/train.csv"),
+        ("monitor:\n  m:\n    reference: x.csv\n    drift_share: 1.5\n",
+         "mlci.yaml:4: monitor.m.drift_share: expected a number above 0 and at most 1, got 1.5",
+         None),
+        ("monitor:\n  m:\n    reference: x.csv\n    schedule: 'daily'\n",
+         "mlci.yaml:4: monitor.m.schedule: not valid here: 'daily'",
+         'five cron fields, minute hour day month weekday (UTC), e.g. "17 3 * * *"'),
+        ("monitor:\n  m:\n    reference: x.csv\n    stattest: {age: t-test}\n",
+         "mlci.yaml:4: monitor.m.stattest.age: expected 'ks' or 'chisquare' or 'z' or "
+         "'wasserstein' or 'jensenshannon' or 'psi', got 't-test'", None),
+        ("monitor:\n  m:\n    reference: x.csv\n    performance:\n      f1: {minimum: 1}\n",
+         "mlci.yaml:5: monitor.m.performance.f1.minimum: unknown key",
+         "known keys: direction, min, max, max_drop, max_rise"),
+        ("privacy: {hash: email}\n", "mlci.yaml:1: privacy.hash: expected a list, got 'email'",
+         None),
+    ],
+)
+def test_monitor_errors_name_line_key_and_problem(text: str, message: str,
+                                                  hint: str | None) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert (caught.value.message, caught.value.hint) == (message, hint)

@@ -54,9 +54,12 @@ def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
     for name, _text, data in workflows(tmp_path):
         for job_id, job in data["jobs"].items():
             if "secrets." in yaml.safe_dump(job):
-                assert job.get("environment") in ("dvc-remote", "model-release"), (name, job_id)
+                assert job.get("environment") in ("dvc-remote", "model-release", "mlci-retrain"), \
+                    (name, job_id)
                 assert job_id != "pull-request"
-            assert "github.token" not in yaml.safe_dump(job) or job_id in ("comment", "publish")
+            # write tokens: the comment and publish jobs, the retrain and its dispatched train run
+            assert "github.token" not in yaml.safe_dump(job) or job_id in (
+                "comment", "publish", "dispatched") or job_id.startswith("retrain-"), job_id
 
 
 def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
@@ -78,3 +81,19 @@ def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count
     train = files[".github/workflows/mlci-train.yml"]
     assert train.count("${{ secrets.") == count
     assert "AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}" in train or count == 0
+
+
+def test_only_the_retrain_job_may_write_contents_and_pull_requests(tmp_path: Path) -> None:
+    files = rendered(make_project(tmp_path / "proj", "monitor"))
+    monitor = yaml.load(files[".github/workflows/mlci-monitor.yml"], Loader=yaml.BaseLoader)
+    assert set(monitor["on"]) == {"schedule", "workflow_dispatch", "repository_dispatch"}
+    assert monitor["on"]["schedule"] == [{"cron": "30 4 * * 1-5"}]
+    assert monitor["on"]["repository_dispatch"] == {"types": ["mlci-monitor"]}
+    jobs = monitor["jobs"]
+    assert jobs["monitor-classifier"]["permissions"] == {"contents": "read"}
+    assert jobs["retrain-classifier"]["permissions"] == {
+        "contents": "write", "pull-requests": "write", "actions": "write"}
+    assert jobs["retrain-classifier"]["needs"] == "monitor-classifier"
+    train = yaml.load(files[".github/workflows/mlci-train.yml"], Loader=yaml.BaseLoader)
+    assert "workflow_dispatch" in train["on"]
+    assert train["jobs"]["dispatched"]["permissions"]["contents"] == "read"

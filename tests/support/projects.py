@@ -31,11 +31,22 @@ ci:
   runs_on: [self-hosted, gpu]
   dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]
 """
+MONITOR = """\
+monitor:
+  classifier:
+    reference: data/prepared/train.csv
+    target: target
+    schedule: "30 4 * * 1-5"
+    performance: {accuracy: {min: 0.9}}
+    retrain: {run: "dvc update data/raw.csv.dvc"}
+"""
 # default: the example project as `mlci init` writes it (no shared DVC remote: no --pull)
 # gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, and a
 #      requirements.txt to install from
+# monitor: a monitored model (the scheduled monitor workflow, the retrain's dispatched train
+#      run), with an S3 remote and its secrets
 SHARED_REMOTE = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/mlci\n"
-VARIANTS = ("default", "gpu")
+VARIANTS = ("default", "gpu", "monitor")
 
 
 def make_project(root: Path, variant: str) -> Path:
@@ -47,6 +58,10 @@ def make_project(root: Path, variant: str) -> Path:
     if variant == "gpu":
         config = config[: config.index("ci:")] + GPU_CI
         (root / "requirements.txt").write_text("mlci\nscikit-learn>=1.3\n")
+    if variant == "monitor":
+        config = config.replace("dvc_remote_secrets: []", "dvc_remote_secrets: [AWS_ACCESS_KEY_ID, "
+                                "AWS_SECRET_ACCESS_KEY]") + MONITOR
+    if variant in ("gpu", "monitor"):
         (root / ".dvc").mkdir()
         (root / ".dvc" / "config").write_text(SHARED_REMOTE)
     (root / "mlci.yaml").write_text(config)

@@ -100,6 +100,11 @@ class MonitorConfig:
     retrain: RetrainConfig = RetrainConfig()
 
 
+def retrain_branch(name: str) -> str:
+    """The stable branch `mlci retrain` uses for model `name` (`dir:name`: `dir/name`)."""
+    return f"mlci/retrain/{name.replace(':', '/')}"
+
+
 @dataclass(frozen=True)
 class PrivacyConfig:
     """Personal data: accepted scan findings, and columns logs and monitoring drop or hash."""

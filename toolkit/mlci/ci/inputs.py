@@ -19,6 +19,7 @@ REQUIREMENTS = "requirements.txt"
 # runner labels actionlint knows without configuration (GitHub-hosted images and defaults)
 _HOSTED = re.compile(r"(ubuntu|windows|macos)-[A-Za-z0-9._-]+")
 _DEFAULT_LABELS = {"self-hosted", "x64", "arm", "arm64", "linux", "macos", "windows"}
+_JOB = re.compile(r"[^A-Za-z0-9_-]")  # what a model name may hold that a job id may not
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class CiContext:
     models: tuple[str, ...]
     stage: str | None
     uses: dict[str, str]
+    monitors: tuple[dict[str, str], ...] = ()  # {name, job, schedule, branch} per monitored model
+    schedules: tuple[str, ...] = ()  # their distinct cron lines
+    monitor_stage: str = "prod"  # the stage whose version is monitored
 
     def as_dict(self) -> dict[str, Any]:
         """The template variables."""
@@ -57,8 +61,22 @@ def load(root: Path) -> CiContext:
         install=install_command((root / REQUIREMENTS).is_file()),
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
         models=model_names(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
-        uses=pins(),
+        uses=pins(), monitors=monitors(cfg, model_names(root)),
+        schedules=tuple(dict.fromkeys(m.schedule for m in cfg.monitor.values())),
+        monitor_stage=cfg.publish.compare_to or (cfg.publish.stages or ("prod",))[-1],
     )
+
+
+def monitors(cfg: config_module.Config, models: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """The monitored models as the templates use them; each must be a model of dvc.yaml."""
+    found = []
+    for name, settings in cfg.monitor.items():
+        if name not in models:
+            raise ConfigError(f"mlci.yaml: monitor.{name}: no model named {name!r} in dvc.yaml",
+                              hint=f"models of dvc.yaml: {', '.join(models) or '(none)'}")
+        found.append({"name": name, "job": _JOB.sub("-", name), "schedule": settings.schedule,
+                      "branch": config_module.retrain_branch(name)})
+    return tuple(found)
 
 
 def install_command(has_requirements: bool) -> str:

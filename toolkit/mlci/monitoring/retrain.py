@@ -49,11 +49,6 @@ class Retrained:
     planned: tuple[str, ...] = ()  # a dry run: what would have been sent to the forge
 
 
-def branch_of(name: str) -> str:
-    """The stable branch of model `name` (`dir:name` becomes `dir/name`)."""
-    return f"mlci/retrain/{name.replace(':', '/')}"
-
-
 def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
     """Run the retrain on its branch and push it; with `open_pr`, open or update the PR."""
     from mlci import pipeline
@@ -65,7 +60,7 @@ def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
                         hint="add monitor: {NAME: {reference: ..., retrain: {run: COMMAND}}}")
     _check_clean(root)
     remote = gitrepo.default_remote(root, request.remote)
-    branch = branch_of(request.name)
+    branch = config.retrain_branch(request.name)
     gitrepo.switch_fresh(root, branch, _start(root, remote, cfg.default_branch))
     if settings.retrain.run:
         _run(root, settings.retrain.run)
