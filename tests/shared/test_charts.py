@@ -90,7 +90,8 @@ def test_two_series_are_named_in_the_title_with_their_colours() -> None:
     assert lines[3:8] == ['    title "ROC curve: base (blue) vs head (orange)"',
                           '    x-axis "fpr" 0 --> 1', '    y-axis "tpr" 0 --> 1',
                           "    line [0.6, 1]", "    line [0.7, 1]"]
-    assert lines[-1] == "<sub>y axis 0 to 1: fixed.</sub>"
+    assert lines[-1] == ("<sub>y axis 0 to 1: fixed. Where series coincide, the later one is "
+                         "drawn over the earlier.</sub>")
 
 
 def test_a_long_legend_goes_under_the_chart_escaped() -> None:

@@ -208,6 +208,8 @@ def _x_axis(x_axis: Sequence[str] | XRange) -> str:
 
 def _caption(axis: YAxis, series: Sequence[Series], legend_in_title: bool) -> str:
     text = f"y axis {number(axis.low)} to {number(axis.high)}: {axis.reason}."
+    if len(series) > 1:
+        text += " Where series coincide, the later one is drawn over the earlier."
     if not legend_in_title:
         names = [f"{escape(s.name)} ({colour(i).name} {s.kind})" for i, s in enumerate(series)]
         text = ", ".join(names) + "; " + text
