@@ -10,16 +10,21 @@ from pathlib import Path
 import pytest
 
 from support.browser import MermaidBrowser, mermaid_blocks, problems
-from support.commands import commit_all, git, mlci
+from support.commands import REPO_ROOT, commit_all, git, mlci
 
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.mark.parametrize("name", ["full", "unchanged"])
-def test_golden_reports_draw_readably(mermaid: MermaidBrowser, name: str) -> None:
-    text = (GOLDEN / f"{name}.md").read_text(encoding="utf-8")
-    drawn = mermaid.draw(text, f"golden-{name}")
-    assert len(drawn) == 2 * len(mermaid_blocks(text)) == {"full": 6, "unchanged": 0}[name]
+REPORTS = {"golden-full": (GOLDEN / "full.md", 3), "golden-unchanged": (GOLDEN / "unchanged.md", 0),
+           "readme-sample": (REPO_ROOT / "README.md", 5)}
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_golden_and_readme_reports_draw_readably(mermaid: MermaidBrowser, name: str) -> None:
+    path, charts = REPORTS[name]
+    text = path.read_text(encoding="utf-8")
+    drawn = mermaid.draw(text, name)
+    assert len(drawn) == 2 * len(mermaid_blocks(text)) == 2 * charts
     assert problems(drawn) == []
 
 

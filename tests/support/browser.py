@@ -56,8 +56,9 @@ DRAW_JS = """async ([blocks, theme, background]) => {
     }
     const paint = (el, prop) => getComputedStyle(el)[prop];
     const bg = box.querySelector("svg rect.background");
+    const failed = box.querySelector("svg[aria-roledescription=error]");
     out.push({
-      error: error || (box.querySelector("svg[aria-roledescription=error]") ? "error diagram" : null),
+      error: error || (failed ? "mermaid drew its error diagram" : null),
       background: bg ? paint(bg, "fill") : null,
       lines: [...box.querySelectorAll("g[class^=line-plot-] path")].map(p => paint(p, "stroke")),
       bars: [...box.querySelectorAll("g[class^=bar-plot-] rect")].map(r => paint(r, "fill")),
