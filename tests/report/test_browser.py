@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from mlci.shared import charts
 from support.browser import MermaidBrowser, mermaid_blocks, problems
 from support.commands import REPO_ROOT, commit_all, git, mlci
+from support.contrast import rgb
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -38,8 +40,26 @@ def test_a_real_pull_request_report_draws_readably(project: Path,
     # four key metrics of the example's mlci.yaml over main's two commits + head, one ROC curve
     assert len(drawn) == 2 * 5
     assert problems(drawn) == []
+    # the palette leaves the theme alone: the chart follows GitHub's light or dark mode
+    assert {d.theme: d.background for d in drawn} == {"default": "rgb(255, 255, 255)",
+                                                      "dark": "rgb(51, 51, 51)"}
     roc = [d for d in drawn if "ROC curve" in d.source]
     assert {len(d.lines) for d in roc} == {2} and all(d.screenshot.stat().st_size for d in drawn)
+
+
+def test_every_palette_colour_and_chart_kind_draws_readably(mermaid: MermaidBrowser) -> None:
+    """What the monitor's histograms and the sweep's leaderboards will draw."""
+    every = [charts.Series("reference", (5, 30, 12, 3), "bar"),
+             *(charts.Series(f"run {i}", (i, 10 + i, 20 - i, 2 * i)) for i in range(1, 8))]
+    board = [charts.Series("roc_auc", (0.9977, 0.9975, 0.9968), "bar")]
+    text = "\n\n".join([
+        charts.xychart("Every colour", ["a", "b", "c", "d"], every, y_title="rows"),
+        charts.xychart("Leaderboard", ["C=1", "C=0.3", "C=0.1"], board, horizontal=True)])
+    drawn = mermaid.draw(text, "kinds")
+    assert problems(drawn) == []
+    hexes = {charts.PALETTE[i].hex for i in range(8)}
+    assert {d.bars[0] for d in drawn} | {line for d in drawn for line in d.lines} == {
+        "rgb({}, {}, {})".format(*rgb(h)) for h in hexes}
 
 
 BROKEN = {

@@ -207,7 +207,7 @@ def _x_axis(x_axis: Sequence[str] | XRange) -> str:
 
 
 def _caption(axis: YAxis, series: Sequence[Series], legend_in_title: bool) -> str:
-    text = f"y axis {number(axis.low)} to {number(axis.high)}: {axis.reason}."
+    text = f"y axis {number(axis.low)} to {number(axis.high)}: {escape(axis.reason)}."
     if len(series) > 1:
         text += " Where series coincide, the later one is drawn over the earlier."
     if not legend_in_title:
