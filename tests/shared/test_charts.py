@@ -36,7 +36,7 @@ def test_legend(names: list[str], expected: str) -> None:
     assert charts.legend(names) == expected
 
 
-@pytest.mark.parametrize(("values", "min_span", "bars", "expected"), [
+@pytest.mark.parametrize(("values", "min_span", "from_zero", "expected"), [
     # the issue's case: a 0.0006 change near 0.998 stays small (span >= 2% of the value)
     ([0.9983, 0.9977], None, False, (0.976, 1.0, "at least 0.02 wide (2% of the values)")),
     ([0.986, 0.986], charts.MinSpan(0.04, "twice max_drop 0.02"), False,
@@ -50,14 +50,14 @@ def test_legend(names: list[str], expected: str) -> None:
     ([-5, -3], None, False, (-5.2, -2.8, "the values' range plus margins")),
     ([-1, 0], None, False, (-1.2, 0.0, "the values' range plus margins")),
     ([0, 0], None, False, (0.0, 1.0, "at least 1 wide (all values are 0)")),
-    ([10, 30, 5], None, True, (0.0, 36.0, "the values' range plus margins; bars start at 0")),
+    ([10, 30, 5], None, True, (0.0, 36.0, "the values' range plus margins; from 0")),
     ([1.5e-07, 1.6e-07], None, False, (1.49e-07, 1.61e-07, "the values' range plus margins")),
     ([1.5e-07, 1.501e-07], None, False, (1.482e-07, 1.519e-07, "at least 0.000000003 wide "
                                          "(2% of the values)")),
 ])
-def test_y_axis(values: list[float], min_span: charts.MinSpan | None, bars: bool,
+def test_y_axis(values: list[float], min_span: charts.MinSpan | None, from_zero: bool,
                 expected: tuple[float, float, str]) -> None:
-    axis = charts.y_axis(values, min_span, bars=bars)
+    axis = charts.y_axis(values, min_span, from_zero=from_zero)
     assert (axis.low, axis.high, axis.reason) == expected
 
 
@@ -102,6 +102,16 @@ def test_a_long_legend_goes_under_the_chart_escaped() -> None:
     assert lines[2:4] == ["xychart-beta horizontal", '    title "Sweep leaderboard by roc_auc"']
     assert lines[-1].startswith("<sub>run\\_0\\|x (blue bar), run\\_1\\|x (orange line), "
                                 "run\\_2\\|x (green line), run\\_3\\|x (purple line); y axis 0 to")
+
+
+@pytest.mark.parametrize(("from_zero", "y_axis"), [
+    (None, '    y-axis "" 0 --> 1'),  # bars start at 0 by default
+    (False, '    y-axis "" 0.976 --> 1'),  # fitted like lines (at least 2% of the values)
+])
+def test_bars_start_at_zero_unless_asked(from_zero: bool | None, y_axis: str) -> None:
+    series = [charts.Series("roc_auc", (0.9977, 0.9968), "bar")]
+    lines = charts.xychart("t", ["a", "b"], series, from_zero=from_zero).split("\n")
+    assert lines[5] == y_axis and lines[6] == "    bar [0.9977, 0.9968]"
 
 
 @pytest.mark.parametrize(("x_axis", "series", "message"), [

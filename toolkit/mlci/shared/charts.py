@@ -10,7 +10,7 @@ still follows the reader's mode) and says beside it what its colours and y axis 
 API (all pure):
 
     xychart(title, x_axis, series, *, y_title="", min_span=None, y_range=None,
-            horizontal=False) -> str
+            from_zero=None, horizontal=False) -> str
         Markdown: the fenced `mermaid` block, then one caption line (`<sub>...</sub>`) that
         states the y axis range and why it is that wide, and names the series' colours
         unless the title already does (it does when "title: a (blue) vs b (orange)" fits).
@@ -19,17 +19,22 @@ API (all pure):
         series than colours, empty or unequal series, or a non-finite value.
     Series(name, values, kind="line")   one series; kind "line" or "bar"; the i-th series is
         drawn in PALETTE[i]. Mermaid draws several bar series on top of each other: use one
-        bar series plus lines.
+        bar series plus lines. Bars grow from the axis' bottom, so with bars the y axis starts
+        at 0 unless `from_zero=False` (a leaderboard of close scores; the caption gives the
+        range, so the truncated axis is said, not hidden).
     XRange(title, low, high)            a numeric x axis.
     MinSpan(value, reason)              the smallest y span worth showing, e.g. from a gate
         threshold: MinSpan(2 * 0.01, "twice max_drop 0.01"). Without one (or when smaller),
         the span is at least REL_SPAN of the largest |value|, so noise never fills a chart.
-    y_axis(values, min_span=None, *, bars=False) -> YAxis(low, high, reason): the range alone.
+    y_axis(values, min_span=None, *, from_zero=False) -> YAxis(low, high, reason): the range.
     PALETTE: tuple[Colour, ...]         Colour(name, hex) in drawing order; every colour has a
         WCAG contrast of at least 3:1 on GitHub's light (#ffffff) and dark (#0d1117) pages and
         on mermaid's dark chart background (#333333).
     colour(i) -> Colour; legend(names) -> "base (blue) vs head (orange)".
     number(value) -> str                a number as xychart's grammar reads it (no exponent).
+
+Tests draw what callers write with mermaid.js in Chromium, light and dark:
+`support.browser.problems(mermaid.draw(markdown, name)) == []` (fixture `mermaid`).
 """
 
 from __future__ import annotations
@@ -119,13 +124,15 @@ def number(value: float) -> str:
 
 def xychart(title: str, x_axis: Sequence[str] | XRange, series: Sequence[Series], *,
             y_title: str = "", min_span: MinSpan | None = None,
-            y_range: tuple[float, float] | None = None, horizontal: bool = False) -> str:
+            y_range: tuple[float, float] | None = None, from_zero: bool | None = None,
+            horizontal: bool = False) -> str:
     """A fenced Mermaid xychart with mlci's palette, plus a caption line (see the module doc)."""
     _check(x_axis, series)
     values = [v for s in series for v in s.values]
-    bars = any(s.kind == "bar" for s in series)
+    if from_zero is None:
+        from_zero = any(s.kind == "bar" for s in series)
     axis = (YAxis(*y_range, "fixed") if y_range is not None
-            else y_axis(values, min_span, bars=bars))
+            else y_axis(values, min_span, from_zero=from_zero))
     titled = f"{title}: {legend([s.name for s in series])}" if len(series) > 1 else title
     in_title = len(series) < 2 or len(titled) <= TITLE_MAX
     lines = ["```mermaid", _directive(len(series)),
@@ -137,10 +144,10 @@ def xychart(title: str, x_axis: Sequence[str] | XRange, series: Sequence[Series]
 
 
 def y_axis(values: Sequence[float], min_span: MinSpan | None = None, *,
-           bars: bool = False) -> YAxis:
+           from_zero: bool = False) -> YAxis:
     """A y range around `values`: at least `min_span` (or REL_SPAN of the values) wide."""
     low, high = min(values), max(values)
-    if bars:
+    if from_zero:
         low, high = min(low, 0.0), max(high, 0.0)
     floor = _floor(low, high, min_span)
     span = max(high - low, floor.value)
@@ -150,7 +157,7 @@ def y_axis(values: Sequence[float], min_span: MinSpan | None = None, *,
     fitted = high - low >= floor.value
     reason = ("the values' range plus margins" if fitted
               else f"at least {number(float(f'{floor.value:.2g}'))} wide ({floor.reason})")
-    return YAxis(bottom, top, reason + ("; bars start at 0" if bars else ""))
+    return YAxis(bottom, top, reason + ("; from 0" if from_zero else ""))
 
 
 def _floor(low: float, high: float, given: MinSpan | None) -> MinSpan:
