@@ -200,12 +200,12 @@ def _trends(report: Report) -> list[str]:
     for trend in report.trends:
         title = f"{trend.metric}{better.get(trend.direction or '', '')}"
         chart = charts.xychart(title, trend.labels, [charts.Series(trend.metric, trend.values)],
-                               y_title=trend.metric, min_span=gate_span(report.gate, trend.metric))
+                               y_title=trend.metric, min_span=_gate_span(report.gate, trend.metric))
         lines += ["", *chart.split("\n")]
     return lines
 
 
-def gate_span(gate: GateResult, metric: str) -> charts.MinSpan | None:
+def _gate_span(gate: GateResult, metric: str) -> charts.MinSpan | None:
     """Twice the gate's largest max_drop/max_rise for `metric`: a change the gate allows
     fills at most about half of the chart, noise much less."""
     limits = [(r.threshold, r.rule) for r in gate.rules if r.metric == metric
