@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mlci.monitoring import references
+from support.browser import MermaidBrowser, mermaid_blocks, problems
 from support.commands import commit_all, git, mlci
 from support.projects import copy_project
 
@@ -92,6 +93,15 @@ def test_shifted_data_drifts_and_exits_1(published: Path, live: dict[str, Path],
     table = text.split("### Columns", 1)[1].split("###", 1)[0]
     verdicts = [line.split(" | ")[5] for line in table.splitlines() if line.startswith("| ")][2:]
     assert verdicts == sorted(verdicts, key=lambda v: "no drift" in v)  # most drifted first
+
+
+def test_the_report_charts_draw_readably(published: Path, live: dict[str, Path],
+                                        mermaid: MermaidBrowser) -> None:
+    text = mlci("monitor", "--current", str(live["shifted"]), cwd=published, expect=1).stdout
+    drawn = mermaid.draw(text, "monitor")
+    assert len(mermaid_blocks(text)) == 3  # the three most drifted columns
+    assert len(drawn) == 2 * 3 and problems(drawn) == []
+    assert all(len(d.bars) == 10 and len(d.lines) == 1 for d in drawn)  # 10 bins, 1 line
 
 
 def test_current_data_from_a_revision_and_a_sample(published: Path) -> None:

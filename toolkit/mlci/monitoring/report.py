@@ -17,6 +17,7 @@ from mlci.monitoring import stattests
 from mlci.monitoring.distribution import Categorical, Numeric
 from mlci.monitoring.drift import ColumnDrift
 from mlci.monitoring.monitor import Monitored
+from mlci.shared import charts
 from mlci.shared import markdown as md
 
 MARKER = "<!-- mlci-monitor -->"
@@ -170,27 +171,19 @@ def _charts(result: Monitored, limit: int) -> list[str]:
     chosen = [c for c in result.drift.columns if c.name not in result.private][:limit]
     if not chosen:
         return []
-    lines = ["### Distributions", "", "Share of rows per bin or category: the reference as "
-             "bars, the current data as a line."]
+    lines = ["### Distributions", "", "Share of rows per bin or category: the training data "
+             "as bars, the current data as a line."]
     for column in chosen:
         lines += ["", *_chart(column)]
     return lines
 
 
 def _chart(column: ColumnDrift) -> list[str]:
+    """Reference shares as bars, current shares as a line, over the same bins."""
     labels, ref, cur = _bins(column)
-    title = f"{column.name}: reference (bars) vs current (line)"
-    values = [*ref, *cur]
-    high = max(values) * 1.1 or 1.0
-    return ["```mermaid", "xychart-beta", f'    title "{_label(title)}"',
-            "    x-axis [" + ", ".join(f'"{_label(x)}"' for x in labels) + "]",
-            f'    y-axis "share of rows" 0 --> {md.number(high)}',
-            "    bar [" + ", ".join(md.number(v) for v in ref) + "]",
-            "    line [" + ", ".join(md.number(v) for v in cur) + "]", "```"]
-
-
-def _label(text: str) -> str:
-    return " ".join(text.replace('"', "'").replace("%%", "% %").split())
+    series = [charts.Series("training data", tuple(ref), "bar"),
+              charts.Series("current", tuple(cur))]
+    return charts.xychart(column.name, labels, series, y_title="share of rows").splitlines()
 
 
 def _bins(column: ColumnDrift) -> tuple[list[str], list[float], list[float]]:
