@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support.commands import Result, commit_all, git, mlci, mlci_process
+from support.commands import Result, git, mlci, mlci_process
 from support.e2e import TOKEN, Scenario, make_scenario
 from support.forge_server import FakeForge
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from mlci.monitoring import distribution, stattests
-from mlci.monitoring.distribution import EXACT_LIMIT, NumericBuilder, Numeric
+from mlci.monitoring.distribution import EXACT_LIMIT, Numeric, NumericBuilder
 
 
 def built(values: np.ndarray, batch: int = 10_000, integer: bool = False,
@@ -50,8 +50,8 @@ def test_binned_cdf_is_exact_at_bin_edges() -> None:
     assert np.array_equal(dist.below(edges, "left"), [np.sum(values < e) for e in edges])
 
 
-@pytest.mark.parametrize(("low", "high", "integer"), [(0.0, 1.0, False), (-3.5, 17.25, False),
-                                                      (0, 7, True), (5, 5, True), (2.0, 2.0, False)])
+@pytest.mark.parametrize(("low", "high", "integer"), [
+    (0.0, 1.0, False), (-3.5, 17.25, False), (0, 7, True), (5, 5, True), (2.0, 2.0, False)])
 def test_sturges_edges_are_numpys(low: float, high: float, integer: bool) -> None:
     rng = np.random.default_rng(3)
     kind = np.int64 if integer else np.float64

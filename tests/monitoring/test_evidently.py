@@ -93,7 +93,7 @@ def evidently(files: dict[str, tuple[Path, Path]]) -> dict[str, Any]:
     proc = subprocess.run([str(EVIDENTLY), str(RUNNER)], input=json.dumps(request), text=True,
                           capture_output=True, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return dict(zip((c.name for c in CASES), json.loads(proc.stdout)))
+    return dict(zip((c.name for c in CASES), json.loads(proc.stdout), strict=True))
 
 
 def mlci_drift(case: Case, files: dict[str, tuple[Path, Path]]) -> drift.Drift:
@@ -101,7 +101,7 @@ def mlci_drift(case: Case, files: dict[str, tuple[Path, Path]]) -> drift.Drift:
     reference = profile.build(tables.batches(ref_path), profile.Spec())
     current = profile.build(tables.batches(cur_path),
                             profile.current_spec(reference, profile.Spec()))
-    overrides = {name: case.stattest for name in reference.columns} if case.stattest else {}
+    overrides = dict.fromkeys(reference.columns, case.stattest) if case.stattest else {}
     return drift.compare(reference, current, drift.Options(stattest=overrides, target="target"))
 
 
@@ -120,7 +120,8 @@ def test_same_test_statistic_and_verdict_per_column(case: Case, files: dict[str,
     assert set(columns) == set(theirs["columns"])
     for name, expected in theirs["columns"].items():
         got = columns[name]
-        assert (got.test.label, got.threshold) == (expected["stattest"], expected["threshold"]), name
+        assert (got.test.label, got.threshold) == (expected["stattest"],
+                                                    expected["threshold"]), name
         assert close(got.statistic, expected["score"]), (name, got.statistic, expected["score"])
         assert got.drifted == expected["drifted"], name
     assert math.isclose(ours.share, theirs["share"]) and ours.dataset_drift == theirs["drift"]

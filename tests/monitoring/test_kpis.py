@@ -23,7 +23,7 @@ def test_binary_classification_matches_scikit_learn() -> None:
     predicted = (proba1 >= 0.5).astype(int)
     kpis = Kpis([0, 1])
     # labels read from a CSV may be floats; a missing label is skipped
-    batches(kpis, [float(t) for t in truth] + [None], list(predicted) + [1],
+    batches(kpis, [*(float(t) for t in truth), None], [*predicted, 1],
             np.vstack([proba, [[0.5, 0.5]]]))
     got = kpis.values()
     assert got["accuracy"] == pytest.approx(metrics.accuracy_score(truth, predicted), abs=0)

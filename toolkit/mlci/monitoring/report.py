@@ -53,8 +53,8 @@ def _number(value: float) -> float | str:
 
 def render(result: Monitored, limit: int = LIMIT) -> str:
     """The Markdown report, shortened (charts, then rows) until it fits `limit`."""
-    for charts, rows in ((CHARTS, None), (0, None), (0, ROWS)):
-        text = _text(result, charts, rows)
+    for drawn, rows in ((CHARTS, None), (0, None), (0, ROWS)):
+        text = _text(result, drawn, rows)
         if len(text) <= limit:
             return text
     note = f"\n\n> ✂️ Report cut at {limit:,} characters.\n"
