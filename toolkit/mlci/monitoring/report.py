@@ -78,7 +78,8 @@ def headline(result: Monitored) -> str:
     if result.prediction_drift:
         problems.append("prediction drift")
     if result.breached and result.performance is not None:
-        problems.append(f"KPIs below the bar ({len(result.performance.failures)} rules failed)")
+        failed = len(result.performance.failures)
+        problems.append(f"KPIs below the bar ({failed} rule{'' if failed == 1 else 's'} failed)")
     return f"{where}: " + ("; ".join(problems) if problems else "healthy")
 
 
