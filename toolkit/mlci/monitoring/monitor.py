@@ -156,7 +156,7 @@ def _card_profile(version: Version) -> str:
     from mlci.registry import modelcard
 
     card = modelcard.parse(version.message)
-    return getattr(card, "profile", "") if card is not None else ""
+    return card.profile if card is not None else ""
 
 
 def _scan_current(data: Path, reference: Profile, spec: Spec, model: Model | None,
