@@ -7,6 +7,7 @@ from jinja2 import UndefinedError
 
 from mlci.ci.inputs import install_command, is_hosted
 from mlci.ci.render import GENERATED_MARKER, has_marker, render, runner, yaml_scalar
+from mlci.errors import ConfigError
 
 
 @pytest.mark.parametrize("template, context, expected", [
@@ -20,6 +21,23 @@ from mlci.ci.render import GENERATED_MARKER, has_marker, render, runner, yaml_sc
 ])
 def test_render(template: str, context: dict[str, object], expected: str) -> None:
     assert render(template, context) == expected
+
+
+@pytest.mark.parametrize(("template", "value"), [
+    ("run: mlci publish [[ x|sh ]]", "m\n      - run: env"),
+    ("MODEL: [[ x|yaml ]]", "m${{ github.event.head_commit.message }}"),
+    ("name: [[ x ]]", "a\rb"),
+    ("# [[ x ]]", "a\u2028b"),
+    ("MODEL: [[ x ]]", "{{ x }}"),
+])
+def test_no_line_break_or_expression_gets_into_a_file(template: str, value: str) -> None:
+    """The net under the validation of names: whatever a template interpolates."""
+    with pytest.raises(ConfigError, match=r"refusing to write .* into a generated CI file"):
+        render(template, {"x": value})
+
+
+def test_a_line_break_escaped_by_the_yaml_filter_is_one_scalar() -> None:
+    assert render("x: [[ v|yaml ]]", {"v": "a\nb"}) == 'x: "a\\nb"'
 
 
 def test_a_missing_variable_fails_loudly() -> None:

@@ -7,9 +7,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci import __version__
+from mlci import __version__, pipeline
 from mlci import config as config_module
-from mlci import pipeline
 from mlci.errors import ConfigError
 from mlci.project.artifacts import model_names
 from mlci.shared import names
@@ -62,7 +61,8 @@ def load(root: Path) -> CiContext:
         secrets=cfg.ci.dvc_remote_secrets, default_branch=cfg.default_branch,
         install=install_command((root / REQUIREMENTS).is_file()),
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
-        models=checked_models(model_names(root)), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
+        models=checked_models(model_names(root)),
+        stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(), mlci_version=__version__, trusted_install=trusted_install(__version__),
     )
 

@@ -123,8 +123,8 @@ def _github(env: Mapping[str, str]) -> Context:
         token=_token(env, "GITHUB_TOKEN"), token_name="GITHUB_TOKEN", pr=event.pr,
         head_sha=event.head_sha or env.get("GITHUB_SHA") or None,
         # the workflow_run of a fork's pull request run names the fork as its head repository
-        fork=event_name in ("pull_request", "workflow_run") and bool(event.head_repo)
-        and event.head_repo.casefold() != repo.casefold(),
+        fork=event_name in ("pull_request", "workflow_run")
+        and (event.head_repo or repo).casefold() != repo.casefold(),
         event=event_name,
         step_summary=Path(summary) if summary else None,
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if server and run_id else "",
