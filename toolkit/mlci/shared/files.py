@@ -48,11 +48,12 @@ def read_regular(path: Path) -> str:
         if exc.errno == errno.ELOOP:
             raise NotRegularFile(errno.ELOOP, "a symbolic link", str(path)) from None
         raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
+        raise NotRegularFile(errno.EINVAL, kind, str(path))
     with os.fdopen(fd, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
-            raise NotRegularFile(errno.EINVAL, kind, str(path))
         return handle.read().decode("utf-8")
 
 

@@ -171,18 +171,26 @@ def secret_values(names: list[str]) -> dict[str, str]:
 
 
 def run_tool(args: list[str], cwd: Path, env: dict[str, str]) -> int:
-    """Run a CI runner to its end; if mlci is stopped meanwhile, stop the runner first."""
-    proc = subprocess.Popen(args, cwd=cwd, env=env)
+    """Run a CI runner to its end; if mlci is stopped meanwhile (Ctrl-C, SIGTERM), stop the
+    runner and the jobs it started first (its own process group), then clean up."""
+    proc = subprocess.Popen(args, cwd=cwd, env=env, start_new_session=True)
     try:
         return proc.wait()
     except BaseException:
-        proc.terminate()
+        _stop_group(proc)
+        raise
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the runner's process group, SIGKILL after a grace period."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
         try:
             proc.wait(timeout=STOP_GRACE_SECONDS)
+            return
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        raise
+            continue
 
 
 @contextlib.contextmanager
