@@ -153,3 +153,20 @@ def test_sigterm_stops_the_run_and_removes_its_token_file(
     assert "mlci: error: stopped by SIGTERM" in err.decode()
     assert list((tmp_path / "tmpdir").glob("mlci-*")) == []
     assert TOKEN not in err.decode()
+
+
+@pytest.mark.parametrize("existing", ["file", "link"])
+def test_a_token_file_is_never_written_through_an_existing_path(tmp_path: Path,
+                                                                existing: str) -> None:
+    from mlci.ci.local.runs import write_secret
+
+    target, elsewhere = tmp_path / "variables.yml", tmp_path / "elsewhere"
+    if existing == "file":
+        target.write_text("{}\n")
+        target.chmod(0o644)
+    else:
+        target.symlink_to(elsewhere)
+    with pytest.raises(FileExistsError):
+        write_secret(target, TOKEN)
+    assert not elsewhere.exists()
+    assert existing == "link" or target.read_text() == "{}\n"

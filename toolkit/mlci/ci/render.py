@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +36,7 @@ def render(template: str, context: Mapping[str, Any]) -> str:
         comment_start_string="[#", comment_end_string="#]",
     )
     env.filters["yaml"] = yaml_scalar
-    env.filters["sh"] = shlex.quote
+    # no shell-quoting filter on purpose: values reach scripts through `env:`, never inline
     env.filters["runner"] = runner
     return env.from_string(template).render(**context, marker=GENERATED_MARKER)
 

@@ -59,7 +59,8 @@ def checked_sha(value: str | None, option: str) -> str | None:
              "for a GitHub App token): a marker in anyone else's comment is ignored.")
 def comment(
     file: str = typer.Argument(..., metavar="FILE",
-                               help="Markdown report to post, or '-' to read stdin."),
+                               help="Markdown report to post (a regular file: a symbolic "
+                               "link is refused), or '-' to read stdin."),
     pr: int | None = typer.Option(None, "--pr", min=1, metavar="N",
                                   help="Pull / merge request number (default: from the CI "
                                   "event, else the open PR of the commit)."),
