@@ -46,7 +46,7 @@ def run(request: runs.RunRequest) -> runs.RunResult:
         raise MlciError(f"job {request.job!r} publishes (tags, releases): not run in a dry run",
                         hint="set CI_API_V4_URL, CI_PROJECT_ID and MLCI_GITLAB_TOKEN to run it")
     atomic_write(root / LOCAL_FILE, shell_pipeline(pipeline))
-    (root / STATE / "mlci-variables.yml").unlink(missing_ok=True)  # where mlci < 0.2 kept it
+    (root / STATE / "mlci-variables.yml").unlink(missing_ok=True)  # earlier mlci kept it here
     variables = pipeline_variables(root, source, dry_run)
     # the token file lives in a private directory that goes on every way out, SIGTERM too
     with runs.private_dir("mlci-gitlab-") as private:
