@@ -46,7 +46,6 @@ def ci_run(s: Scenario, forge: FakeForge, *args: str, expect: int = 0,
     """`mlci ci run ARGS` in the developer's checkout, talking to the fake forge."""
     env = {"GITHUB_API_URL": forge.url, "GITHUB_REPOSITORY": REPO, "GITHUB_TOKEN": token,
            "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0"}
-    # a real process: the runners' output (each job's, streamed) is part of what is checked
     proc = mlci_process("ci", "run", *args, cwd=s.root, expect=expect, env=env)
     assert TOKEN not in proc.stdout + proc.stderr
     return proc
