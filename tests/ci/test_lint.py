@@ -23,6 +23,10 @@ BIN = Path(sys.executable).parent
 # auditor persona flags every job that runs on one (see test_self_hosted_findings_are_the_only_ones)
 SELF_HOSTED_JOBS = {("mlci-train.yml", "pull-request"), ("mlci-train.yml", "default-branch"),
                     ("mlci-publish.yml", "publish")}
+# the hostile variant also monitors two models: their jobs and the train workflow's dispatched one
+HOSTILE_MONITOR_JOBS = {("mlci-train.yml", "dispatched"), *(
+    ("mlci-monitor.yml", f"{kind}-{job}") for kind in ("monitor", "retrain")
+    for job in ("team-clf-2_b", "true"))}
 
 
 def tool(name: str) -> str:
@@ -56,7 +60,7 @@ def test_actionlint_with_shellcheck_finds_nothing(generated: Path) -> None:
     result = lint([tool("actionlint"), "-no-color"], generated)
     assert result.returncode == 0, result.stdout + result.stderr
     # train, comment, publish; with monitor: set, the scheduled monitor workflow too
-    assert len(workflows(generated)) == (4 if generated.name == "monitor" else 3)
+    assert len(workflows(generated)) == (4 if generated.name in ("monitor", "hostile") else 3)
 
 
 def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -> None:
@@ -66,10 +70,25 @@ def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -
     where = {(Path(f["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]).name,
               f["locations"][0]["symbolic"]["route"]["route"][1]["Key"], f["ident"])
              for f in findings}
-    if generated.name != "gpu":
+    if generated.name in ("default", "monitor"):
         assert findings == [] and result.returncode == 0, result.stdout
     else:
-        assert where == {(file, job, "self-hosted-runner") for file, job in SELF_HOSTED_JOBS}
+        jobs = SELF_HOSTED_JOBS | (HOSTILE_MONITOR_JOBS if generated.name == "hostile" else set())
+        assert where == {(file, job, "self-hosted-runner") for file, job in jobs}
+
+
+def test_zizmor_pedantic_finds_nothing_beyond_the_one_justified_ignore(generated: Path) -> None:
+    """Every configuration, the hostile-input one included: no finding at all at the pedantic
+    persona; the only suppression is the documented `workflow_run` one."""
+    result = lint([tool("zizmor"), "--offline", "--no-progress", "--persona", "pedantic",
+                   ".github/workflows"], generated)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout and "(1 ignored" in result.stdout
+    ignores = [(Path(file).name, line.strip()) for file in workflows(generated)
+               for line in Path(file).read_text().splitlines() if "zizmor: ignore" in line]
+    assert [(name, line.split("#")[0]) for name, line in ignores] == [
+        ("mlci-comment.yml", "workflow_run:  ")]
+    assert "ignore[dangerous-triggers] -- the fork-safe way" in ignores[0][1]
 
 
 @pytest.mark.parametrize("schema", ["vendor.github-workflows",

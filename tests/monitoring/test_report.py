@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from mlci.metrics import rules
 from mlci.config import MetricPolicy
+from mlci.metrics import rules
 from mlci.monitoring import drift, profile, references, report
 from mlci.monitoring.monitor import Monitored
 
