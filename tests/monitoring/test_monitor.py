@@ -114,6 +114,27 @@ def test_current_data_from_a_revision_and_a_sample(published: Path) -> None:
     assert "Current: `HEAD:data/prepared/test.csv`, 50 rows." in report.stdout
 
 
+def test_prediction_logs_are_current_data(published: Path, tmp_path: Path) -> None:
+    """What `mlci serve --log-predictions` writes: JSONL rows with the inputs and more columns;
+    a file still being written (`.part`) is not read."""
+    test = published / "data" / "prepared" / "test.csv"
+    names = test.read_text().splitlines()[0].split(",")
+    rows = np.loadtxt(test, delimiter=",", skiprows=1)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for part, chunk in enumerate(np.array_split(rows, 2)):
+        (logs / f"predictions-{part}.jsonl").write_text("".join(
+            json.dumps({"request_id": f"r{part}-{i}", "time": "2025-01-01T00:00:00Z",
+                        "model": "classifier", "version": "v0.0.1", "prediction": 1,
+                        **dict(zip(names, row.tolist(), strict=True))}) + "\n"
+            for i, row in enumerate(chunk)))
+    (logs / "predictions-2.jsonl.part").write_text('{"mean_radius": "half a row')
+    result = json.loads(mlci("monitor", "--current", str(logs), "--json", cwd=published).stdout)
+    assert result["dataset_drift"] is False and len(result["columns"]) == 31
+    report = mlci("monitor", "--current", str(logs), cwd=published).stdout
+    assert f"{len(rows):,} rows." in report
+
+
 def test_a_version_without_a_profile_gets_one_built_and_cached(published: Path,
                                                                live: dict[str, Path]) -> None:
     # the stored profile is skipped when mlci.yaml's column settings no longer match it
