@@ -51,7 +51,8 @@ def monitor(
     output: Path | None = typer.Option(
         None, "--output", metavar="FILE.md", help="Write the Markdown report to this file."),
     sample: int | None = typer.Option(
-        None, "--sample", metavar="N", help="Read at most N current rows."),
+        None, "--sample", metavar="N", help="Read at most the first N rows of each side (a "
+        "profile published with the version is used whole)."),
 ) -> None:
     from mlci.monitoring import report
     from mlci.monitoring.monitor import MonitorRequest

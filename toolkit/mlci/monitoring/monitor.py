@@ -33,7 +33,7 @@ class MonitorRequest:
     ref: str | None = None  # NAME#STAGE, NAME@vX.Y.Z or NAME; default NAME#publish.compare_to
     current: str | None = None  # default: monitor.NAME.current
     reference: Path | None = None  # a table or profile instead of the version's own
-    sample: int | None = None  # at most this many current rows
+    sample: int | None = None  # at most the first N rows per side (not of a published profile)
     progress: Callable[[int], None] | None = None
 
 

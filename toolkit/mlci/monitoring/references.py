@@ -58,7 +58,8 @@ def resolve(request: Request) -> Reference:
         stored = _published(request, key)
         if stored is not None:
             return stored
-    cached = cache_dir() / f"{request.commit}-{_digest(request.data)}-{key}.json"
+    sample = f"-first{request.spec.max_rows}" if request.spec.max_rows else ""
+    cached = cache_dir() / f"{request.commit}-{_digest(request.data)}-{key}{sample}.json"
     if cached.is_file():
         found = serialize.loads(cached.read_text(encoding="utf-8"), str(cached))
         return Reference(found, "cached", str(cached))
@@ -99,10 +100,8 @@ def build(request: Request) -> Profile:
     path = sources.at_revision(request.root, request.commit, request.data, request.scratch)
     source = {"path": request.data, "commit": request.commit,
               "spec": spec_key(request.spec, request.model is not None)}
-    spec = Spec(categorical=request.spec.categorical, exclude=request.spec.exclude,
-                hashed=request.spec.hashed)  # the whole training set, whatever --sample says
-    return scan(tables.batches(path), spec, request.model, request.target, source=source,
-                progress=request.progress).profile
+    return scan(tables.batches(path), request.spec, request.model, request.target,
+                source=source, progress=request.progress).profile
 
 
 def publish(request: Request) -> str:
@@ -116,7 +115,8 @@ def publish(request: Request) -> str:
 
 
 def spec_key(spec: Spec, scored: bool) -> str:
-    """A short digest of what shapes a profile: column settings, privacy, predictions."""
+    """A short digest of what shapes a profile: column settings, privacy, predictions (not
+    the row cap: a published profile of every row serves any `--sample`)."""
     settings = {"categorical": sorted(spec.categorical), "exclude": sorted(spec.exclude),
                 "hashed": sorted(spec.hashed), "scored": scored, "format": serialize.FORMAT}
     return _digest(json.dumps(settings, sort_keys=True))
