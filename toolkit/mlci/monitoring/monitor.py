@@ -21,8 +21,8 @@ from mlci.monitoring.scan import Scanned, scan
 if TYPE_CHECKING:
     from mlci.config import Config, MonitorConfig
     from mlci.metrics.rules import GateResult
+    from mlci.monitoring.scoring import Scorer
     from mlci.registry import Version
-    from mlci.serving.loaders.base import Model
 
 
 @dataclass(frozen=True)
@@ -142,14 +142,15 @@ def _spec(cfg: Config, settings: MonitorConfig, sample: int | None) -> Spec:
                 hashed=frozenset(cfg.privacy.hash), max_rows=sample)
 
 
-def _model(root: Path, name: str, version: Version) -> tuple[Model | None, tuple[str, ...]]:
+def _model(root: Path, name: str, version: Version) -> tuple[Scorer | None, tuple[str, ...]]:
     """The version's model through the verified loader, or None (and why) when unavailable."""
-    try:
-        from mlci.serving import loading
-    except ImportError as exc:
-        return None, (f"predictions are not monitored: mlci's model loader is unavailable "
-                      f"({exc}); pip install 'mlci[serve]'",)
-    return loading.load(root, f"{name}@{version.version}").model, ()
+    from mlci.monitoring import scoring
+
+    model = scoring.load(root, f"{name}@{version.version}")
+    if model is None:
+        return None, ("predictions are not monitored: mlci's model loader (mlci.serving) is "
+                      "not installed",)
+    return model, ()
 
 
 def _card_profile(version: Version) -> str:
@@ -159,7 +160,7 @@ def _card_profile(version: Version) -> str:
     return card.profile if card is not None else ""
 
 
-def _scan_current(data: Path, reference: Profile, spec: Spec, model: Model | None,
+def _scan_current(data: Path, reference: Profile, spec: Spec, model: Scorer | None,
                   settings: MonitorConfig, request: MonitorRequest) -> Scanned:
     from mlci.data import tables
 

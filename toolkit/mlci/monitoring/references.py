@@ -21,7 +21,7 @@ from mlci.monitoring.scan import Progress, scan
 from mlci.shared.files import atomic_write
 
 if TYPE_CHECKING:
-    from mlci.serving.loaders.base import Model
+    from mlci.monitoring.scoring import Scorer
 
 Origin = Literal["given", "published", "cached", "built"]
 
@@ -35,7 +35,7 @@ class Request:
     data: str  # monitor.NAME.reference
     spec: Spec
     scratch: Path
-    model: Model | None = None
+    model: Scorer | None = None
     target: str | None = None
     published: str = ""  # the md5 the model card names
     given: Path | None = None  # --reference: a table or a profile JSON

@@ -1,7 +1,7 @@
 """One pass over a table: its profile, the model's predictions' profile and, with labels, KPIs.
 
-The model (when there is one) is loaded only through `mlci.serving.loading` (the verified
-loader: the artifact's md5 is checked against the registry before it is unpickled).
+The model (when there is one) is a `scoring.Scorer`: loaded only through serving's verified
+loader (the artifact's md5 is checked against the registry before it is unpickled).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mlci.monitoring.profile import Profile, Spec
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from mlci.serving.loaders.base import Model
+    from mlci.monitoring.scoring import Scorer
 
 PREDICTION = "prediction"
 Progress = Callable[[int], None]
@@ -33,14 +33,14 @@ class Scanned:
     labelled: int = 0  # rows with a label (the KPIs' rows)
 
 
-def scan(batches: Iterable[pa.RecordBatch], spec: Spec, model: Model | None = None,
+def scan(batches: Iterable[pa.RecordBatch], spec: Spec, model: Scorer | None = None,
          target: str | None = None, prediction_kind: profile.Kind | None = None,
          source: dict[str, str] | None = None, progress: Progress | None = None) -> Scanned:
     """Profile every batch; score it with `model`; accumulate KPIs where `target` has labels."""
     columns = profile.Builder(spec)
     kinds = {PREDICTION: prediction_kind} if prediction_kind else {}
     predictions = profile.Builder(Spec(kinds=kinds))
-    kpis = Kpis(model.signature.classes) if model is not None else None
+    kpis = Kpis(model.classes) if model is not None else None
     unscored = ""
     for batch in batches:
         more = columns.add(batch)
@@ -58,21 +58,20 @@ def scan(batches: Iterable[pa.RecordBatch], spec: Spec, model: Model | None = No
     return Scanned(result, kpis.values(), unscored, kpis.rows)
 
 
-def _score(model: Model, batch: pa.RecordBatch, target: str | None, predictions: profile.Builder,
-           kpis: Kpis | None) -> str:
+def _score(model: Scorer, batch: pa.RecordBatch, target: str | None,
+           predictions: profile.Builder, kpis: Kpis | None) -> str:
     """Score one batch into `predictions` and `kpis`; the reason if the model cannot."""
     import pyarrow as pa
 
     from mlci.errors import MlciError
-    from mlci.serving import loading
 
     try:
-        scored = loading.score(model, batch)
+        labels, proba = model.score(batch)
     except MlciError as exc:
         return exc.message
-    predictions.add(pa.record_batch({PREDICTION: pa.array(_plain(scored.labels))}))
+    predictions.add(pa.record_batch({PREDICTION: pa.array(_plain(labels))}))
     if kpis is not None and target is not None and target in batch.schema.names:
-        kpis.add(batch.column(target).to_pylist(), list(scored.labels), scored.proba)
+        kpis.add(batch.column(target).to_pylist(), list(labels), proba)
     return ""
 
 
