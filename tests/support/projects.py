@@ -35,7 +35,16 @@ ci:
 # gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, and a
 #      requirements.txt to install from
 SHARED_REMOTE = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/mlci\n"
-VARIANTS = ("default", "gpu")
+# sweep: GitHub-hosted runners, a parameter grid, an S3 remote in .dvc/config with its secrets
+SWEEP = """\
+sweep:
+  params:
+    train.C: [0.1, 1.0]
+    prepare.test_size: [0.2, 0.25]
+  rank_by: roc_auc
+  max_parallel: 2
+"""
+VARIANTS = ("default", "gpu", "sweep")
 
 
 def make_project(root: Path, variant: str) -> Path:
@@ -47,6 +56,12 @@ def make_project(root: Path, variant: str) -> Path:
     if variant == "gpu":
         config = config[: config.index("ci:")] + GPU_CI
         (root / "requirements.txt").write_text("mlci\nscikit-learn>=1.3\n")
+        (root / ".dvc").mkdir()
+        (root / ".dvc" / "config").write_text(SHARED_REMOTE)
+    if variant == "sweep":
+        config = config.replace("dvc_remote_secrets: []",
+                                "dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]")
+        config += SWEEP
         (root / ".dvc").mkdir()
         (root / ".dvc" / "config").write_text(SHARED_REMOTE)
     (root / "mlci.yaml").write_text(config)

@@ -9,6 +9,7 @@ from typing import Any
 
 from mlci import config as config_module
 from mlci import pipeline
+from mlci.config import SweepConfig
 from mlci.errors import ConfigError
 from mlci.project.artifacts import model_names
 from mlci.shared.files import load_yaml
@@ -38,6 +39,10 @@ class CiContext:
     models: tuple[str, ...]
     stage: str | None
     uses: dict[str, str]
+    sweep: bool  # mlci.yaml has a sweep: section (mlci-sweep.yml, GitLab's sweep jobs)
+    sweep_labels: tuple[str, ...]  # each combination's `-S` overrides (GitLab's static matrix)
+    max_parallel: int
+    rank_by: str
 
     def as_dict(self) -> dict[str, Any]:
         """The template variables."""
@@ -57,8 +62,17 @@ def load(root: Path) -> CiContext:
         install=install_command((root / REQUIREMENTS).is_file()),
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
         models=model_names(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
-        uses=pins(),
+        uses=pins(), **_sweep(cfg.sweep),
     )
+
+
+def _sweep(settings: SweepConfig | None) -> dict[str, Any]:
+    from mlci.sweep.grid import expand
+
+    if settings is None:
+        return {"sweep": False, "sweep_labels": (), "max_parallel": 0, "rank_by": ""}
+    return {"sweep": True, "sweep_labels": tuple(c.label for c in expand(settings.params)),
+            "max_parallel": settings.max_parallel, "rank_by": settings.rank_by}
 
 
 def install_command(has_requirements: bool) -> str:
