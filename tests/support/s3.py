@@ -41,8 +41,11 @@ class S3:
 @contextmanager
 def s3_server(bucket: str = "mlci-test") -> Iterator[S3]:
     """moto's S3 in a thread of this process, reachable by subprocesses too."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
