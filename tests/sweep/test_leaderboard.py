@@ -9,6 +9,7 @@ import pytest
 from mlci.config import MetricPolicy
 from mlci.sweep import grid, leaderboard, render
 from mlci.sweep.leaderboard import Judge
+from support.browser import MermaidBrowser, problems
 
 POLICY = {"roc_auc": MetricPolicy("higher", min=0.95, max_drop=0.01),
           "log_loss": MetricPolicy("lower", max=0.3)}
@@ -92,12 +93,13 @@ def test_markdown_has_the_table_chart_failures_and_restore_command() -> None:
     assert "| 3 | 1.0 | **0.97** | 0.09 | ❌ fail: roc\\_auc dropped 0.02" in text
     assert "| 4 | 3.0 | — | — | 💥 failed (stage `train`) |" in text
     chart = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
-    assert chart.splitlines() == [
+    assert chart.splitlines()[1:] == [
         "xychart-beta",
         '    title "roc_auc per combination (train.C), higher is better"',
-        '    x-axis ["0.1", "0.3", "1.0"]',
-        '    y-axis "roc_auc" 0.967 --> 1.001',
+        '    x-axis ["0.1", "0.3", "1.0"]',  # grid order; the failed combination has no bar
+        '    y-axis "roc_auc" 0.967 --> 1',
         "    bar [0.995, 0.9975, 0.97]"]
+    assert "<sub>y axis 0.967 to 1: the values' range plus margins.</sub>" in text
     assert "<summary>train.C=3.0 (stage train)</summary>" in text
     assert "ValueError: C &lt; 0" not in text and "ValueError: C < 0" in text  # in a code block
     assert "```bash\nmlci repro -S train.C=0.3\n```" in text
@@ -116,3 +118,13 @@ def test_terminal_table_lists_every_run_and_the_restore_command() -> None:
     assert lines[2].split() == ["1", "0.3", "0.9975", "0.08", "pass"]
     assert "failed at stage train: stage 'train' failed:" in lines[5]
     assert lines[-1] == "  mlci repro -S train.C=0.3"
+
+
+def test_the_leaderboard_chart_draws_readably(mermaid: MermaidBrowser) -> None:
+    grid_runs = [leaderboard.record(c, ok(0.99 + c.id / 1000, 0.1), JUDGE)
+                 for c in grid.expand({"train.C": (0.1, 0.3, 1.0), "prepare.test_size":
+                                       (0.2, 0.25)})]
+    text = render.markdown_report(leaderboard.rank(grid_runs, "roc_auc", "higher"))
+    drawn = mermaid.draw(text, "sweep-leaderboard")
+    assert len(drawn) == 2  # one chart, light and dark
+    assert problems(drawn) == []

@@ -13,12 +13,24 @@ from mlci.pipeline.remotes import (
     share_cache,
     shared_remote,
 )
-from mlci.pipeline.repro import STATUSES, ReproRequest, ReproResult, StageRun, push, reproduce
-from mlci.pipeline.session import NO_PROJECT_HINT, is_initialised, require_project
+from mlci.pipeline.repro import (
+    STATUSES,
+    ReproRequest,
+    ReproResult,
+    StageRun,
+    push,
+    reproduce,
+)
+from mlci.pipeline.session import (
+    NO_PROJECT_HINT,
+    StageStatus,
+    is_initialised,
+    require_project,
+)
 
 __all__ = [
-    "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "add_remote",
-    "default_remote", "get_artifact", "init", "is_initialised", "push", "push_artifact",
-    "reproduce", "require_project", "set_remote_option", "share_cache", "shared_remote",
-    "stage_params", "stale",
+    "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
+    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "push",
+    "push_artifact", "reproduce", "require_project", "set_remote_option", "share_cache",
+    "shared_remote", "stage_params", "stale",
 ]

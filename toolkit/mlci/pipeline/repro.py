@@ -1,7 +1,8 @@
-"""`dvc repro` in-process: each stage timed and classified, output streamed, the run-cache pushed."""
+"""`dvc repro` in-process: each stage timed and classified, output streamed, run-cache pushed."""
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 import time
@@ -12,6 +13,7 @@ from typing import Any
 from mlci.errors import StageFailed
 from mlci.pipeline.session import (
     DvcLog,
+    StageStatus,
     dvc_logging,
     flatten_message,
     no_remote,
@@ -34,7 +36,7 @@ class ReproRequest:
     to_stderr: bool = False  # DVC's messages and stage output on stderr (keeps stdout for --json)
 
 
-STATUSES = {
+STATUSES: dict[StageStatus, str] = {  # as `mlci repro` shows them
     "ran": "ran",
     "restored": "restored from run-cache",
     "pulled": "pulled from remote",
@@ -47,10 +49,10 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class StageRun:
-    """One stage's outcome; `status` is one of STATUSES."""
+    """One stage's outcome."""
 
     name: str
-    status: str
+    status: StageStatus
     seconds: float
 
 
@@ -88,9 +90,11 @@ def reproduce(request: ReproRequest) -> ReproResult:
     return ReproResult(tuple(runs), pushed)
 
 
-def _status(changed: bool, logged: str | None, dry_run: bool) -> str:
+def _status(changed: bool, logged: StageStatus | None, dry_run: bool) -> StageStatus:
     if dry_run:
-        return {"restored": "would_restore", "ran": "would_run"}.get(logged or "", "unchanged")
+        planned: dict[StageStatus | None, StageStatus] = {"restored": "would_restore",
+                                                         "ran": "would_run"}
+        return planned.get(logged, "unchanged")
     if logged == "pulled":
         return "pulled"
     if not changed:
@@ -149,7 +153,11 @@ def _push_run_cache_outputs(repo: Any) -> int:
     return len(repo.cloud.push(wanted).transferred)
 
 
+
 def push(root: Path) -> int:
-    """`dvc push --run-cache` to the default remote; returns how many files were transferred."""
-    with open_repo(root) as repo:
+    """`dvc push --run-cache` to the default remote (and the outputs every run-cache entry
+    restores); returns how many files were transferred."""
+    with dvc_logging(io.StringIO()), open_repo(root) as repo:
+        if not repo.config["core"].get("remote"):
+            raise no_remote()
         return _push(repo)

@@ -127,37 +127,24 @@ def _gate_cell(run: Run) -> str:
 
 def rank_chart(board: Leaderboard) -> list[str]:
     """A Mermaid bar chart of the rank metric per combination, in grid order (the best
-    CHART_POINTS when there are more)."""
+    CHART_POINTS when there are more), and its caption line."""
+    from mlci.shared import charts
+
     ranked = [run for run in board.runs if run.status == "ok"
               and isinstance(run.metrics.get(board.rank_by), (int, float))]
     shown = sorted(ranked[:CHART_POINTS], key=lambda run: run.combination.id)
     if not shown:
         return []
-    keys = param_names(board)
-    title = (f"{board.rank_by} per combination ({' / '.join(keys)}), "
+    title = (f"{board.rank_by} per combination ({' / '.join(param_names(board))}), "
              f"{ARROW.get(board.direction, board.direction)}")
     if len(ranked) > len(shown):
         title += f", best {len(shown)} of {len(ranked)}"
     labels = ["/".join(value_text(value) for _, value in run.combination.params)
               for run in shown]
-    return bar_chart(title, labels, board.rank_by,
-                     [float(run.metrics[board.rank_by]) for run in shown])
-
-
-def bar_chart(title: str, labels: Sequence[str], y_title: str,
-              values: Sequence[float]) -> list[str]:
-    """A Mermaid `xychart-beta` bar chart (one series; GitHub draws it, with no legend)."""
-    low, high = markdown.axis_range(values)
-    return ["```mermaid", "xychart-beta", f'    title "{_label(title)}"',
-            "    x-axis [" + ", ".join(f'"{_label(x)}"' for x in labels) + "]",
-            f'    y-axis "{_label(y_title)}" {markdown.number(low)} --> '
-            f"{markdown.number(high)}",
-            "    bar [" + ", ".join(markdown.number(v) for v in values) + "]", "```"]
-
-
-def _label(text: str) -> str:
-    """A Mermaid string: no quotes or line breaks (they end it), no `%%` (a comment)."""
-    return " ".join(text.replace('"', "'").replace("%%", "% %").split())
+    values = tuple(float(run.metrics[board.rank_by]) for run in shown)
+    # close scores: bars start at the axis' bottom, which the caption states, not at 0
+    return charts.xychart(title, labels, [charts.Series(board.rank_by, values, "bar")],
+                          y_title=board.rank_by, from_zero=False).splitlines()
 
 
 def _failures(board: Leaderboard) -> list[str]:
