@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 sweep_app = typer.Typer(
     name="sweep", no_args_is_help=False, pretty_exceptions_show_locals=False,
+    short_help="Run mlci.yaml's parameter grid; rank the combinations.",
     help="Run mlci.yaml's parameter grid (sweep:): every combination in its own work tree "
     "sharing the DVC cache, N at a time, then a leaderboard. In CI: `plan` gives the matrix, "
     "`collect` merges what the matrix jobs uploaded.",
@@ -46,7 +47,8 @@ def run(
         raise typer.Exit(1)
 
 
-@sweep_app.command(help="Print the grid's combinations; with --json, as the GitHub Actions "
+@sweep_app.command(short_help="The grid's combinations (the CI matrix with --json).",
+                   help="Print the grid's combinations; with --json, as the GitHub Actions "
                    "matrix (one line, for $GITHUB_OUTPUT).")
 def plan(
     as_json: bool = typer.Option(False, "--json", help="Print the matrix as one line of JSON: "
@@ -64,7 +66,8 @@ def plan(
         print(f"{combination.id}: {combination.label}")
 
 
-@sweep_app.command(help="Merge the results the CI matrix jobs uploaded under DIR (each: "
+@sweep_app.command(short_help="Merge CI matrix results into the Markdown leaderboard.",
+                   help="Merge the results the CI matrix jobs uploaded under DIR (each: "
                    "overrides.txt + repro.json) into the leaderboard: Markdown with a Mermaid "
                    "chart of the rank metric per combination.")
 def collect(
