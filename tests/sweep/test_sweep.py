@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from support.commands import commit_all, git, mlci
+from support.commands import commit_all, git, mlci, run
 from support.projects import copy_project, make_project
 
 GRID = "sweep:\n  params:\n    train.C: [0.3, 1.0]\n  rank_by: roc_auc\n"
@@ -144,4 +144,12 @@ def test_an_unknown_parameter_fails_before_anything_runs(project: Path) -> None:
     with_grid(project, "sweep:\n  params:\n    train.gamma: [1, 2]\n  rank_by: roc_auc\n")
     result = mlci("sweep", cwd=project, expect=1)
     assert "mlci: error: params.yaml: train.gamma: no such parameter" in result.stderr
+    assert "[1/2]" not in result.stderr
+
+
+def test_push_without_a_remote_fails_before_anything_runs(project: Path) -> None:
+    with_grid(project, GRID)
+    run(["git", "config", "-f", ".dvc/config", "--remove-section", "core"], cwd=project)
+    result = mlci("sweep", "--push", cwd=project, expect=1)
+    assert "mlci: error: no DVC remote is configured" in result.stderr
     assert "[1/2]" not in result.stderr

@@ -25,12 +25,13 @@ from mlci.pipeline.session import (
     NO_PROJECT_HINT,
     StageStatus,
     is_initialised,
+    no_remote,
     require_project,
 )
 
 __all__ = [
     "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
-    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "push",
+    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "no_remote", "push",
     "push_artifact", "reproduce", "require_project", "set_remote_option", "share_cache",
     "shared_remote", "stage_params", "stale",
 ]

@@ -53,11 +53,10 @@ def sweep(request: SweepRequest, progress: Progress) -> Leaderboard:
     root = request.root
     plan = plans.load(root)
     pipeline.require_project(root)
-    first = plan.combinations[0]
-    changes = params.check(root, [params.parse_override(o) for o in first.overrides])
-    base = {key: old for (key, _), (_, old, _) in zip(first.params, changes, strict=True)}
+    if request.push and pipeline.default_remote(root) is None:
+        raise pipeline.no_remote()  # before the runs, not after
+    order = _order(root, plan)
     commit = gitrepo.work_tree_commit(root)
-    order = Order(grid.stage_uses(pipeline.stage_params(root), plan.settings.params), base)
     judge = plans.judge(root, plan)
     outcomes = run_all(Runner(root, commit, request.jobs), plan.combinations, order, progress)
     pushed = pipeline.push(root) if request.push else None
@@ -73,6 +72,15 @@ class Order:
 
     uses: dict[str, frozenset[str]]
     base: dict[str, Any]
+
+
+def _order(root: Path, plan: plans.Plan) -> Order:
+    """Which stages read which swept parameters, and their values now; every key of the grid
+    must be a parameter of the project (a ConfigError names the first that is not)."""
+    first = plan.combinations[0]
+    changes = params.check(root, [params.parse_override(o) for o in first.overrides])
+    base = {key: old for (key, _), (_, old, _) in zip(first.params, changes, strict=True)}
+    return Order(grid.stage_uses(pipeline.stage_params(root), plan.settings.params), base)
 
 
 @dataclass(frozen=True)
