@@ -113,3 +113,12 @@ def test_linters_do_find_problems(tmp_path: Path) -> None:
                  ".github/workflows"], root).returncode != 0
     assert lint([tool("check-jsonschema"), "--builtin-schema",
                  "custom.github-workflows-require-timeout", str(bad)], root).returncode != 0
+
+
+def test_the_sweep_workflow_passes_zizmor_pedantic(tmp_path: Path) -> None:
+    """zizmor's strictest persona: even `${{ matrix.* }}` reaches `run:` only through `env:`."""
+    root = make_project(tmp_path / "sweep", "sweep")
+    mlci("ci", "generate", "--forge", "github", cwd=root)
+    result = lint([tool("zizmor"), "--offline", "--no-progress", "--persona", "pedantic",
+                   "--format", "json", ".github/workflows/mlci-sweep.yml"], root)
+    assert json.loads(result.stdout) == [] and result.returncode == 0, result.stdout
