@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.errors import ConfigError
+from mlci.shared import names
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
-    """Field metadata: each string must match `pattern` (they go into generated workflows)."""
+    """Field metadata: each string must match `pattern` whole (they go into generated CI
+    files: a newline or `${{` there would be a new step or an expression)."""
     return {"pattern": re.compile(pattern), "hint": hint, "one_or_many": one_or_many,
             "nonempty": nonempty}
 
@@ -36,14 +38,18 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
-SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
-                "secret names are letters, digits and '_', not starting with GITHUB_")
+# GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
+SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
+                "secret names are letters, digits and '_', not starting with GITHUB_ (any case)")
+STAGE = _rule(names.NAME, f"a stage name: {names.NAME_HINT}")
 # `[FILE:]KEY` as `mlci repro -S` takes it; it reaches CI job names and matrix values
 PARAM_KEY = _rule(r"(?:[A-Za-z0-9_][A-Za-z0-9_./-]*:)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*",
                   "a params.yaml key as `mlci repro -S` takes it, e.g. train.C or "
                   "params.yaml:train.C")
-# one `-S KEY=VALUE` per value, joined by spaces in the CI matrix: no whitespace inside
-PARAM_VALUE = _rule(r"\S+", "sweep values are numbers, booleans or strings without spaces")
+# one `-S KEY=VALUE` per value, joined by spaces in the CI matrix (a GitLab matrix variable):
+# no space, quote, `$`, brace or backslash inside
+PARAM_VALUE = _rule(r"[A-Za-z0-9_.+/-]+", "sweep values are numbers, booleans or strings of "
+                    "letters, digits, '.', '_', '+', '/' and '-'")
 POSITIVE = {"minimum": 1, "hint": "a whole number of jobs, at least 1"}
 MAX_COMBINATIONS = 256  # GitHub's limit of jobs per matrix
 
@@ -62,8 +68,8 @@ class MetricPolicy:
 @dataclass(frozen=True)
 class PublishConfig:
     branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH_PATTERNS)
-    compare_to: str | None = "prod"
-    stages: tuple[str, ...] = ()
+    compare_to: str | None = field(default="prod", metadata=STAGE)
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
 
 
 @dataclass(frozen=True)
