@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from mlci.config import MetricPolicy
-from mlci.sweep import grid, leaderboard, render
+from mlci.project import grid
+from mlci.sweep import leaderboard, render
 from mlci.sweep.leaderboard import Judge
 from support.browser import MermaidBrowser, problems
 

@@ -73,7 +73,7 @@ def load(root: Path) -> CiContext:
 
 
 def _sweep(settings: SweepConfig | None) -> dict[str, Any]:
-    from mlci.sweep.grid import expand
+    from mlci.project.grid import expand
 
     if settings is None:
         return {"sweep": False, "sweep_labels": (), "max_parallel": 0}

@@ -54,8 +54,8 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print the matrix as one line of JSON: "
                                  '{"include": [{"id", "overrides", "params"}, ...]}.'),
 ) -> None:
+    from mlci.project import grid
     from mlci.shared import gitrepo
-    from mlci.sweep import grid
     from mlci.sweep.plan import load
 
     found = load(gitrepo.find_root(Path.cwd()))

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlci.metrics import rules as gates
+from mlci.project.grid import Combination
 from mlci.project.values import is_number, lookup
-from mlci.sweep.grid import Combination
 
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy

@@ -8,10 +8,9 @@ from pathlib import Path
 from mlci import config as config_module
 from mlci.config import Config, SweepConfig
 from mlci.errors import ConfigError, RevisionNotFound
-from mlci.project import snapshot
+from mlci.project import grid, snapshot
+from mlci.project.grid import Combination
 from mlci.project.values import lookup
-from mlci.sweep import grid
-from mlci.sweep.grid import Combination
 from mlci.sweep.leaderboard import Judge
 
 EXAMPLE = "sweep: {params: {train.C: [0.1, 1.0]}, rank_by: roc_auc}"

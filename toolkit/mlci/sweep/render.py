@@ -7,9 +7,9 @@ import re
 from collections.abc import Sequence
 
 from mlci.metrics.diff import fmt
+from mlci.project.grid import value_text
 from mlci.shared import markdown
 from mlci.shared.markdown import escape
-from mlci.sweep.grid import value_text
 from mlci.sweep.leaderboard import Leaderboard, Run
 
 CHART_POINTS = 24  # bars per chart; a bigger grid charts its best combinations

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from mlci import pipeline
-from mlci.project import params
+from mlci.project import grid, params
+from mlci.project.grid import Combination
 from mlci.shared import gitrepo
 from mlci.shared.output import TAIL_LINES
-from mlci.sweep import grid, leaderboard
+from mlci.sweep import leaderboard
 from mlci.sweep import plan as plans
-from mlci.sweep.grid import Combination
 from mlci.sweep.leaderboard import Leaderboard
 
 Progress = Callable[[str], None]

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from mlci.project import grid
+from mlci.project.grid import Combination
 from mlci.project.params import parse_override
-from mlci.sweep import grid
-from mlci.sweep.grid import Combination
 
 
 def test_expand_keeps_the_key_order_and_counts_from_one() -> None:
