@@ -1,17 +1,17 @@
-"""Shared fixtures: an isolated HOME and git config, real git repos, real DVC, mlci as a subprocess."""
+"""Fixtures: an isolated HOME and git config, a trained project, a fake forge (see support/)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from support import browser
+from support.commands import commit_all, mlci
+from support.projects import copy_project
+
 # variables of a real CI job must not leak into tests that play one
 LEAKY_PREFIXES = ("GITHUB_", "GITLAB_", "CI_", "MLCI_", "DVC_", "GIT_")
 
@@ -50,43 +50,6 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ.update(saved)
 
 
-def run(args: list[str], cwd: Path, check: bool = True, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run a command; on an unexpected exit code fail with its output."""
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
-    if check and proc.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, args))} exited {proc.returncode}\n"
-                    f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc  # type: ignore[no-any-return]
-
-
-def mlci(*args: str, cwd: Path, expect: int | None = 0, env: dict[str, str] | None = None,
-         input: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real `mlci` CLI in a subprocess; `expect` is the exit code (None: any)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlci", *args], cwd=cwd, capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, input=input,
-    )
-    if expect is not None and proc.returncode != expect:
-        pytest.fail(f"mlci {' '.join(args)} exited {proc.returncode}, expected {expect}\n"
-                    f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
-
-
-def git(cwd: Path, *args: str) -> str:
-    return run(["git", *args], cwd=cwd).stdout.strip()
-
-
-def dvc(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the real DVC CLI of this environment."""
-    return run([sys.executable, "-m", "dvc", *args], cwd=cwd, check=check)
-
-
-def commit_all(cwd: Path, message: str) -> str:
-    git(cwd, "add", "-A")
-    git(cwd, "commit", "-q", "-m", message)
-    return git(cwd, "rev-parse", "HEAD")
-
-
 @pytest.fixture(scope="session")
 def trained_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`mlci init` + `mlci repro` + commit, once per session; copy it with `project`."""
@@ -98,35 +61,40 @@ def trained_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def copy_project(template: Path, where: Path) -> Path:
-    """`where/proj`: a copy of a trained project with its own empty DVC remote
-    (`where/dvc-remote`) and a bare origin (`where/origin.git`) holding main."""
-    root = where / "proj"
-    shutil.copytree(template, root, symlinks=True)
-    remote = where / "dvc-remote"
-    remote.mkdir()
-    dvc(root, "remote", "add", "-f", "-d", "storage", str(remote))
-    commit_all(root, "point the DVC remote at this test's directory")
-    origin = where / "origin.git"
-    run(["git", "init", "-q", "--bare", str(origin)], cwd=where)
-    git(root, "remote", "add", "origin", str(origin))
-    git(root, "push", "-q", "origin", "main")
-    return root
-
-
 @pytest.fixture
 def project(trained_template: Path, tmp_path: Path) -> Path:
     """A trained, committed project of its own, with its own empty DVC remote and a bare origin."""
     return copy_project(trained_template, tmp_path)
 
 
-MlciRunner = Callable[..., subprocess.CompletedProcess[str]]
-
-
 @pytest.fixture
 def forge() -> Iterator[object]:
-    """A fake GitHub + GitLab API (tests/forge_server.py: FakeForge) on 127.0.0.1, random port."""
-    from forge_server import FakeForge
+    """A fake GitHub + GitLab API (support.forge_server.FakeForge) on 127.0.0.1, random port."""
+    from support.forge_server import FakeForge
 
     with FakeForge() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def mermaid(tmp_path_factory: pytest.TempPathFactory) -> Iterator[browser.MermaidBrowser]:
+    """mermaid.js 11 in one headless Chromium for the session (support.browser); PNGs of
+    every chart drawn go to $MLCI_TEST_ARTIFACTS/mermaid or a temp dir, named at the end."""
+    if browser.ARTIFACTS:
+        out = Path(browser.ARTIFACTS) / "mermaid"
+        out.mkdir(parents=True, exist_ok=True)
+    else:
+        out = tmp_path_factory.mktemp("mermaid")
+    SCREENSHOTS.append(out)
+    page = browser.MermaidBrowser(out)
+    yield page
+    page.close()
+
+
+SCREENSHOTS: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the chart screenshots are, so a reviewer can look at them."""
+    for path in SCREENSHOTS:
+        terminalreporter.write_line(f"mermaid chart screenshots: {path}")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import site
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
-from conftest import REPO_ROOT, run
+from support.commands import REPO_ROOT, run
 
 SOURCES = ["pyproject.toml", "README.md", "toolkit", "templates"]
 

@@ -1,3 +1,5 @@
+import sys
+
 from mlci.cli import main
 
-main()
+sys.exit(main())

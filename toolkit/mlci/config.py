@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.errors import ConfigError
+from mlci.shared import names
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
-    """Field metadata: each string must match `pattern` (they go into generated workflows)."""
+    """Field metadata: each string must match `pattern` whole (they go into generated CI
+    files: a newline or `${{` there would be a new step or an expression)."""
     return {"pattern": re.compile(pattern), "hint": hint, "one_or_many": one_or_many,
             "nonempty": nonempty}
 
@@ -35,8 +37,10 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
-SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
-                "secret names are letters, digits and '_', not starting with GITHUB_")
+# GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
+SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
+                "secret names are letters, digits and '_', not starting with GITHUB_ (any case)")
+STAGE = _rule(names.NAME, f"a stage name: {names.NAME_HINT}")
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,8 @@ class MetricPolicy:
 @dataclass(frozen=True)
 class PublishConfig:
     branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH_PATTERNS)
-    compare_to: str | None = "prod"
-    stages: tuple[str, ...] = ()
+    compare_to: str | None = field(default="prod", metadata=STAGE)
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class _Invalid(Exception):
 
 def load(root: Path) -> Config:
     """Load `mlci.yaml` from the project root; defaults when the file does not exist."""
-    from mlci import yaml12
+    from mlci.shared import yaml12
 
     path = root / CONFIG_FILE
     try:
@@ -112,7 +116,7 @@ def parse(data: Any) -> Config:
 
 
 def _round_trip(text: str) -> Any:
-    from mlci.files import parse_yaml
+    from mlci.shared.files import parse_yaml
 
     return parse_yaml(text, CONFIG_FILE)
 
@@ -201,7 +205,7 @@ def _error(exc: _Invalid, document: Any) -> ConfigError:
 
 
 def _line(document: Any, path: tuple[Any, ...]) -> int | None:
-    from mlci.files import line_of
+    from mlci.shared.files import line_of
 
     node, line = document, None
     for part in path:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from mlci.ci import context as ci_context
-from mlci.ci.context import CiContext
+from mlci.ci import inputs as ci_context
+from mlci.ci.inputs import CiContext
 from mlci.ci.render import has_marker, render
-from mlci.files import atomic_write
+from mlci.shared.files import atomic_write
 from mlci.templates import path as template_path
 
 FORGES = ("github", "gitlab")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 # Rich help formatting doubles `mlci --help` time; plain help reads as well.
 os.environ.setdefault("TYPER_USE_RICH", "0")
@@ -41,25 +42,31 @@ def _root(
 
 
 # each module registers its commands; this order is the order of `mlci --help`
-from mlci.cli import project, metrics, forge, models, ci  # noqa: F401,I001
+from mlci.cli import project, metrics, comment, models, ci  # noqa: E402, F401, I001
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one funnel turns expected errors into `mlci: error: ...` and an exit code.
 
     Usage errors exit 2 and Ctrl-C exits 130 inside Typer itself.
     """
     try:
-        app(prog_name="mlci")
+        app(args=list(argv) if argv is not None else None, prog_name="mlci")
+    except SystemExit as exc:  # Typer ends every run with one, success included
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return 1
+        return exc.code or 0
     except MlciError as exc:
         print(f"mlci: error: {exc.message}", file=sys.stderr)
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except Exception:  # noqa: BLE001  (a bug in mlci: show where, exit 3)
         import traceback
 
         traceback.print_exc()
         print("mlci: unexpected error (a bug in mlci; please report it with the lines above)",
               file=sys.stderr)
-        sys.exit(3)
+        return 3
+    return 0

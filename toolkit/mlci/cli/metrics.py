@@ -5,29 +5,33 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlci.cli import app
 
+if TYPE_CHECKING:
+    from mlci.metrics.rules import GateResult
 
-@app.command(help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
+
+@app.command(short_help="Metrics and params of two revisions, as DVC diffs them.",
+             help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
              "with the same numbers as `dvc metrics diff` / `dvc params diff`.")
 def diff(
     a_rev: str = typer.Argument("HEAD", metavar="[A_REV]", show_default=False,
                                 help="Old revision (default: HEAD)."),
-    b_rev: str = typer.Argument(None, metavar="[B_REV]", help="New revision (default: the "
+    b_rev: str | None = typer.Argument(None, metavar="[B_REV]", help="New revision (default: the "
                                 "workspace; `workspace` names it too)."),
     as_json: bool = typer.Option(False, "--json", help="Print DVC-shaped JSON plus direction "
                                  "and verdict per metric."),
     as_md: bool = typer.Option(False, "--md", help="Print Markdown tables."),
     show_all: bool = typer.Option(False, "--all", help="Include unchanged metrics and params."),
-    targets: list[str] = typer.Option(None, "--targets", metavar="PATH",
+    targets: list[str] | None = typer.Option(None, "--targets", metavar="PATH",
                                       help="Only these metrics/params files; repeatable."),
 ) -> None:
-    from mlci import gitrepo
-    from mlci.comparison import DiffRequest, compare
+    from mlci.metrics.comparison import DiffRequest, compare
+    from mlci.shared import gitrepo
 
     if as_json and as_md:
         raise typer.BadParameter("choose one of --json and --md", param_hint="'--json'")
@@ -36,36 +40,39 @@ def diff(
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
     else:
-        from mlci.difftable import render
+        from mlci.metrics.table import render
 
         print(render(result, markdown=as_md))
 
 
-@app.command(help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
+@app.command(short_help="Judge metrics by mlci.yaml's gate: exit 0 pass, 1 fail.",
+             help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
              "regression bounds vs base. Exit 0 pass, 1 fail.")
 def gate(
-    base: str = typer.Option(None, "--base", metavar="REV",
+    base: str | None = typer.Option(None, "--base", metavar="REV",
                              help="Revision to measure regressions against (default: none)."),
-    head: str = typer.Option(None, "--head", metavar="REV",
+    head: str | None = typer.Option(None, "--head", metavar="REV",
                              help="Revision to judge (default: the workspace)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     status: bool = typer.Option(False, "--status", help="Also set commit status mlci/gate on the "
                                 "head commit (the PR head from the CI event, or --head)."),
-    from_json: Path = typer.Option(None, "--from-json", metavar="FILE", help="Read no metrics: "
-                                   "judge the base and head values in FILE (written by `mlci gate "
-                                   "--json`, e.g. a train run's artifact) by this checkout's "
-                                   "mlci.yaml; the file's own rules and verdict are ignored. The "
-                                   "values of a fork's pull request are still the fork's, so its "
-                                   "status is advisory. With --status, exits 0 once the status "
-                                   "is set, whatever the verdict."),
+    from_json: Path | None = typer.Option(None, "--from-json", metavar="FILE",
+                                          help="Read no metrics: judge the base and head values "
+                                          "in FILE (written by `mlci gate --json`, e.g. a train "
+                                          "run's artifact) by this checkout's mlci.yaml; the "
+                                          "file's own rules and verdict are ignored. The values "
+                                          "of a fork's pull request are still the fork's, so "
+                                          "its status says 'unverified (fork)'. With --status, "
+                                          "exits 0 once "
+                                          "the status is set, whatever the verdict."),
 ) -> None:
     import os
 
-    from mlci import gitrepo
-    from mlci.cli.forge import notify, status_line
+    from mlci.cli.comment import notify, status_line
     from mlci.forge.status import set_gate_status
-    from mlci.gate import gate as run_gate
-    from mlci.gate import rejudge, status_sha
+    from mlci.metrics.gate import gate as run_gate
+    from mlci.metrics.gate import rejudge, status_sha
+    from mlci.shared import gitrepo
 
     if from_json is not None and base is not None:
         raise typer.BadParameter("--from-json takes the values from FILE", param_hint="'--base'")
@@ -73,7 +80,8 @@ def gate(
     result = rejudge(root, from_json) if from_json is not None else run_gate(root, base, head)
     print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result))
     if status:
-        done = set_gate_status(result, status_sha(root, head), os.environ, notify)
+        done = set_gate_status(result.passed, result.describe(), status_sha(root, head),
+                               os.environ, notify)
         print(status_line(done), file=sys.stderr if as_json else sys.stdout)
     # judging an artifact's values for a status, the verdict travels in the status: the run
     # that produced the values has already failed, the one posting the status need not
@@ -81,10 +89,10 @@ def gate(
         raise typer.Exit(1)
 
 
-def _gate_text(result: Any) -> str:
+def _gate_text(result: GateResult) -> str:
     from tabulate import tabulate
 
-    from mlci.metrics import fmt
+    from mlci.metrics.diff import fmt
 
     rows = [(r.metric, r.rule, "" if r.threshold is None else fmt(r.threshold),
              "" if r.base is None else fmt(r.base), "" if r.head is None else fmt(r.head),
@@ -94,20 +102,21 @@ def _gate_text(result: Any) -> str:
     return (table + "\n\n" if rows else "") + str(result.describe())
 
 
-@app.command(help="Write the Markdown metrics report that CI posts to a pull request.")
+@app.command(short_help="Write the pull-request report (Markdown).",
+             help="Write the Markdown metrics report that CI posts to a pull request.")
 def report(
-    base: str = typer.Option(None, "--base", metavar="REV", help="Base revision (default: the "
-                             "merge-base of HEAD with the default branch)."),
-    head: str = typer.Option(None, "--head", metavar="REV",
-                             help="Head revision (default: the workspace)."),
+    base: str | None = typer.Option(None, "--base", metavar="REV", help="Base revision "
+                                    "(default: the merge-base of HEAD with the default branch)."),
+    head: str | None = typer.Option(None, "--head", metavar="REV",
+                                    help="Head revision (default: the workspace)."),
     output: str = typer.Option("-", "--output", "-o", metavar="FILE",
                                help="Write the report here ('-': stdout)."),
     trend: int = typer.Option(10, "--trend", min=0, metavar="N", help="Trend charts over the "
                               "last N commits of the default branch plus head (0: none)."),
 ) -> None:
-    from mlci import gitrepo
-    from mlci.files import atomic_write
-    from mlci.review import ReportRequest, build
+    from mlci.report.collect import ReportRequest, build
+    from mlci.shared import gitrepo
+    from mlci.shared.files import atomic_write
 
     root = gitrepo.find_root(Path.cwd())
     text = build(ReportRequest(root, base, head, trend))

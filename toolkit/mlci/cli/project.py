@@ -3,46 +3,62 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mlci.cli import app
 
+if TYPE_CHECKING:
+    from mlci.metrics.comparison import Comparison
+    from mlci.pipeline import ReproResult
+    from mlci.project.params import Change
 
-@app.command(help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
+
+@app.command(short_help="Make a directory an mlci project.",
+             help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
 def init(
-    path: Path = typer.Argument(Path("."), help="Directory to initialise (created if missing)."),
-    remote: str = typer.Option(
+    path: Path = typer.Argument(Path(), help="Directory to initialise (created if missing)."),
+    remote: str | None = typer.Option(
         None, "--remote", help="DVC remote URL (s3://..., a local path ...); default: a local "
         "directory outside the repo, configured for this machine only.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
-    from mlci.project import InitRequest
-    from mlci.project import init as run_init
+    from mlci.ci.generate import GenerateRequest, generate
+    from mlci.project.scaffold import InitRequest
+    from mlci.project.scaffold import init as run_init
 
     result = run_init(InitRequest(path=path, remote=remote, force=force))
+    # after the remote: the workflows pull and push only when .dvc/config names one
+    ci = generate(GenerateRequest(result.root, force=force)).files
     for step in result.steps:
         print(step)
-    for label, files in (("created", result.created), ("overwrote", result.overwritten),
-                         ("skipped (exists; --force to overwrite)", result.skipped)):
+    for label, files, statuses in (
+        ("created", result.created, ("created",)),
+        ("overwrote", result.overwritten, ("updated", "overwritten")),
+        ("skipped (exists; --force to overwrite)", result.skipped, ("unchanged", "skipped")),
+    ):
+        files = (*files, *(f.path for f in ci if f.status in statuses))
         if files:
             print(f"{label}: {', '.join(files)}")
     print(f"\nnext: cd {result.root} && mlci repro && git add -A && git commit -m 'mlci init'")
 
 
-@app.command(help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
+@app.command(short_help="Reproduce the DVC pipeline as CI does, then show metrics.",
+             help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
 def repro(
-    targets: list[str] = typer.Argument(None, help="Stages or dvc.yaml files (default: all)."),
+    targets: list[str] | None = typer.Argument(
+        None, help="Stages or dvc.yaml files (default: all)."),
     pull: bool = typer.Option(
         False, "--pull", help="Fetch missing data, outputs and run-cache from the DVC remote first."
     ),
     push: bool = typer.Option(
         False, "--push", help="After success, push outputs and the run-cache to the DVC remote."
     ),
-    set_param: list[str] = typer.Option(
+    set_param: list[str] | None = typer.Option(
         None, "-S", "--set-param", metavar="[FILE:]KEY=VALUE",
         help="Override a parameter for this run (written to params.yaml); repeatable.",
     ),
@@ -52,9 +68,9 @@ def repro(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
-    from mlci import gitrepo, params
-    from mlci.pipeline import ReproRequest
-    from mlci.repro import repro as run_repro
+    from mlci import pipeline
+    from mlci.project import params
+    from mlci.shared import gitrepo
 
     overrides = []
     for text in set_param or []:
@@ -63,18 +79,36 @@ def repro(
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="'-S'") from None
     root = gitrepo.find_root(Path.cwd())
-    request = ReproRequest(
+    request = pipeline.ReproRequest(
         root=root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
         dry_run=dry_run, to_stderr=as_json,
     )
-    outcome = run_repro(request, overrides)
-    if as_json:
-        print(json.dumps(_summary(outcome), indent=2))
-    else:
-        print(_render(outcome))
+    pipeline.require_project(root)
+    with params.applied(root, overrides, keep=not dry_run) as changes:  # a dry run puts them back
+        result = pipeline.reproduce(request)
+    outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root))
+    print(json.dumps(_summary(outcome), indent=2) if as_json else _render(outcome))
 
 
-def _summary(outcome: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReproOutcome:
+    changes: tuple[Change, ...]  # per -S override
+    result: ReproResult
+    metrics: Comparison | None  # the workspace's metrics vs HEAD's
+    metrics_error: str | None = None  # why they could not be compared (the run still succeeded)
+
+
+def _metrics_vs_head(root: Path) -> tuple[Comparison | None, str | None]:
+    from mlci.errors import MlciError
+    from mlci.metrics.comparison import against_head
+
+    try:
+        return against_head(root), None
+    except MlciError as exc:
+        return None, exc.message
+
+
+def _summary(outcome: ReproOutcome) -> dict[str, Any]:
     result = outcome.result
     return {
         "params": [{"param": k, "old": old, "new": new} for k, old, new in outcome.changes],
@@ -88,7 +122,7 @@ def _summary(outcome: Any) -> dict[str, Any]:
     }
 
 
-def _render(outcome: Any) -> str:
+def _render(outcome: ReproOutcome) -> str:
     from tabulate import tabulate
 
     from mlci.pipeline import STATUSES
@@ -103,7 +137,7 @@ def _render(outcome: Any) -> str:
         lines.append(f"\npushed {result.pushed} file(s) and the run-cache to the DVC remote")
     lines.append("")
     if outcome.metrics is not None:
-        from mlci.difftable import render
+        from mlci.metrics.table import render
 
         lines.append(render(outcome.metrics, params=False))
     else:

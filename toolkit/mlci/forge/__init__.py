@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from mlci.forge.context import Context
+from mlci.forge.job import Context
 
 State = Literal["success", "failure", "error", "pending"]
 Notify = Callable[[str], None]
@@ -34,6 +34,7 @@ class PullRequest:
     head_sha: str
     open: bool
     head_repo: str = ""
+    fork: bool = False  # its head is in another repository / project than its base
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from mlci.errors import ForgeError
 from mlci.forge import retry
-from mlci.forge.context import Token
+from mlci.forge.job import Token
 
 if TYPE_CHECKING:
     import httpx
@@ -93,7 +94,7 @@ class Api:
         """Send with retries; a 2xx or a status in `accept` is returned, anything else raised."""
         safe = method in IDEMPOTENT if idempotent is None else idempotent
         url = self._relative(path)
-        for attempt in range(1, retry.MAX_ATTEMPTS + 1):
+        for attempt in range(1, retry.REQUEST_ATTEMPTS + 1):
             response = self._send(method, url, params, json, safe, attempt)
             if response is None:
                 continue
@@ -125,7 +126,7 @@ class Api:
             if not (safe or never_sent):
                 raise UncertainWrite(f"{self.label}: {shown}: {problem}; "
                                      "the forge may or may not have done it") from None
-            if attempt == retry.MAX_ATTEMPTS:
+            if attempt == retry.REQUEST_ATTEMPTS:
                 raise ForgeError(f"{self.label}: {shown}: {problem}",
                                  hint=f"check that {self.base_url} is reachable") from None
             self._sleep(retry.backoff(attempt), f"{shown}: {problem}")
@@ -137,7 +138,7 @@ class Api:
         status = response.status_code
         shown = f"{method} {_path_of(path)}"
         decision = retry.decide(status, response.headers, message, attempt, time.time())
-        if decision is not None and attempt < retry.MAX_ATTEMPTS:
+        if decision is not None and attempt < retry.REQUEST_ATTEMPTS:
             if status >= 500 and not safe:
                 raise UncertainWrite(f"{self.label}: {shown} -> {status}: {message}")
             if not (decision.primary_limit and decision.wait > self._max_wait):
@@ -155,9 +156,19 @@ class Api:
         time.sleep(wait)
 
     def _redact(self, text: str) -> str:
-        if self._token and self._token.reveal():
-            return text.replace(self._token.reveal(), "***")
+        return redact(text, self._token.reveal() if self._token else "")
+
+
+def redact(text: str, secret: str) -> str:
+    """`text` without `secret`, as written and as Python, bytes, JSON and URLs escape it (pure):
+    httpx shows a bad header as `b'Bearer ...\\n'`, which the raw string does not match."""
+    if not secret:
         return text
+    forms = {secret, repr(secret)[1:-1], repr(secret.encode("utf-8"))[2:-1],
+             json.dumps(secret)[1:-1], quote(secret, safe="")}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
 
 
 def auth_value(header: str, token: Token | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-MAX_ATTEMPTS = 5
+REQUEST_ATTEMPTS = 5
 BACKOFF_BASE = 1.0
 SECONDARY_MIN_WAIT = 60.0
 DEFAULT_MAX_WAIT = 120.0

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from mlci.errors import ForgeError
-from mlci.forge import Notify, State, connect
-from mlci.forge.context import Context, detect, dry_run
-
-if TYPE_CHECKING:
-    from mlci.gates import GateResult
+from mlci.forge import Notify, State, connect, fork
+from mlci.forge.job import Context, detect, dry_run
 
 GATE_CONTEXT = "mlci/gate"
 DESCRIPTION_LIMIT = 140  # GitHub rejects longer status descriptions
@@ -29,15 +25,17 @@ class StatusResult:
     planned: bool = False
 
 
-def set_gate_status(result: GateResult, sha: str | None, env: Mapping[str, str],
+def set_gate_status(passed: bool, description: str, sha: str | None, env: Mapping[str, str],
                     notify: Notify) -> StatusResult:
-    """Set `mlci/gate` from the gate's result on `sha` (None: the CI context's head commit)."""
-    state: State = "success" if result.passed else "failure"
+    """Set `mlci/gate` from the gate's verdict on `sha` (None: the CI context's head commit)."""
+    state: State = "success" if passed else "failure"
     if dry_run(env):
-        return StatusResult("", sha or "", state, GATE_CONTEXT, one_line(result.describe()),
+        return StatusResult("", sha or "", state, GATE_CONTEXT, one_line(description),
                             planned=True)
     context = detect(env)
-    return set_status(context, head_sha(context, sha), state, result.describe(), notify)
+    if context.fork:  # the values are the fork's own: its status must not pass for verified
+        description = fork.status_description(description)
+    return set_status(context, head_sha(context, sha), state, description, notify)
 
 
 def one_line(text: str, limit: int = DESCRIPTION_LIMIT) -> str:

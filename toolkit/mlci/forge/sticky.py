@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mlci.forge import Comment
-from mlci.report import MARKER
+from mlci.shared.markdown import REPORT_MARKER
 
 ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
 MARKER_ID = re.compile(ID)
-_OPEN, _CLOSE = MARKER.removesuffix(" -->"), " -->"
+_OPEN, _CLOSE = REPORT_MARKER.removesuffix(" -->"), " -->"
 MARKER_LINE = re.compile(f"{re.escape(_OPEN)}(?::{ID})?{re.escape(_CLOSE)}")
 HEADING = re.compile(r" {0,3}#{1,6}(\s|$)")
 FENCE = re.compile(r" {0,3}(```|~~~)")
@@ -23,7 +23,7 @@ NOTICE = ("\n\n---\n**Report truncated by mlci:** {dropped:,} of {total:,} chara
 def marker(marker_id: str | None = None) -> str:
     """The hidden marker: `<!-- mlci-report -->` or `<!-- mlci-report:ID -->`."""
     if marker_id is None:
-        return MARKER
+        return REPORT_MARKER
     if not MARKER_ID.fullmatch(marker_id):
         raise ValueError(f"marker {marker_id!r}: use 1-64 letters, digits, '.', '_' or '-'")
     return f"{_OPEN}:{marker_id}{_CLOSE}"

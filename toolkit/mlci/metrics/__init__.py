@@ -1,0 +1,1 @@
+"""Metrics judged: DVC-equal diffs, comparisons of two revisions, gate rules and verdicts."""

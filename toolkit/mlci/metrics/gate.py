@@ -1,0 +1,66 @@
+"""`mlci gate`: judge head's metrics (and the change from base) by mlci.yaml's policy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from mlci import config
+from mlci.config import MetricPolicy
+from mlci.errors import MlciError
+from mlci.metrics import rules as gates
+from mlci.metrics.rules import GateResult
+from mlci.project import snapshot
+from mlci.project.snapshot import Snapshot
+from mlci.project.values import lookup
+
+
+def gate(root: Path, base: str | None, head: str | None,
+         policy: Mapping[str, MetricPolicy] | None = None) -> GateResult:
+    """Evaluate `policy` (default: mlci.yaml's) at `head` (None: workspace) against `base`
+    (None: no base)."""
+    rules = config.load(root).metrics if policy is None else policy
+    revs: list[str | None] = [head] if base is None else [base, head]
+    snaps = snapshot.read(root, revs, snapshot.Want(params=False))
+    return judge(rules, snaps[0] if base is not None else None, snaps[-1])
+
+
+def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None,
+          head: Snapshot) -> GateResult:
+    """The gate on snapshots already read (the report reads them once for everything)."""
+    base_values = lookup(base.flat_metrics()) if base is not None else None
+    return gates.evaluate(rules, base_values, lookup(head.flat_metrics()))
+
+
+def rejudge(root: Path, path: Path) -> GateResult:
+    """The gate on the metric values in FILE (`mlci gate --json`), by this checkout's mlci.yaml.
+
+    The file is data from another job, maybe a fork's: its own rules and verdict are ignored.
+    """
+    import json
+
+    from mlci.shared.files import NotRegularFile, read_regular
+
+    policy = config.load(root).metrics
+    try:
+        return gates.reevaluate(json.loads(read_regular(path)), policy)
+    except FileNotFoundError:
+        raise MlciError(f"{path}: no such file",
+                        hint="write it with `mlci gate --json > FILE`") from None
+    except NotRegularFile as exc:
+        raise MlciError(f"{path}: {exc.strerror}, not a regular file: refusing to read it",
+                        hint="a gate result is a regular file written by `mlci gate --json`"
+                        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
+
+
+def status_sha(root: Path, head: str | None) -> str | None:
+    """The commit `--head` names for a status: a full SHA as given (it may not be fetched
+    here, as in the comment workflow's checkout), else resolved in this repository."""
+    from mlci.shared import gitrepo
+    from mlci.shared.sha import is_sha
+
+    if head is None or is_sha(head, full=True):
+        return None if head is None else head.lower()
+    return gitrepo.resolve(root, head)

@@ -1,0 +1,52 @@
+"""`mlci diff` as tables for a terminal or Markdown (pure: data in, text out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
+from mlci.shared import markdown as md
+
+if TYPE_CHECKING:
+    from mlci.metrics.comparison import Comparison
+
+
+def render(result: Comparison, markdown: bool = False, params: bool = True) -> str:
+    """Metrics then params, one row per changed key (every key with --all)."""
+    draw = _markdown if markdown else _terminal
+    a, b = result.base.label, result.head.label
+    parts = []
+    metric_rows = [_metric_row(result, path, key, change)
+                   for path, changes in result.metrics.items() for key, change in changes.items()]
+    if metric_rows:
+        parts.append(draw(["Path", "Metric", a, b, "Change", "%", "Verdict"], metric_rows,
+                          "llrrrrl"))
+    param_rows = [(path, key, fmt(c["old"]), fmt(c["new"]), _change(c))
+                  for path, changes in (result.params if params else {}).items()
+                  for key, c in changes.items()]
+    if param_rows:
+        parts.append(draw(["Path", "Param", a, b, "Change"], param_rows, "llrrr"))
+    return "\n\n".join(parts) or f"no changes in metrics or params between {a} and {b}"
+
+
+def _terminal(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> str:
+    from tabulate import tabulate
+
+    return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+
+
+def _markdown(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> str:
+    cells = [[md.escape(cell) for cell in row] for row in rows]
+    return "\n".join(md.table([md.escape(h) for h in headers], cells, align))
+
+
+def _metric_row(result: Comparison, path: str, key: str, change: dict[str, Any]) -> tuple[str, ...]:
+    judged = verdict(result.direction(path, key), change["old"], change["new"])
+    pct = percent(change["old"], change["new"])
+    return (path, key, fmt(change["old"]), fmt(change["new"]), _change(change),
+            "" if pct is None else f"{pct:+.2f}%", VERDICT_LABELS.get(judged or "", ""))
+
+
+def _change(change: dict[str, Any]) -> str:
+    return signed(change["diff"]) if "diff" in change else ""

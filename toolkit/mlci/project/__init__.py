@@ -1,0 +1,1 @@
+"""What the repository declares: dvc.yaml/dvc.lock, params, metrics files, artifacts, snapshots."""

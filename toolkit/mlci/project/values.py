@@ -1,0 +1,115 @@
+"""Metrics, params and plot files as values: parsed and flattened exactly as DVC reads them.
+
+Pure: no git, no DVC. `metrics.diff` compares what this module reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from mlci.errors import ConfigError
+
+
+def parse(text: str, name: str) -> Any:
+    """Parse a metrics or params file by its extension as DVC does; errors name the file."""
+    suffix = name.rsplit(".", 1)[-1].lower()
+    try:
+        if suffix == "json":
+            return json.loads(text) or {}
+        if suffix == "toml":
+            return _toml(text)
+        return _yaml(text)
+    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError
+        raise ConfigError(f"{name}: not valid {suffix.upper()}: {_first_line(exc)}") from None
+    except Exception as exc:  # yaml.YAMLError: its module is imported lazily
+        if type(exc).__module__.startswith("yaml"):
+            raise ConfigError(f"{name}: not valid YAML: {_first_line(exc)}") from None
+        raise
+
+
+def _first_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def _toml(text: str) -> Any:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: DVC's own TOML parser
+        import tomlkit
+
+        return tomlkit.loads(text).unwrap()
+    return tomllib.loads(text)
+
+
+def _yaml(text: str) -> Any:
+    from mlci.shared import yaml12  # YAML 1.2 as DVC reads it: `yes` is text, 1e-3 a number
+
+    return yaml12.load(text) or {}
+
+
+def extract(data: Any) -> Any:
+    """What DVC counts as metrics: numbers and strings in nested mappings (no lists, nulls)."""
+    if isinstance(data, (int, float, str)):
+        return data
+    if not isinstance(data, dict):
+        return None
+    kept = {key: extract(value) for key, value in data.items()}
+    return {key: value for key, value in kept.items() if value not in (None, {})}
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as one level with dotted keys; empty mappings vanish, as in DVC."""
+    if not isinstance(data, dict):
+        return {prefix: data} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+def is_number(value: Any) -> bool:
+    """A real, finite-or-infinite number (booleans and NaN are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def lookup(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Flat values by the names mlci.yaml uses: `key` (first file wins) and `file:key`."""
+    names: dict[str, Any] = {}
+    for path, values in files.items():
+        for key, value in values.items():
+            names.setdefault(key, value)
+            names[f"{path}:{key}"] = value
+    return names
+
+
+def rows(data: Any) -> list[dict[str, Any]]:
+    """The records of a plot file: a list of mappings, or the first such list in a mapping."""
+    if isinstance(data, list):
+        return [row for row in data if isinstance(row, dict)]
+    if isinstance(data, dict):
+        for value in data.values():
+            found = rows(value) if isinstance(value, (list, dict)) else []
+            if found:
+                return found
+    return []
+
+
+def parse_csv(text: str, tab: bool = False) -> list[dict[str, Any]]:
+    """CSV/TSV plot data as records, numbers as floats."""
+    reader = csv.DictReader(io.StringIO(text), delimiter="\t" if tab else ",")
+    return [{key: _number(value) for key, value in row.items()} for row in reader]
+
+
+def _number(text: str | None) -> Any:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return text

@@ -1,0 +1,118 @@
+"""Reading the registry: `mlci models list/show/history/get`. Functions return data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import registry
+from mlci.errors import ConfigError, MlciError
+from mlci.project import artifacts
+from mlci.registry import Model, Version, modelcard, modeltags
+from mlci.shared import gitrepo
+
+
+def state(root: Path) -> dict[str, Model]:
+    """The registry as the repository's tags describe it (one `git for-each-ref`)."""
+    return registry.build(gitrepo.annotated_tags(root))
+
+
+def find(models: dict[str, Model], name: str) -> Model:
+    """The registered model `name`, or an error listing the registered ones."""
+    if name not in models:
+        known = ", ".join(models) or "(none yet)"
+        raise MlciError(f"no model named '{name}' in the registry",
+                        hint=f"registered models: {known}; publish one with `mlci publish NAME`")
+    return models[name]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Registered models, and artifacts declared in dvc.yaml that have no version yet."""
+
+    models: dict[str, Model]
+    unpublished: tuple[str, ...]
+
+
+def list_models(root: Path) -> Listing:
+    """Every model: registered ones from tags, declared-but-unpublished ones from dvc.yaml."""
+    models = state(root)
+    try:
+        declared = artifacts.declared_here(root)
+    except ConfigError:
+        declared = {}
+    return Listing(models, tuple(n for n in declared if n not in models))
+
+
+def cards(model: Model) -> dict[str, modelcard.ModelCard | None]:
+    """Each active version's model card, read from its tag message."""
+    return {v.version: modelcard.parse(v.message) for v in model.versions}
+
+
+def resolve(model: Model, ref: modeltags.Ref) -> Version:
+    """The version a reference means: explicit, the holder of a stage, or the latest."""
+    if ref.stage:
+        if ref.stage not in model.stages:
+            held = ", ".join(model.stages) or "(none)"
+            raise MlciError(f"no version of {model.name} is in stage '{ref.stage}'",
+                            hint=f"stages with a version: {held}")
+        return model.stages[ref.stage]
+    if ref.version:
+        found = model.find(ref.version)
+        if found is None:
+            raise MlciError(f"{model.name} has no version {ref.version}",
+                            hint=f"versions: {', '.join(v.version for v in model.versions)}")
+        return found
+    if model.latest is None:
+        raise MlciError(f"{model.name} has no active version")
+    return model.latest
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What `models get` wrote."""
+
+    name: str
+    version: str
+    commit: str
+    path: str
+    out: Path
+    files: int
+
+
+def get(root: Path, ref_text: str, out: Path | None, force: bool = False) -> Fetched:
+    """Fetch the artifact of a version (from the DVC cache or remote, at its commit) to `out`."""
+    try:
+        ref = modeltags.parse_ref(ref_text)
+    except ValueError as exc:
+        raise MlciError(str(exc)) from None
+    version = resolve(find(state(root), ref.name), ref)
+    artifact = artifacts.artifact_at(root, version.commit, ref.name)
+    target = out if out is not None else Path.cwd() / Path(artifact.path).name
+    if target.exists() and not force:
+        raise MlciError(f"{target}: already exists", hint="remove it, choose -o PATH or --force")
+    try:
+        files = _download(root, version.commit, artifact.path, target)
+    except OSError as exc:
+        raise MlciError(f"{target}: cannot write the artifact there: {exc.strerror or exc}",
+                        hint="choose another -o PATH") from None
+    return Fetched(ref.name, version.version, version.commit, artifact.path, target, files)
+
+
+def _download(root: Path, commit: str, path: str, target: Path) -> int:
+    """Download next to `target`, then rename onto it: never a partial or half-replaced file."""
+    import shutil
+    import tempfile
+
+    from mlci import pipeline
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".mlci-get-", dir=target.parent))
+    try:
+        files = pipeline.get_artifact(root, commit, path, scratch / "new")
+        if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
+            target.replace(scratch / "old")
+        (scratch / "new").replace(target)
+        return files
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

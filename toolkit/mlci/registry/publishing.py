@@ -1,0 +1,230 @@
+"""Writing the registry: `mlci publish` and `mlci promote`. Functions return data, never print.
+
+Order of a publish: checks (artifact, branch, fresh pipeline) -> gate -> artifact to the DVC
+remote -> annotated tags -> atomic push of the tags. A failure at any step leaves no tag behind.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlci import config, registry
+from mlci.errors import MlciError, PipelineError
+from mlci.project import artifacts
+from mlci.project.artifacts import Artifact
+from mlci.registry import Model, SemVer, Version, modelcard, models, modeltags, tagging
+from mlci.registry.modelcard import ModelCard
+from mlci.shared import gitrepo
+
+if TYPE_CHECKING:
+    from mlci.metrics.rules import GateResult
+    from mlci.project.snapshot import Snapshot
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """What `mlci publish` was asked to do; `push` None means "if a git remote exists"."""
+
+    root: Path
+    name: str
+    rev: str = "HEAD"
+    version: str | None = None
+    bump: str | None = None
+    stage: str | None = None
+    push: bool | None = None
+    remote: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """The outcome; `tags` is empty when the gate failed (nothing was registered).
+
+    `already`: the commit was published before (a re-run); its tags were pushed again and
+    nothing new was made, so `gate` is None.
+    """
+
+    name: str
+    commit: str
+    gate: GateResult | None
+    version: str = ""
+    tags: tuple[str, ...] = ()
+    remote: str | None = None
+    card: str = ""
+    attempts: int = 0
+    already: bool = False
+
+    @property
+    def registered(self) -> bool:
+        return bool(self.tags)
+
+
+def publish(request: PublishRequest) -> Published:
+    """Gate, push the artifact to the DVC remote, tag the version (and stage), push the tags."""
+    from mlci import pipeline
+
+    root, cfg = request.root, config.load(request.root)
+    _check_request(request)
+    commit = gitrepo.resolve(root, request.rev)
+    artifact = artifacts.artifact_at(root, commit, request.name)
+    check_branch(root, commit, request.rev, cfg.publish.branches)
+    check_fresh(root, commit, request.rev)
+    remote = tagging.choose_remote(root, request.push, request.remote)
+    current = tagging.refreshed_state(root, remote).get(request.name)
+    if current is not None and (existing := current.at_commit(commit)) is not None:
+        return _republish(request, current, existing, remote)
+    _check_unregistered(current, commit, request.version)
+    if request.stage and (problem := registry.stage_error(cfg.publish.stages, request.stage)):
+        raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
+    verdict = tagging.gate_against(root, cfg, current, cfg.publish.compare_to, commit)
+    if not verdict.passed:
+        return Published(request.name, commit, verdict)
+    pipeline.push_artifact(root, commit, artifact.path)
+    card = _card(root, commit, artifact, verdict)
+    return _register(request, commit, remote, card, verdict)
+
+
+def _check_request(request: PublishRequest) -> None:
+    if request.version and request.bump:
+        raise MlciError("give --version or --bump, not both")
+    if request.version:
+        try:
+            SemVer.parse(request.version)
+        except ValueError as exc:
+            raise MlciError(f"--version: {exc}") from None
+    if request.bump and request.bump not in registry.BUMPS:
+        raise MlciError(f"--bump: expected one of {', '.join(registry.BUMPS)}")
+    if request.stage and not modeltags.is_valid_stage(request.stage):
+        raise MlciError(f"--stage: invalid stage name {request.stage!r}",
+                        hint="letters, digits, '-', '_' and '/', starting and ending with a "
+                        "letter or digit")
+    if not modeltags.is_valid_name(request.name):
+        raise MlciError(f"invalid model name {request.name!r} (GTO's naming rules)")
+
+
+def check_branch(root: Path, commit: str, rev: str, allowed: tuple[str, ...]) -> None:
+    """Refuse a commit that no branch matching `publish.branches` contains."""
+    branches = gitrepo.branches_containing(root, commit)
+    if any(fnmatch.fnmatchcase(b, pattern) for b in branches for pattern in allowed):
+        return
+    on = ", ".join(sorted(branches)) or "no branch"
+    raise MlciError(
+        f"{rev} ({commit[:7]}) is on {on}, not on a branch in publish.branches "
+        f"({', '.join(allowed) or 'none'})",
+        hint="merge it into one of those branches first, or list its branch under "
+        "publish.branches in mlci.yaml",
+    )
+
+
+def check_fresh(root: Path, commit: str, rev: str) -> None:
+    """Refuse uncommitted changes (for HEAD) and a pipeline whose dvc.lock does not match."""
+    from mlci import pipeline
+
+    if commit == gitrepo.head_sha(root):
+        dirty = gitrepo.dirty_paths(root)
+        if dirty:
+            raise MlciError(
+                f"uncommitted changes: {', '.join(dirty[:5])}{' ...' if len(dirty) > 5 else ''}",
+                hint="commit them (with dvc.lock after `mlci repro`), then publish",
+            )
+        stale = pipeline.stale(root)
+    else:
+        with gitrepo.worktree(root, commit) as tree:
+            stale = pipeline.stale(tree, worktree=True)
+    if stale:
+        raise PipelineError(
+            f"the pipeline at {rev} ({commit[:7]}) does not match dvc.lock: "
+            + "; ".join(stale[:5]),
+            hint="run `mlci repro`, commit dvc.lock, then publish that commit",
+        )
+
+
+def _check_unregistered(model: Model | None, commit: str, version: str | None) -> None:
+    if model is None:
+        return
+    existing = model.at_commit(commit)
+    if existing is not None:
+        raise _already_registered(commit[:7], model, existing)
+    if version and any(e.version == version for e in model.history):
+        raise MlciError(f"{model.name}@{version} already exists",
+                        hint="choose another --version, or use --bump")
+
+
+def _already_registered(what: str, model: Model, existing: Version) -> MlciError:
+    return MlciError(f"{what} is already registered as {model.name}@{existing.version}",
+                     hint=f"assign it a stage with `mlci promote {model.name} "
+                     f"{existing.version} STAGE`")
+
+
+def _republish(request: PublishRequest, model: Model, existing: Version,
+               remote: str | None) -> Published:
+    """A re-run on a published commit: same version and stage asked, so push its tags again."""
+    if (request.version and request.version != existing.version) or (request.stage and \
+            request.stage not in existing.held):
+        raise _already_registered(f"{request.rev} ({existing.commit[:7]})", model, existing)
+    tags = [e.tag for e in model.history if e.commit == existing.commit
+            and (e.version == existing.version)]
+    if remote is not None:
+        failure = gitrepo.push_tags(request.root, remote, tags)
+        if failure is not None:
+            raise MlciError(f"`git push` of {', '.join(tags)} to '{remote}' failed:\n{failure}")
+    return Published(model.name, existing.commit, None, existing.version, tuple(tags), remote,
+                     existing.message, 0, already=True)
+
+
+def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> ModelCard:
+    """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
+    from mlci.project import dvcfiles, snapshot
+    from mlci.project.values import flatten, lookup
+
+    snap = snapshot.read(root, [commit], snapshot.Want(lock=True))[0]
+    params = {key: value for values in snap.params.values()
+              for key, value in flatten(values).items()}
+    data = {p: out.md5 for p, out in dvcfiles.outs(snap.lock).items() if out.md5}
+    values = {k: v for k, v in lookup(snap.flat_metrics()).items() if ":" not in k}
+    return ModelCard(
+        name=artifact.name, version="", commit=commit, path=artifact.path,
+        artifact_md5=data.get(artifact.path) or _added_md5(root, snap, artifact.path),
+        description=artifact.desc, metrics=values, params=params, data=data,
+        gate=verdict.describe(),
+    )
+
+
+def _added_md5(root: Path, snap: Snapshot, path: str) -> str:
+    """The hash a `dvc add`ed artifact's `.dvc` file records ("" when there is none)."""
+    from mlci.project import dvcfiles, snapshot
+
+    name = f"{path}.dvc"
+    found = snapshot.read_yaml(root, [snap], [name])[0]
+    out = dvcfiles.dvcfile_outs(found.get(name), name).get(path)
+    return out.md5 or "" if out is not None else ""
+
+
+def _register(request: PublishRequest, commit: str, remote: str | None,
+              card: ModelCard, verdict: GateResult) -> Published:
+    """Tag and push; when another publisher took the version or counter, refetch and retry."""
+    root, name = request.root, request.name
+    model = models.state(root).get(name)
+    for attempt in range(1, tagging.TAG_ATTEMPTS + 1):
+        version = SemVer.parse(request.version) if request.version \
+            else registry.next_version(model, request.bump)
+        tags = [registry.registration(name, version)]
+        if request.stage:
+            tags.append(registry.assignment(name, request.stage, model))
+        text = modelcard.render(replace(card, version=str(version)))
+        stage_message = tagging.assign_message(name, request.stage, str(version))
+        messages = [text] + [stage_message] * (len(tags) - 1)
+        taken = tagging.tag_and_push(root, remote, commit, tags, messages)
+        if not taken:
+            names = tuple(modeltags.format_tag(t) for t in tags)
+            return Published(name, commit, verdict, str(version), names, remote, text, attempt)
+        if request.version and modeltags.format_tag(tags[0]) in taken:
+            raise MlciError(f"{name}@{version} was published by someone else first",
+                            hint="choose another --version, or publish with --bump")
+        model = tagging.refreshed_state(root, remote).get(name)
+        _check_unregistered(model, commit, None)
+    raise MlciError(f"gave up after {tagging.TAG_ATTEMPTS} attempts: other publishers kept taking "
+                    "the next version", hint="run the publish again")
+
+

@@ -1,0 +1,1 @@
+"""The pull-request report: collected from two revisions and the default branch, rendered."""

@@ -1,0 +1,213 @@
+"""`mlci report`: gather base, head and the default branch's history into a report."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlci import config
+from mlci.errors import RevisionNotFound
+from mlci.metrics import comparison
+from mlci.metrics.gate import judge
+from mlci.project import dvcfiles, snapshot
+from mlci.project.snapshot import Snapshot
+from mlci.project.values import is_number, lookup, rows
+from mlci.report import render as report
+from mlci.report.render import PlotKind
+from mlci.shared import gitrepo
+
+MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """`mlci report`: base None = merge-base with the default branch; head None = workspace."""
+
+    root: Path
+    base: str | None = None
+    head: str | None = None
+    trend: int = 10
+
+
+def build(request: ReportRequest) -> str:
+    """The report's Markdown (at most report.LIMIT characters)."""
+    return report.render(collect(request))
+
+
+def collect(request: ReportRequest) -> report.Report:
+    """Read everything the report shows: two snapshots with plots, then the trend history."""
+    root = request.root
+    settings = config.load(root)
+    branch_ref = default_ref(root, settings.default_branch)
+    head_source = snapshot.resolve(root, request.head)  # an unknown --head fails here, clearly
+    base_rev = request.base or default_base(root, branch_ref, settings.default_branch,
+                                            head_source.sha or "HEAD")
+    want = snapshot.Want(plots=True, lock=True)
+    base, head = snapshot.read_sources(root, [snapshot.resolve(root, base_rev), head_source], want)
+    compared = comparison.between(base, head, comparison.directions(settings), all=True)
+    history = _history(root, branch_ref, request.trend)
+    head_sha = head.sha or gitrepo.head_sha(root)
+    return report.Report(
+        base=base.label, head=head_sha[:7] if head_sha else head.label,
+        workspace=head.sha is None, gate=judge(settings.metrics, base, head),
+        branch=settings.default_branch,
+        stages=dvcfiles.changed_stages(base.lock, head.lock),
+        metrics=_metric_rows(compared), params=_param_rows(compared),
+        trends=_trends([*history, head], compared), plots=_plots(base, head),
+        data=data_changes(root, base, head),
+    )
+
+
+def default_ref(root: Path, branch: str) -> str | None:
+    """`origin/<branch>` when it exists, else `<branch>`, else None."""
+    for ref in (f"origin/{branch}", branch):
+        if gitrepo.ref_exists(root, ref):
+            return ref
+    return None
+
+
+def default_base(root: Path, ref: str | None, branch: str, head: str = "HEAD") -> str:
+    """The merge-base of head with the default branch, or a clear error saying how to fix it."""
+    if ref is None:
+        raise RevisionNotFound(
+            f"no branch '{branch}' or 'origin/{branch}' to compare with",
+            hint="pass --base REV, or fetch the default branch "
+            f"(`git fetch origin {branch}`)",
+        )
+    found = gitrepo.merge_base(root, head, ref)
+    if found:
+        return found
+    if gitrepo.is_shallow(root):
+        raise RevisionNotFound(
+            f"no merge-base of {head} and {ref}: this clone is shallow",
+            hint=f"fetch the history: `git fetch --unshallow origin {branch}` (in GitHub "
+            "Actions: actions/checkout with fetch-depth: 0)",
+        )
+    raise RevisionNotFound(f"{head} and {ref} share no history", hint="pass --base REV")
+
+
+def _history(root: Path, ref: str | None, count: int) -> list[Snapshot]:
+    if not ref or count <= 0:
+        return []
+    shas = gitrepo.first_parent_log(root, ref, count)
+    sources = [snapshot.source(sha) for sha in reversed(shas)]
+    return snapshot.read_sources(root, sources, snapshot.Want(params=False))
+
+
+def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
+    """Display name of each (file, key): the key, or `file:key` with several metrics files."""
+    files = set(compared.base.metrics) | set(compared.head.metrics)
+    keys = [(path, key) for path, changes in compared.metrics.items() for key in changes]
+    return {(path, key): key if len(files) <= 1 else f"{path}:{key}" for path, key in keys}
+
+
+def _metric_rows(compared: comparison.Comparison) -> tuple[report.MetricRow, ...]:
+    names = _names(compared)
+    return tuple(
+        report.MetricRow(names[(path, key)], change["old"], change["new"],
+                         compared.direction(path, key))
+        for path, changes in compared.metrics.items() for key, change in changes.items()
+    )
+
+
+def _param_rows(compared: comparison.Comparison) -> tuple[report.ParamRow, ...]:
+    return tuple(
+        report.ParamRow(key if path == dvcfiles.DEFAULT_PARAMS else f"{path}:{key}",
+                        change["old"], change["new"])
+        for path, changes in compared.params.items() for key, change in changes.items()
+        if change["old"] != change["new"]
+    )
+
+
+def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[report.Trend, ...]:
+    if len(points) < 2:
+        return ()
+    names = list(compared.directions) or [row.name for row in _metric_rows(compared)]
+    values = [lookup(p.flat_metrics()) for p in points]
+    labels = [p.label if i < len(points) - 1 else f"head {p.label}" if p.sha else "head"
+              for i, p in enumerate(points)]
+    trends = []
+    for name in names[:MAX_TRENDS]:
+        kept = [(label, v[name]) for label, v in zip(labels, values, strict=True)
+                if _drawable(v.get(name))]
+        if len(kept) >= 2:
+            trends.append(report.Trend(name, compared.directions.get(name),
+                                       tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))
+    return tuple(trends)
+
+
+def _drawable(value: Any) -> bool:
+    return is_number(value) and math.isfinite(value)
+
+
+def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
+    pairs = []
+    for plot in head.layout.plots:
+        kind = _kind(plot)
+        if plot.path not in head.plots:
+            continue
+        pairs.append(report.PlotPair(
+            plot.path, plot.title or plot.path, kind, plot.x or "", plot.y or "",
+            tuple(_records(base.plots.get(plot.path))), tuple(_records(head.plots[plot.path]))))
+    return tuple(pairs)
+
+
+def _kind(plot: dvcfiles.Plot) -> PlotKind:
+    if not plot.x or not plot.y:
+        return "other"
+    if plot.template and "confusion" in plot.template:
+        return "confusion"
+    return "curve"
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+
+    return rows(data) if data is not None else []
+
+
+def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
+    """DVC-tracked data added, modified or deleted: pipeline outputs (dvc.lock), `.dvc` files."""
+    old, new = dvcfiles.outs(base.lock), dvcfiles.outs(head.lock)
+    if base.sha is not None:
+        added_old, added_new = _dvcfile_outs(root, base, head)
+        old.update(added_old)
+        new.update(added_new)
+    in_git = _git_tracked(base) | _git_tracked(head)
+    changes = []
+    for path in sorted((set(old) | set(new)) - in_git):
+        a, b = old.get(path), new.get(path)
+        if a is not None and b is not None and a.md5 == b.md5:
+            continue
+        change = "added" if a is None else "deleted" if b is None else "modified"
+        files = b.nfiles if b else a.nfiles if a else None
+        changes.append(report.DataChange(path, change, a.size if a else None,
+                                         b.size if b else None, files))
+    return tuple(changes)
+
+
+Outs = dict[str, dvcfiles.Out]
+
+
+def _dvcfile_outs(root: Path, base: Snapshot, head: Snapshot) -> tuple[Outs, Outs]:
+    """Outputs of the `.dvc` files that differ between base and head (one git diff, one read)."""
+    assert base.sha is not None
+    names = gitrepo.changed_files(root, base.sha, head.sha, "*.dvc")
+    if not names:
+        return {}, {}
+    old, new = snapshot.read_yaml(root, [base, head], names)
+    return _outs_of(old), _outs_of(new)
+
+
+def _outs_of(files: dict[str, Any]) -> Outs:
+    found: Outs = {}
+    for name, data in files.items():
+        found.update(dvcfiles.dvcfile_outs(data, name))
+    return found
+
+
+def _git_tracked(snap: Snapshot) -> set[str]:
+    """Metrics and plots kept in git (cache: false): they show in their own sections."""
+    declared = set(snap.layout.metrics) | {p.path for p in snap.layout.plots}
+    return declared - snap.layout.cached
