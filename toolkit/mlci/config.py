@@ -18,6 +18,7 @@ from typing import Any, Literal
 from mlci.errors import ConfigError
 
 CONFIG_FILE = "mlci.yaml"
+_Number = typing.TypeVar("_Number", int, float)
 Direction = Literal["higher", "lower"]
 
 
@@ -35,6 +36,9 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
+NAME = _rule(r"(?s).*\S.*", "a non-empty name")
+AT_LEAST_ONE = {"bounds": (1, None), "hint": "a whole number, at least 1"}
+SHARE = {"bounds": (0.0, 1.0), "hint": "a share between 0 and 1, e.g. 0.1 for 10%"}
 SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
                 "secret names are letters, digits and '_', not starting with GITHUB_")
 
@@ -65,6 +69,27 @@ class CiConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyAllow:
+    """A finding of the privacy scan accepted after review: a data path (glob) and, for a
+    table, one column (none: the whole file)."""
+
+    path: str = field(metadata=NAME)
+    column: str | None = field(default=None, metadata=NAME)
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """`privacy:`: what the scan accepts, and the columns prediction logs and monitoring must
+    drop (`exclude`) or hash (`hash`); data-check examples of those columns are masked too."""
+
+    allow: tuple[PrivacyAllow, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=NAME)
+    hash: tuple[str, ...] = field(default=(), metadata=NAME)
+    min_distinct_hits: int = field(default=5, metadata=AT_LEAST_ONE)  # a column is flagged
+    min_share: float = field(default=0.1, metadata=SHARE)  # ... at this share of its values
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of `mlci.yaml`."""
 
@@ -72,6 +97,7 @@ class Config:
     metrics: dict[str, MetricPolicy] = field(default_factory=dict)
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 class _Invalid(Exception):
@@ -138,13 +164,22 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
     if origin is tuple:
         return _convert_list(value, args[0], path, rule)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        return _bounded(float(value), path, rule)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        return _bounded(int(value), path, rule)
     if hint is str and isinstance(value, str):
         if rule and not rule["pattern"].fullmatch(value):
             raise _Invalid(path, f"not valid here: {_shown(value)}", rule["hint"])
         return str(value)
-    expected = {float: "a number", str: "a string"}[hint]
+    expected = {float: "a number", int: "a whole number", str: "a string"}[hint]
     raise _Invalid(path, f"expected {expected}, got {_shown(value)}", _type_hint(path, value))
+
+
+def _bounded(value: _Number, path: tuple[Any, ...], rule: Any) -> _Number:
+    low, high = (rule or {}).get("bounds", (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise _Invalid(path, f"out of range: {value!r}", rule["hint"])
+    return value
 
 
 def _convert_list(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> tuple[Any, ...]:
@@ -166,11 +201,19 @@ def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
     for key in value:
         if key not in fields:
             raise _Invalid((*path, key), "unknown key", "known keys: " + ", ".join(fields))
+    missing = [name for name, f in fields.items() if _required(f) and name not in value]
+    if missing:
+        raise _Invalid(path, f"missing key {missing[0]!r}")
     hints = typing.get_type_hints(hint)
     return hint(**{
         name: _convert(value[name], hints[name], (*path, name), fields[name].metadata or None)
         for name in value
     })
+
+
+def _required(item: dataclasses.Field[Any]) -> bool:
+    return (item.default is dataclasses.MISSING
+            and item.default_factory is dataclasses.MISSING)
 
 
 def _shown(value: Any) -> str:

@@ -114,6 +114,25 @@ def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[
     return [{name: data for name, data in found.items() if data is not None} for found in parsed]
 
 
+def layout(root: Path, rev: str | None = None) -> dvcfiles.Layout:
+    """What the dvc.yaml files declare at `rev` (None: the workspace); nothing else is read."""
+    source, dirs = resolve(root, rev), pipeline_dirs(root)
+    blobs = _fetch(root, [(source, _in(d, "dvc.yaml")) for d in dirs])
+    return dvcfiles.merge([dvcfiles.layout(_parse(blobs, source, _in(d, "dvc.yaml")), d)
+                           for d in dirs])
+
+
+def added_outs(root: Path) -> list[str]:
+    """What the work tree's tracked `.dvc` files (`dvc add`) track, as repository paths."""
+    names = gitrepo.git(root, "ls-files", "--", "*.dvc").splitlines()
+    source = resolve(root, None)
+    blobs = _fetch(root, [(source, name) for name in names])
+    found: list[str] = []
+    for name in names:
+        found.extend(dvcfiles.dvcfile_outs(_parse(blobs, source, name), name))
+    return found
+
+
 def pipeline_dirs(root: Path) -> list[str]:
     """Directories holding a tracked dvc.yaml (the root first), from one `git ls-files`."""
     found = gitrepo.git(root, "ls-files", "--", "dvc.yaml", "*/dvc.yaml").splitlines()
