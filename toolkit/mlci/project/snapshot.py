@@ -114,6 +114,14 @@ def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[
     return [{name: data for name, data in found.items() if data is not None} for found in parsed]
 
 
+def read_raw(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, bytes]]:
+    """More files of snapshots already read, unparsed (one git read): {name: bytes} each."""
+    sources = [_Source(s.rev, s.sha) for s in snaps]
+    blobs = _fetch(root, [(s, name) for s in sources for name in names])
+    return [{name: raw for name in names if (raw := blobs.get((s, name))) is not None}
+            for s in sources]
+
+
 def layout(root: Path, rev: str | None = None) -> dvcfiles.Layout:
     """What the dvc.yaml files declare at `rev` (None: the workspace); nothing else is read."""
     source, dirs = resolve(root, rev), pipeline_dirs(root)
