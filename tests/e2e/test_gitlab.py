@@ -6,14 +6,13 @@ fake forge's GitLab API. The steps share one project and one forge and run in fi
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.commands import REPO_ROOT, git, mlci
+from support.commands import REPO_ROOT, Result, git, mlci, mlci_process
 from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
 from support.forge_server import FakeForge
 
@@ -36,14 +35,14 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def ci_run(s: Scenario, forge: FakeForge, *args: str, iid: int | None = None,
-           expect: int = 0) -> subprocess.CompletedProcess[str]:
+           expect: int = 0) -> Result:
     """`mlci ci run --forge gitlab ARGS` in the developer's checkout, against the fake forge."""
     env = {"CI_API_V4_URL": forge.gitlab_url, "CI_PROJECT_ID": PROJECT,
            "MLCI_GITLAB_TOKEN": TOKEN, "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0",
            "PATH": os.pathsep.join([str(NODE_BIN), os.environ["PATH"]])}
     if iid is not None:
         env["CI_MERGE_REQUEST_IID"] = str(iid)
-    proc = mlci("ci", "run", "--forge", "gitlab", *args, cwd=s.root, expect=expect, env=env)
+    proc = mlci_process("ci", "run", "--forge", "gitlab", *args, cwd=s.root, expect=expect, env=env)
     assert TOKEN not in proc.stdout + proc.stderr
     return proc
 
@@ -113,7 +112,8 @@ def test_4_a_failing_gate_fails_the_status(scenario: Scenario, forge: FakeForge)
 def test_5_merge_and_the_manual_publish_job(scenario: Scenario, forge: FakeForge,
                                             tmp_path: Path) -> None:
     root = scenario.root
-    scenario.merge_to_main("better", "Merge branch 'better'")  # main's outputs back in the workspace
+    # main's outputs back in the workspace
+    scenario.merge_to_main("better", "Merge branch 'better'")
     ci_run(scenario, forge, "push")
     proc = ci_run(scenario, forge, "push", "--job", "publish")
     assert "PASS  publish" in proc.stdout

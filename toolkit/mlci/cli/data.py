@@ -26,7 +26,8 @@ _EXIT_ZERO = typer.Option(False, "--exit-zero", help="Exit 0 even when the check
 _JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
-@data_app.command(help="Infer a schema (pandera's YAML format) from a reference table: per "
+@data_app.command(short_help="Write a schema (pandera YAML) inferred from a table.",
+                  help="Infer a schema (pandera's YAML format) from a reference table: per "
                   "column dtype, nullable, a numeric range with a margin, the categories of "
                   "low-cardinality text columns, uniqueness where it holds. Review it: it only "
                   "says the data looks like last time.")
@@ -53,17 +54,18 @@ def infer(
           f"`mlci data validate DATA --schema {output}`", file=sys.stderr)
 
 
-@data_app.command(help="Check a table against a schema: every row, every failure, each "
+@data_app.command(short_help="Check a table against a schema: exit 0 valid, 1 not.",
+                  help="Check a table against a schema: every row, every failure, each "
                   "reported with its column, check, failing rows and at most 5 examples "
                   "(masked when they look personal). Exit 0 valid, 1 not.")
 def validate(
     path: Path = typer.Argument(..., metavar="PATH", help="A table (CSV, Parquet, JSONL) or a "
                                 "directory of them."),
-    schema: Path = typer.Option(None, "--schema", metavar="FILE", help="The pandera YAML "
+    schema: Path | None = typer.Option(None, "--schema", metavar="FILE", help="The pandera YAML "
                                 "schema (default: PATH's name + .schema.yaml, e.g. "
                                 "data/raw.schema.yaml for data/raw.csv)."),
     as_json: bool = _JSON,
-    output: Path = _OUTPUT,
+    output: Path | None = _OUTPUT,
     exit_zero: bool = _EXIT_ZERO,
 ) -> None:
     from mlci.data import schemas
@@ -81,22 +83,23 @@ def validate(
         raise typer.Exit(1)
 
 
-@data_app.command(help="Scan data for personal data and secrets (e-mail addresses, phone "
+@data_app.command(short_help="Scan data for personal data and secrets (masked).",
+                  help="Scan data for personal data and secrets (e-mail addresses, phone "
                   "numbers, payment cards, IBANs, US SSNs, IP addresses, private keys, cloud "
                   "keys, tokens); values are never printed, only masked. Exit 0 clean, 1 when "
                   "anything is flagged.")
 def scan(
-    paths: list[Path] = typer.Argument(None, metavar="[PATHS]...", help="Files or directories "
+    paths: list[Path] | None = typer.Argument(None, metavar="[PATHS]...", help="Files or directories "
                                        "(default: the pipeline's data: every output of "
                                        "dvc.yaml's stages and of .dvc files, and the tables "
                                        "its stages read from git)."),
     as_json: bool = _JSON,
-    output: Path = _OUTPUT,
+    output: Path | None = _OUTPUT,
     exit_zero: bool = _EXIT_ZERO,
-    min_hits: int = typer.Option(None, "--min-distinct-hits", min=1, metavar="N", help="Flag a "
+    min_hits: int | None = typer.Option(None, "--min-distinct-hits", min=1, metavar="N", help="Flag a "
                                  "column from N distinct findings (default: mlci.yaml "
                                  "privacy.min_distinct_hits, else 5)."),
-    min_share: float = typer.Option(None, "--min-share", min=0.0, max=1.0, metavar="SHARE",
+    min_share: float | None = typer.Option(None, "--min-share", min=0.0, max=1.0, metavar="SHARE",
                                     help="... that are at least SHARE of its sampled non-empty "
                                     "values (default: privacy.min_share, else 0.1)."),
 ) -> None:
