@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import typer
 from mlci.cli import app
 
 data_app = typer.Typer(
-    name="data", help="Data checks: infer a schema, validate tables against it, and scan the "
+    name="data", short_help="Data checks: schemas, validation, a privacy scan.",
+    help="Data checks: infer a schema, validate tables against it, and scan the "
     "pipeline's data for personal data and secrets.",
     no_args_is_help=True, pretty_exceptions_show_locals=False,
 )
@@ -89,19 +91,19 @@ def validate(
                   "keys, tokens); values are never printed, only masked. Exit 0 clean, 1 when "
                   "anything is flagged.")
 def scan(
-    paths: list[Path] | None = typer.Argument(None, metavar="[PATHS]...", help="Files or directories "
-                                       "(default: the pipeline's data: every output of "
-                                       "dvc.yaml's stages and of .dvc files, and the tables "
-                                       "its stages read from git)."),
+    paths: list[Path] | None = typer.Argument(
+        None, metavar="[PATHS]...", help="Files or directories (default: the pipeline's data: "
+        "every output of dvc.yaml's stages and of .dvc files, and the tables its stages read "
+        "from git)."),
     as_json: bool = _JSON,
     output: Path | None = _OUTPUT,
     exit_zero: bool = _EXIT_ZERO,
-    min_hits: int | None = typer.Option(None, "--min-distinct-hits", min=1, metavar="N", help="Flag a "
-                                 "column from N distinct findings (default: mlci.yaml "
-                                 "privacy.min_distinct_hits, else 5)."),
-    min_share: float | None = typer.Option(None, "--min-share", min=0.0, max=1.0, metavar="SHARE",
-                                    help="... that are at least SHARE of its sampled non-empty "
-                                    "values (default: privacy.min_share, else 0.1)."),
+    min_hits: int | None = typer.Option(
+        None, "--min-distinct-hits", min=1, metavar="N", help="Flag a column from N distinct "
+        "findings (default: mlci.yaml privacy.min_distinct_hits, else 5)."),
+    min_share: float | None = typer.Option(
+        None, "--min-share", min=0.0, max=1.0, metavar="SHARE", help="... that are at least "
+        "SHARE of its sampled non-empty values (default: privacy.min_share, else 0.1)."),
 ) -> None:
     from mlci.data.privacy import Thresholds
     from mlci.data.scan import ScanRequest
@@ -166,7 +168,7 @@ def _scan_text(result: Any) -> str:
             + _table(table, headers) + f"\n{summary}")
 
 
-def _table(rows: list[tuple[str, ...]], headers: list[str]) -> str:
+def _table(rows: Sequence[Sequence[Any]], headers: list[str]) -> str:
     from tabulate import tabulate
 
     return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))

@@ -92,7 +92,7 @@ def read(root: Path, snaps: list[Snapshot]) -> list[tuple[Outcome, ...]]:
     names = sorted({check.result for found in checks for check in found})
     raw = snapshot.read_raw(root, snaps, names) if names else [{} for _ in snaps]
     return [tuple(_outcome(check, files.get(check.result)) for check in found)
-            for found, files in zip(checks, raw)]
+            for found, files in zip(checks, raw, strict=True)]
 
 
 def _outcome(check: DataCheck, raw: bytes | None) -> Outcome:

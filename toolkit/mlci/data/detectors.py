@@ -181,8 +181,8 @@ def mask_ipv6(value: str) -> str:
 
 def mask_prefix(value: str) -> str:
     """A credential: its well-known prefix (`ghp_`, `AKIA`), never its secret part."""
-    prefix = re.match(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z]+[_-]|[A-Za-z]{3,4}",
-                      value)
+    prefix = re.match(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z]+[_-]"
+                      r"|[A-Za-z]{3,4}", value)
     return (prefix.group() if prefix else "") + "***"
 
 

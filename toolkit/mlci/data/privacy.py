@@ -64,7 +64,7 @@ class Columns:
         """Take the sampled rows of the next batch."""
         picked = _sample(batch, self.rows)
         self.rows += batch.num_rows
-        for name, array in zip(picked.schema.names, picked.columns):
+        for name, array in zip(picked.schema.names, picked.columns, strict=True):
             pending = self._pending.setdefault(name, [])
             if pending and pending[0].type != array.type:
                 self._flush(name)
@@ -158,7 +158,7 @@ def _check(tally: Tally, detector: detectors.Detector, counts: Any) -> None:
     hits = 0
     found: list[str] = []
     for text, times in zip(counts.field("values").to_pylist(),
-                           counts.field("counts").to_pylist()):
+                           counts.field("counts").to_pylist(), strict=True):
         values = detectors.values(detector, text)
         if values:
             hits += times

@@ -77,17 +77,17 @@ def from_json(data: Any) -> ScanResult:
                                str(item.get("kind")),  # type: ignore[arg-type]
                                item["distinct_hits"], float(item.get("share") or 0),
                                tuple(str(e) for e in item.get("examples") or ())))
-    counts = [scanned.get(k) for k in ("files", "rows", "columns")]
-    if not all(isinstance(c, int) for c in counts):
+    files, rows, columns = (scanned.get(k) for k in ("files", "rows", "columns"))
+    if not (isinstance(files, int) and isinstance(rows, int) and isinstance(columns, int)):
         raise ValueError('"scanned" needs whole numbers: files, rows, columns')
-    return ScanResult(tuple(flagged), *counts)
+    return ScanResult(tuple(flagged), files, rows, columns)
 
 
 @dataclass(frozen=True)
 class ScanRequest:
     root: Path
     paths: tuple[Path, ...] = ()  # none: the pipeline's data
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = field(default_factory=Thresholds)
     allow: tuple[PrivacyAllow, ...] = ()
 
 

@@ -61,14 +61,14 @@ def infer(path: Path, source: str, margin: float = MARGIN,
     rows = 0
     for batch in tables.batches(path):
         rows += batch.num_rows
-        for name, array in zip(batch.schema.names, batch.columns):
+        for name, array in zip(batch.schema.names, batch.columns, strict=True):
             _add(columns.setdefault(name, _Column(array.type)), array, max_categories)
     if not columns:
         columns = {f.name: _Column(f.type) for f in tables.schema(path)}
     schema = _schema({name: _pandera_column(stats, margin, pa) for name, stats in
                       columns.items()})
     header = HEADER.format(source=source, rows=rows, margin=margin, categories=max_categories)
-    return header + schema.to_yaml()
+    return header + (schema.to_yaml() or "")
 
 
 def _add(stats: _Column, array: pa.Array, max_categories: int) -> None:

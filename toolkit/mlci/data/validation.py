@@ -9,6 +9,7 @@ five example values, masked when they look like personal data.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -274,8 +275,8 @@ def _uniqueness(tally: _Tally, columns: tuple[str, ...]) -> None:
     repeated = counts.filter(pc.greater(counts["count_all"], 1))
     if repeated.num_rows:
         single = len(columns) == 1
-        examples = (repeated[columns[0]].to_pylist() if single
-                    else [str(row) for row in repeated.select(list(columns)).slice(0, 5).to_pylist()])
+        shown = repeated.select(list(columns)).slice(0, EXAMPLES).to_pylist()
+        examples = repeated[columns[0]].to_pylist() if single else [str(r) for r in shown]
         tally.add(columns[0] if single else None,
                   "field_uniqueness" if single else "multiple_fields_uniqueness",
                   int(pc.sum(repeated["count_all"]).as_py()), examples[:EXAMPLES])
@@ -286,10 +287,8 @@ def _plain(value: Any) -> Any:
     import math
 
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
+        with contextlib.suppress(ValueError, TypeError):
             value = value.item()
-        except (ValueError, TypeError):
-            pass
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (bool, int, float, str)):
