@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,10 +145,27 @@ def added_outs(root: Path) -> list[str]:
 
 
 def pipeline_dirs(root: Path) -> list[str]:
-    """Directories holding a tracked dvc.yaml (the root first), from one `git ls-files`."""
+    """Directories holding a tracked dvc.yaml (the root first), from one `git ls-files`;
+    those the root .dvcignore hides from DVC are left out, as DVC leaves them out."""
     found = gitrepo.git(root, "ls-files", "--", "dvc.yaml", "*/dvc.yaml").splitlines()
-    subdirs = sorted({posixpath.dirname(path) for path in found} - {""})
+    ignored = _dvcignore(root)
+    subdirs = sorted({posixpath.dirname(path) for path in found
+                      if not ignored(path)} - {""})
     return ["", *subdirs]
+
+
+def _dvcignore(root: Path) -> Callable[[str], bool]:
+    """Whether the root .dvcignore (gitignore patterns, as DVC reads them) hides a path."""
+    try:
+        lines = (root / ".dvcignore").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return lambda path: False
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return lambda path: False
+    import pathspec  # DVC's own dependency for .dvcignore
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return lambda path: bool(spec.match_file(path))
 
 
 def _in(directory: str, name: str) -> str:
