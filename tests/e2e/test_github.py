@@ -26,7 +26,7 @@ REPO = "octo/proj"
 MARKER = "<!-- mlci-report -->"
 LEAK_FILE = "leak.json"
 # a row of `mlci repro`'s stage table, as act prints it: "[job]   | train     ran     1.0s"
-STAGE_ROW = re.compile(r"\|\s(load|prepare|train|evaluate)\s+(ran|restored from run-cache|"
+STAGE_ROW = re.compile(r"\|\s(load|validate|prepare|train|evaluate)\s+(ran|restored from run-cache|"
                        r"pulled from remote|up to date)\s", re.MULTILINE)
 
 
@@ -132,7 +132,7 @@ def test_4_an_unchanged_pipeline_retrains_nothing(scenario: Scenario, forge: Fak
     proc = ci_run(scenario, forge, "push", "--job", "default-branch")
     table = dict(STAGE_ROW.findall(proc.stdout))
     # nothing ran: outputs came from the DVC remote (dvc.lock matches) or its run-cache
-    assert set(table) == {"load", "prepare", "train", "evaluate"}, proc.stdout
+    assert set(table) == {"load", "validate", "prepare", "train", "evaluate"}, proc.stdout
     assert set(table.values()) <= {"pulled from remote", "restored from run-cache",
                                    "up to date"}, table
 
@@ -215,3 +215,40 @@ def test_8_without_a_forge_url_forge_calls_are_a_dry_run(scenario: Scenario,
     push = mlci_process("ci", "run", "push", cwd=scenario.root, env=env)
     assert "mlci-publish.yml: not run in a dry run" in push.stderr
     assert "mlci publish:" not in push.stdout
+
+
+CONTACTS = [(f"customer{i}@example.org", f"+1 415-555-{1000 + i}") for i in range(40)]
+
+
+def test_9_a_pull_request_adding_personal_data_fails_with_a_masked_report(
+        scenario: Scenario, forge: FakeForge) -> None:
+    root = scenario.root
+    git(root, "checkout", "-q", "-b", "contacts", "main")
+    load = root / "src" / "load.py"
+    rows = "".join(f"c{i},{email},{phone}\\n" for i, (email, phone) in enumerate(CONTACTS))
+    load.write_text(load.read_text().replace(
+        "    print(f\"wrote", f"    Path('data/contacts.csv').write_text('name,email,phone\\n{rows}')"
+        "\n    print(f\"wrote", 1))
+    pipeline = root / "dvc.yaml"
+    pipeline.write_text(pipeline.read_text().replace(
+        "      - data/raw.csv\n  validate:", "      - data/raw.csv\n      - data/contacts.csv\n"
+        "  validate:", 1))
+    mlci("repro", cwd=root)
+    sha = scenario.push("contacts", "load: customer contacts for a new feature")
+    open_pull(forge, 4, sha)
+    event = pull_request_event(scenario, 4, "contacts", sha)
+    train = ci_run(scenario, forge, "pull_request", "--event-file", str(event), expect=1)
+    assert "mlci train: failure" in train.stdout
+    assert "c***@e***.org" in train.stdout  # the scan's own log line, masked
+    comment = ci_run(scenario, forge, "workflow_run")
+    [status] = statuses(forge, sha)
+    assert status["state"] == "failure"
+    assert "data/contacts.csv:email" in status["description"]
+    [report] = forge.comments(REPO, 4)
+    body = report["body"]
+    assert "**Privacy scan**: ❌ 2 finding(s)" in body
+    assert "| data/contacts.csv | email | email | 40 | 100% | c\\*\\*\\*@&#8203;e\\*\\*\\*.org |" in body
+    assert "phone" in body and "+\\* \\*\\*\\*-\\*\\*\\*-\\*\\*" in body
+    seen = train.stdout + train.stderr + comment.stdout + body + status["description"]
+    for email, phone in CONTACTS:
+        assert email not in seen and phone not in seen
