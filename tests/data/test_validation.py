@@ -146,3 +146,41 @@ def test_a_bad_schema_is_one_clear_error(tmp_path: Path, schema_text: str | None
         (tmp_path / "s.yaml").write_text(schema_text)
     result = mlci("data", "validate", "t.csv", "--schema", "s.yaml", cwd=tmp_path, expect=1)
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_uniqueness_ignores_nulls_as_pandera_does(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"k": ["a", None, "b", "a", None, "c", "b", "b"]})
+    write_csv(tmp_path / "t.csv", frame.to_dict("records"))
+    (tmp_path / "s.yaml").write_text("schema_type: dataframe\ncolumns:\n"
+                                     "  k: {dtype: str, unique: true, nullable: true}\n")
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        pa.DataFrameSchema.from_yaml((tmp_path / "s.yaml").read_text()).validate(frame, lazy=True)
+    assert failures(tmp_path / "t.csv", tmp_path / "s.yaml", chunk_rows=3) == {
+        ("k", "field_uniqueness"): (len(caught.value.failure_cases), ["a", "b"])}
+
+
+def test_five_million_rows_stay_under_500_mb(tmp_path: Path) -> None:
+    """Bounded memory: chunks for pandera, a sort (not a hash table) for uniqueness."""
+    import os
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    rows = 5_000_000
+    ids = np.arange(rows)
+    cities = pyarrow.array(["Lima", "Oslo", "Pune"]).take(pyarrow.array(ids % 3))
+    pq.write_table(pyarrow.table({"id": ids, "x": (ids % 1000) / 10.0, "city": cities}),
+                   tmp_path / "big.parquet", row_group_size=250_000)
+    (tmp_path / "s.yaml").write_text(
+        "schema_type: dataframe\ncolumns:\n  id: {dtype: int64, unique: true}\n"
+        "  x: {dtype: float64, in_range: {min_value: 0.0, max_value: 99.0}}\n"
+        "  city: {dtype: str, isin: [Lima, Oslo, Pune]}\n")
+    proc = subprocess.Popen([sys.executable, "-m", "mlci", "data", "validate", "big.parquet",
+                             "--schema", "s.yaml"], cwd=tmp_path, stdout=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode()
+    assert os.waitstatus_to_exitcode(status) == 1, out
+    assert "x         in_range(0.0, 99.0)  45,000" in out  # 99.1 to 99.9: 9 of every 1,000
+    assert usage.ru_maxrss / 1024 < 500  # kilobytes on Linux

@@ -267,19 +267,44 @@ def _uniqueness(tally: _Tally, columns: tuple[str, ...]) -> None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    kept = tally.kept.get(columns)
+    kept = tally.kept.pop(columns, None)
     if not kept:
+        return
+    if len(columns) == 1:
+        chunks = [chunk for t in kept for chunk in t.column(0).chunks]
+        values = pa.chunked_array(chunks, kept[0].schema.field(0).type).combine_chunks()
+        del kept
+        repeated, rows = _repeats(values)
+        if rows:
+            tally.add(columns[0], "field_uniqueness", rows, repeated)
         return
     table = pa.concat_tables(kept, promote_options="permissive")
     counts = table.group_by(list(columns)).aggregate([([], "count_all")])
-    repeated = counts.filter(pc.greater(counts["count_all"], 1))
-    if repeated.num_rows:
-        single = len(columns) == 1
-        shown = repeated.select(list(columns)).slice(0, EXAMPLES).to_pylist()
-        examples = repeated[columns[0]].to_pylist() if single else [str(r) for r in shown]
-        tally.add(columns[0] if single else None,
-                  "field_uniqueness" if single else "multiple_fields_uniqueness",
-                  int(pc.sum(repeated["count_all"]).as_py()), examples[:EXAMPLES])
+    repeated_rows = counts.filter(pc.greater(counts["count_all"], 1))
+    if repeated_rows.num_rows:
+        shown = repeated_rows.select(list(columns)).slice(0, EXAMPLES).to_pylist()
+        tally.add(None, "multiple_fields_uniqueness",
+                  int(pc.sum(repeated_rows["count_all"]).as_py()), [str(r) for r in shown])
+
+
+def _repeats(values: pa.Array) -> tuple[list[Any], int]:
+    """The repeated values (first ones in row order) and how many rows hold one; nulls never
+    repeat (as in pandera). Sorting needs less memory than a hash table of millions of values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = values.drop_null()
+    ordered = present.take(pc.sort_indices(present))
+    same = pc.equal(ordered.slice(1), ordered.slice(0, max(len(ordered) - 1, 0)))
+    if not pc.any(same).as_py():
+        return [], 0
+    false = pa.array([False])
+    after = pa.concat_arrays([same, false])  # equal to the next value
+    before = pa.concat_arrays([false, same])  # equal to the previous one
+    rows = pc.sum(pc.or_(after, before)).as_py()
+    dups = pc.unique(ordered.slice(1).filter(same))
+    first = pc.unique(present.filter(pc.is_in(present, value_set=dups))).slice(0, EXAMPLES)
+    return first.to_pylist(), int(rows)
 
 
 def _plain(value: Any) -> Any:
