@@ -102,6 +102,7 @@ class _Totals:
 
 def scan(request: ScanRequest) -> ScanResult:
     """Scan the files of `request` (or the pipeline's data) and judge each column."""
+    tables.require_pyarrow()
     totals = _Totals()
     for path, explicit in _targets(request):
         if not path.exists():
