@@ -88,12 +88,18 @@ def pandera_own(data: Path, schema_path: Path) -> int:
     return 0
 
 
+# A fresh interpreter starts the command and reports its peak RSS: measured from this (big)
+# process, the child's peak would include the pages it shared with us before its exec.
+LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], "
+            "stdout=subprocess.DEVNULL); _, status, usage = os.wait4(p.pid, 0); "
+            "print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))")
+
+
 def peak_rss_mb(args: list[str]) -> tuple[float, int]:
-    """The peak resident memory of one process (its own, from wait4) and its exit code."""
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024, proc.returncode
+    """The peak resident memory of one process and its exit code."""
+    out = subprocess.run([sys.executable, "-c", LAUNCHER, *args], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return int(out[0]) / 1024, int(out[1])
 
 
 def main() -> None:
