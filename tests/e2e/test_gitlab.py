@@ -5,6 +5,7 @@ fake forge's GitLab API. The steps share one project and one forge and run in fi
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,13 +129,38 @@ def test_5_merge_and_the_manual_publish_job(scenario: Scenario, forge: FakeForge
     assert (tmp_path / "prod.pkl").read_bytes() == (root / "models" / "model.pkl").read_bytes()
 
 
-def test_6_a_merge_request_adding_personal_data_fails_with_a_masked_note(
+def test_6_the_merge_requests_code_never_sees_the_token(scenario: Scenario,
+                                                         forge: FakeForge) -> None:
+    """The MR's own code runs in the train job and reads every variable it can see; the token
+    is scoped to the report job's environment, which installs the pinned mlci and posts."""
+    root = scenario.root
+    git(root, "checkout", "-q", "-b", "curious", "main")
+    leak = scenario.tmp / "leak.json"
+    train = root / "src" / "train.py"
+    train.write_text(train.read_text().replace(
+        "def main() -> None:\n",
+        "def main() -> None:\n    import json, os\n"
+        f"    Path({str(leak)!r}).write_text(json.dumps(dict(os.environ)))\n", 1))
+    sha = scenario.push("curious", "a merge request whose code looks around")
+    open_merge_request(forge, 9, sha)
+    proc = ci_run(scenario, forge, "merge_request", iid=9)
+    seen = json.loads(leak.read_text())
+    assert seen["CI_PIPELINE_SOURCE"] == "merge_request_event"  # it did run inside the job
+    assert "MLCI_GITLAB_TOKEN" not in seen and TOKEN not in json.dumps(seen)
+    assert 'pip install --no-cache-dir "mlci==' in proc.stdout  # the report job's own mlci
+    assert "Requirement already satisfied: mlci==" in proc.stdout
+    [note] = forge.comments(PROJECT, 9, forge="gitlab")
+    assert note["body"].startswith(MARKER) and sha[:7] in note["body"]
+    assert [r.auth for r in forge.writes() if r.path.endswith("/9/notes")] == [TOKEN]
+
+
+def test_7_a_merge_request_adding_personal_data_fails_with_a_masked_note(
         scenario: Scenario, forge: FakeForge) -> None:
     sha = scenario.add_contacts("contacts", "load: customer contacts")
-    open_merge_request(forge, 9, sha)
-    proc = ci_run(scenario, forge, "merge_request", iid=9, expect=1)
+    open_merge_request(forge, 10, sha)
+    proc = ci_run(scenario, forge, "merge_request", iid=10, expect=1)
     assert "FAIL  train" in proc.stdout and "PASS  report" in proc.stdout
-    [note] = forge.comments(PROJECT, 9, forge="gitlab")
+    [note] = forge.comments(PROJECT, 10, forge="gitlab")
     assert "**Privacy scan**: ❌ 2 finding(s)" in note["body"]
     [status] = statuses(forge, sha)
     assert status["state"] == "failed" and "data/contacts.csv:email" in status["description"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.errors import ConfigError
+from mlci.shared import names
 
 CONFIG_FILE = "mlci.yaml"
 _Number = typing.TypeVar("_Number", int, float)
@@ -23,7 +24,8 @@ Direction = Literal["higher", "lower"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
-    """Field metadata: each string must match `pattern` (they go into generated workflows)."""
+    """Field metadata: each string must match `pattern` whole (they go into generated CI
+    files: a newline or `${{` there would be a new step or an expression)."""
     return {"pattern": re.compile(pattern), "hint": hint, "one_or_many": one_or_many,
             "nonempty": nonempty}
 
@@ -39,8 +41,10 @@ LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits
 NAME = _rule(r"(?s).*\S.*", "a non-empty name")
 AT_LEAST_ONE = {"bounds": (1, None), "hint": "a whole number, at least 1"}
 SHARE = {"bounds": (0.0, 1.0), "hint": "a share between 0 and 1, e.g. 0.1 for 10%"}
-SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
-                "secret names are letters, digits and '_', not starting with GITHUB_")
+# GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
+SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
+                "secret names are letters, digits and '_', not starting with GITHUB_ (any case)")
+STAGE = _rule(names.NAME, f"a stage name: {names.NAME_HINT}")
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,8 @@ class MetricPolicy:
 @dataclass(frozen=True)
 class PublishConfig:
     branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH_PATTERNS)
-    compare_to: str | None = "prod"
-    stages: tuple[str, ...] = ()
+    compare_to: str | None = field(default="prod", metadata=STAGE)
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
 
 
 @dataclass(frozen=True)

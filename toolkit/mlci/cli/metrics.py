@@ -62,7 +62,8 @@ def gate(
                                           "run's artifact) by this checkout's mlci.yaml; the "
                                           "file's own rules and verdict are ignored. The values "
                                           "of a fork's pull request are still the fork's, so "
-                                          "its status is advisory. With --status, exits 0 once "
+                                          "its status says 'unverified (fork)'. With --status, "
+                                          "exits 0 once "
                                           "the status is set, whatever the verdict."),
     privacy: Path | None = typer.Option(None, "--privacy", metavar="FILE", help="Also fail "
                                         "when the privacy scan result in FILE (`mlci data scan "
