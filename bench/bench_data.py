@@ -12,7 +12,6 @@ process on a --rss-rows file (target < 500 MB).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
