@@ -9,6 +9,7 @@ from typing import Any
 
 from mlci import __version__, pipeline
 from mlci import config as config_module
+from mlci.config import SweepConfig
 from mlci.errors import ConfigError
 from mlci.project.artifacts import model_names
 from mlci.shared import names
@@ -43,6 +44,9 @@ class CiContext:
     uses: dict[str, str]
     mlci_version: str  # the mlci that generates the files: token-holding jobs install it
     trusted_install: str  # that pinned install, for jobs that must not run the PR's code
+    sweep: bool  # mlci.yaml has a sweep: section (mlci-sweep.yml, GitLab's sweep jobs)
+    sweep_labels: tuple[str, ...]  # each combination's `-S` overrides (GitLab's static matrix)
+    max_parallel: int
 
     def as_dict(self) -> dict[str, Any]:
         """The template variables."""
@@ -64,7 +68,17 @@ def load(root: Path) -> CiContext:
         models=checked_models(model_names(root)),
         stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(), mlci_version=__version__, trusted_install=trusted_install(__version__),
+        **_sweep(cfg.sweep),
     )
+
+
+def _sweep(settings: SweepConfig | None) -> dict[str, Any]:
+    from mlci.project.grid import expand
+
+    if settings is None:
+        return {"sweep": False, "sweep_labels": (), "max_parallel": 0}
+    return {"sweep": True, "sweep_labels": tuple(c.label for c in expand(settings.params)),
+            "max_parallel": settings.max_parallel}
 
 
 def checked_models(found: tuple[str, ...]) -> tuple[str, ...]:
