@@ -51,6 +51,9 @@ PARAM_KEY = _rule(r"(?:[A-Za-z0-9_][A-Za-z0-9_./-]*:)?[A-Za-z0-9_-]+(?:\.[A-Za-z
 PARAM_VALUE = _rule(r"[A-Za-z0-9_.+/-]+", "sweep values are numbers, booleans or strings of "
                     "letters, digits, '.', '_', '+', '/' and '-'")
 POSITIVE = {"minimum": 1, "hint": "a whole number of jobs, at least 1"}
+NAME = _rule(r"(?s).*\S.*", "a non-empty name")
+AT_LEAST_ONE = {"minimum": 1, "hint": "a whole number, at least 1"}
+SHARE = {"minimum": 0.0, "maximum": 1.0, "hint": "a share between 0 and 1, e.g. 0.1 for 10%"}
 MAX_COMBINATIONS = 256  # GitHub's limit of jobs per matrix
 
 
@@ -92,6 +95,27 @@ class SweepConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyAllow:
+    """A finding of the privacy scan accepted after review: a data path (glob) and, for a
+    table, one column (none: the whole file)."""
+
+    path: str = field(metadata=NAME)
+    column: str | None = field(default=None, metadata=NAME)
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """`privacy:`: what the scan accepts, and the columns prediction logs and monitoring must
+    drop (`exclude`) or hash (`hash`); data-check examples of those columns are masked too."""
+
+    allow: tuple[PrivacyAllow, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=NAME)
+    hash: tuple[str, ...] = field(default=(), metadata=NAME)
+    min_distinct_hits: int = field(default=5, metadata=AT_LEAST_ONE)  # a column is flagged
+    min_share: float = field(default=0.1, metadata=SHARE)  # ... at this share of its values
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole of `mlci.yaml`."""
 
@@ -100,6 +124,7 @@ class Config:
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
     sweep: SweepConfig | None = None
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 class _Invalid(Exception):
@@ -186,6 +211,9 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
     if origin is tuple:
         return _convert_list(value, args[0], path, rule)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if rule and not rule["minimum"] <= value <= rule["maximum"]:
+            raise _Invalid(path, f"expected {rule['minimum']:g} to {rule['maximum']:g}, got "
+                           f"{_shown(value)}", rule["hint"])
         return float(value)
     if hint is int and isinstance(value, int) and not isinstance(value, bool):
         if rule and value < rule["minimum"]:
