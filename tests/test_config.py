@@ -50,6 +50,17 @@ def test_metric_policy_is_typed() -> None:
          "known keys: direction, min, max, max_drop, max_rise"),
         ("default_brnch: main\n", "mlci.yaml:1: default_brnch: unknown key",
          "known keys: default_branch, metrics, publish, ci, sweep, monitor, privacy"),
+        ("privacy:\n  allow:\n    - column: email\n",
+         "mlci.yaml:2: privacy.allow[0]: missing key 'path'", None),
+        ("privacy:\n  min_share: 10\n", "mlci.yaml:2: privacy.min_share: expected 0 to 1, got 10",
+         "a share between 0 and 1, e.g. 0.1 for 10%"),
+        ("privacy:\n  min_distinct_hits: 2.5\n",
+         "mlci.yaml:2: privacy.min_distinct_hits: expected a whole number, got 2.5", None),
+        ("privacy:\n  min_distinct_hits: 0\n",
+         "mlci.yaml:2: privacy.min_distinct_hits: expected at least 1, got 0",
+         "a whole number, at least 1"),
+        ("privacy:\n  hash: ['']\n", "mlci.yaml:2: privacy.hash[0]: not valid here: ''",
+         "a non-empty name"),
         ("ci:\n  python: 3.10\n", "mlci.yaml:2: ci.python: expected a string, got 3.1",
          'quote the version, e.g. python: "3.10" (unquoted, 3.10 reads as the number 3.1)'),
         ("publish:\n  branches: main\n",
@@ -65,6 +76,16 @@ def test_errors_name_line_key_and_problem(text: str, message: str, hint: str | N
         parse(text)
     assert caught.value.message == message
     assert caught.value.hint == hint
+
+
+def test_privacy_section_is_typed() -> None:
+    cfg = parse("privacy:\n  allow:\n    - {path: data/users.csv, column: email}\n"
+                "    - {path: 'logs/*.txt'}\n  exclude: [email]\n  hash: [user_id]\n"
+                "  min_distinct_hits: 3\n  min_share: 0.5\n")
+    assert cfg.privacy == config.PrivacyConfig(
+        allow=(config.PrivacyAllow("data/users.csv", "email"), config.PrivacyAllow("logs/*.txt")),
+        exclude=("email",), hash=("user_id",), min_distinct_hits=3, min_share=0.5)
+    assert parse("").privacy == config.PrivacyConfig()  # nothing allowed, 5 hits, 10%
 
 
 def test_malformed_yaml_names_file_and_line() -> None:
@@ -152,8 +173,8 @@ def test_monitor_section_is_typed_and_performance_uses_the_gate_grammar() -> Non
          "the model's training data (a DVC output or git file), e.g. reference: "
          "data/prepared/train.csv"),
         ("monitor:\n  m:\n    reference: x.csv\n    drift_share: 1.5\n",
-         "mlci.yaml:4: monitor.m.drift_share: expected a number above 0 and at most 1, got 1.5",
-         None),
+         "mlci.yaml:4: monitor.m.drift_share: expected 0 to 1, got 1.5",
+         "a share between 0 and 1, e.g. 0.1 for 10%"),
         ("monitor:\n  m:\n    reference: x.csv\n    schedule: 'daily'\n",
          "mlci.yaml:4: monitor.m.schedule: not valid here: 'daily'",
          'five cron fields, minute hour day month weekday (UTC), e.g. "17 3 * * *"'),

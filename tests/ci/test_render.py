@@ -97,7 +97,7 @@ def test_has_marker(text: str, marked: bool) -> None:
 
 @pytest.mark.parametrize("has_requirements, command", [
     (True, "python -m pip install -r requirements.txt"),
-    (False, "python -m pip install mlci"),
+    (False, "python -m pip install 'mlci[data]'"),
 ])
 def test_install_command(has_requirements: bool, command: str) -> None:
     assert install_command(has_requirements) == command

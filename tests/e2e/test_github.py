@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from support.commands import Result, git, mlci, mlci_process
-from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
+from support.e2e import CONTACTS, TOKEN, Scenario, fresh_clone, make_scenario
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
@@ -26,7 +26,7 @@ REPO = "octo/proj"
 MARKER = "<!-- mlci-report -->"
 LEAK_FILE = "leak.json"
 # a row of `mlci repro`'s stage table, as act prints it: "[job]   | train     ran     1.0s"
-STAGE_ROW = re.compile(r"\|\s(load|prepare|train|evaluate)\s+(ran|restored from run-cache|"
+STAGE_ROW = re.compile(r"\|\s(load|validate|prepare|train|evaluate)\s+(ran|restored from run-cache|"
                        r"pulled from remote|up to date)\s", re.MULTILINE)
 
 
@@ -132,7 +132,7 @@ def test_4_an_unchanged_pipeline_retrains_nothing(scenario: Scenario, forge: Fak
     proc = ci_run(scenario, forge, "push", "--job", "default-branch")
     table = dict(STAGE_ROW.findall(proc.stdout))
     # nothing ran: outputs came from the DVC remote (dvc.lock matches) or its run-cache
-    assert set(table) == {"load", "prepare", "train", "evaluate"}, proc.stdout
+    assert set(table) == {"load", "validate", "prepare", "train", "evaluate"}, proc.stdout
     assert set(table.values()) <= {"pulled from remote", "restored from run-cache",
                                    "up to date"}, table
 
@@ -220,3 +220,27 @@ def test_8_without_a_forge_url_forge_calls_are_a_dry_run(scenario: Scenario,
     push = mlci_process("ci", "run", "push", cwd=scenario.root, env=env)
     assert "mlci-publish.yml: not run in a dry run" in push.stderr
     assert "mlci publish:" not in push.stdout
+
+
+
+def test_9_a_pull_request_adding_personal_data_fails_with_a_masked_report(
+        scenario: Scenario, forge: FakeForge) -> None:
+    sha = scenario.add_contacts("contacts", "load: customer contacts for a new feature")
+    open_pull(forge, 4, sha)
+    event = pull_request_event(scenario, 4, "contacts", sha)
+    train = ci_run(scenario, forge, "pull_request", "--event-file", str(event), expect=1)
+    assert "mlci train: failure" in train.stdout
+    assert "c***@e***.org" in train.stdout  # the scan's own log line, masked
+    comment = ci_run(scenario, forge, "workflow_run")
+    [status] = statuses(forge, sha)
+    assert status["state"] == "failure"
+    assert "data/contacts.csv:email" in status["description"]
+    [report] = forge.comments(REPO, 4)
+    body = report["body"]
+    assert "**Privacy scan**: ❌ 2 finding(s)" in body
+    masked = "c\\*\\*\\*@&#8203;e\\*\\*\\*.org"  # c***@e***.org, escaped in the table
+    assert f"| data/contacts.csv | email | email | 40 | 100% | {masked} |" in body
+    assert "| data/contacts.csv | phone | phone | 40 | 100% | +\\* \\*\\*\\*-" in body
+    seen = train.stdout + train.stderr + comment.stdout + body + status["description"]
+    for email, phone in CONTACTS:
+        assert email not in seen and phone not in seen

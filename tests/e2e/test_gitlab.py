@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from support.commands import REPO_ROOT, Result, git, mlci, mlci_process
-from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
+from support.e2e import CONTACTS, TOKEN, Scenario, fresh_clone, make_scenario
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
@@ -152,3 +152,18 @@ def test_6_the_merge_requests_code_never_sees_the_token(scenario: Scenario,
     [note] = forge.comments(PROJECT, 9, forge="gitlab")
     assert note["body"].startswith(MARKER) and sha[:7] in note["body"]
     assert [r.auth for r in forge.writes() if r.path.endswith("/9/notes")] == [TOKEN]
+
+
+def test_7_a_merge_request_adding_personal_data_fails_with_a_masked_note(
+        scenario: Scenario, forge: FakeForge) -> None:
+    sha = scenario.add_contacts("contacts", "load: customer contacts")
+    open_merge_request(forge, 10, sha)
+    proc = ci_run(scenario, forge, "merge_request", iid=10, expect=1)
+    assert "FAIL  train" in proc.stdout and "PASS  report" in proc.stdout
+    [note] = forge.comments(PROJECT, 10, forge="gitlab")
+    assert "**Privacy scan**: ❌ 2 finding(s)" in note["body"]
+    [status] = statuses(forge, sha)
+    assert status["state"] == "failed" and "data/contacts.csv:email" in status["description"]
+    seen = proc.stdout + proc.stderr + note["body"] + status["description"]
+    for email, phone in CONTACTS:
+        assert email not in seen and phone not in seen

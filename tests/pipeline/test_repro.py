@@ -31,15 +31,15 @@ def test_unchanged_pipeline_runs_nothing_and_prints_metrics(project: Path) -> No
 
 def test_set_param_retrains_and_returning_restores_from_run_cache(project: Path) -> None:
     changed = repro_json(project, "-S", "train.C=0.05")
-    assert statuses(changed) == {"load": "unchanged", "prepare": "unchanged",
-                                 "train": "ran", "evaluate": "ran"}
+    assert statuses(changed) == {"load": "unchanged", "validate": "unchanged",
+                                 "prepare": "unchanged", "train": "ran", "evaluate": "ran"}
     assert changed["params"] == [{"param": "params.yaml:train.C", "old": 1.0, "new": 0.05}]
     assert "C: 0.05" in (project / "params.yaml").read_text()
     weaker = changed["metrics"]["metrics.json"]["log_loss"]
 
     back = repro_json(project, "-S", "train.C=1.0")
-    assert statuses(back) == {"load": "unchanged", "prepare": "unchanged",
-                              "train": "restored", "evaluate": "restored"}
+    assert statuses(back) == {"load": "unchanged", "validate": "unchanged",
+                              "prepare": "unchanged", "train": "restored", "evaluate": "restored"}
     assert back["metrics"]["metrics.json"]["log_loss"] < weaker
     assert all(isinstance(s["seconds"], float) for s in back["stages"])
 
@@ -53,7 +53,7 @@ def test_json_keeps_stage_output_off_stdout(project: Path) -> None:
 
 
 def test_targets_limit_the_pipeline(project: Path) -> None:
-    assert list(statuses(repro_json(project, "prepare"))) == ["load", "prepare"]
+    assert list(statuses(repro_json(project, "prepare"))) == ["load", "validate", "prepare"]
 
 
 def test_dry_run_changes_nothing(project: Path) -> None:

@@ -207,3 +207,25 @@ def test_hard_cut_as_a_last_resort() -> None:
     text = report.render(many_rows(2_000), limit=3_000)
     assert len(text) <= 3_000 and "Report cut at 3,000 characters" in text
     assert text.startswith(REPORT_MARKER)
+
+
+def test_data_checks_section() -> None:
+    from mlci.data.scan import ScanResult
+    from mlci.data.validation import Failure
+
+    failures = tuple(Failure(f"col{i}", "not_nullable", i + 1, (None,)) for i in range(25))
+    checks = (report.SchemaCheck("data/a.csv", "data/a.yaml", True, False, failures),
+              report.SchemaCheck("data/b.csv", "data/b.yaml", None, None, (),
+                                 "no data/b.json: run the pipeline (`mlci repro`)"))
+    text = report.render(report.Report(base="1a2b3c4", head="5d6e7f8",
+                                       gate=evaluate({}, None, {}), checks=checks,
+                                       privacy=ScanResult((), 3, 120, 9)))
+    section = text.split("### Data checks\n\n", 1)[1]
+    assert section.startswith("| Data | Schema | Base | Head |\n|---|---|---|---|\n"
+                              "| data/a.csv | data/a.yaml | ✅ valid | ❌ failed |\n"
+                              "| data/b.csv | data/b.yaml | ➖ no result | ➖ no result |\n")
+    assert "| col19 | not\\_nullable | 20 | null |" in section
+    assert "col20" not in section and "_5 more failed check(s) not shown._" in section
+    assert "**data/b.csv**: no data/b.json: run the pipeline (\\`mlci repro\\`)" in section
+    assert ("**Privacy scan**: ✅ no personal data or secrets (scanned 3 file(s), 120 rows, "
+            "9 columns).") in section

@@ -51,6 +51,9 @@ PARAM_KEY = _rule(r"(?:[A-Za-z0-9_][A-Za-z0-9_./-]*:)?[A-Za-z0-9_-]+(?:\.[A-Za-z
 PARAM_VALUE = _rule(r"[A-Za-z0-9_.+/-]+", "sweep values are numbers, booleans or strings of "
                     "letters, digits, '.', '_', '+', '/' and '-'")
 POSITIVE = {"minimum": 1, "hint": "a whole number of jobs, at least 1"}
+NAME = _rule(r"(?s).*\S.*", "a non-empty name")
+AT_LEAST_ONE = {"minimum": 1, "hint": "a whole number, at least 1"}
+SHARE = {"minimum": 0.0, "maximum": 1.0, "hint": "a share between 0 and 1, e.g. 0.1 for 10%"}
 MAX_COMBINATIONS = 256  # GitHub's limit of jobs per matrix
 # five cron fields (minute hour day month weekday): they go into the generated monitor workflow
 CRON = _rule(r"[0-9A-Za-z*/,-]+( [0-9A-Za-z*/,-]+){4}",
@@ -118,7 +121,7 @@ class MonitorConfig:
     current: str | None = None  # fresh data: file, directory, DVC-tracked path or URL
     target: str | None = None
     schedule: str = field(default="17 3 * * *", metadata=CRON)
-    drift_share: float = field(default=0.5, metadata={"between": (0.0, 1.0)})
+    drift_share: float = field(default=0.5, metadata=SHARE)
     columns: MonitorColumns = MonitorColumns()
     stattest: dict[str, Stattest] = field(default_factory=dict)
     performance: dict[str, MetricPolicy] = field(default_factory=dict)
@@ -131,12 +134,24 @@ def retrain_branch(name: str) -> str:
 
 
 @dataclass(frozen=True)
-class PrivacyConfig:
-    """Personal data: accepted scan findings, and columns logs and monitoring drop or hash."""
+class PrivacyAllow:
+    """A finding of the privacy scan accepted after review: a data path (glob) and, for a
+    table, one column (none: the whole file)."""
 
-    allow: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    hash: tuple[str, ...] = ()
+    path: str = field(metadata=NAME)
+    column: str | None = field(default=None, metadata=NAME)
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """`privacy:`: what the scan accepts, and the columns prediction logs and monitoring must
+    drop (`exclude`) or hash (`hash`); data-check examples of those columns are masked too."""
+
+    allow: tuple[PrivacyAllow, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=NAME)
+    hash: tuple[str, ...] = field(default=(), metadata=NAME)
+    min_distinct_hits: int = field(default=5, metadata=AT_LEAST_ONE)  # a column is flagged
+    min_share: float = field(default=0.1, metadata=SHARE)  # ... at this share of its values
 
 
 @dataclass(frozen=True)
@@ -236,7 +251,10 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
     if origin is tuple:
         return _convert_list(value, args[0], path, rule)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _in_bounds(float(value), path, rule)
+        if rule and not rule["minimum"] <= value <= rule["maximum"]:
+            raise _Invalid(path, f"expected {rule['minimum']:g} to {rule['maximum']:g}, got "
+                           f"{_shown(value)}", rule["hint"])
+        return float(value)
     if hint is int and isinstance(value, int) and not isinstance(value, bool):
         if rule and value < rule["minimum"]:
             raise _Invalid(path, f"expected at least {rule['minimum']}, got {value}",
@@ -314,14 +332,6 @@ def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
         name: _convert(value[name], hints[name], (*path, name), fields[name].metadata or None)
         for name in value
     })
-
-
-def _in_bounds(value: float, path: tuple[Any, ...], rule: Any) -> float:
-    low, high = (rule or {}).get("between", (float("-inf"), float("inf")))
-    if not low < value <= high:
-        raise _Invalid(path, f"expected a number above {low:g} and at most {high:g}, "
-                       f"got {_shown(value)}")
-    return value
 
 
 _MISSING_HINTS = {

@@ -119,10 +119,11 @@ def trusted_install(version: str) -> str:
 
 
 def install_command(has_requirements: bool) -> str:
-    """The project's own requirements when it has them (they pin mlci), else mlci from PyPI."""
+    """The project's own requirements when it has them (they pin mlci), else mlci from PyPI
+    with its data extra (the pull-request job scans the data)."""
     if has_requirements:
         return f"python -m pip install -r {REQUIREMENTS}"
-    return "python -m pip install mlci"
+    return "python -m pip install 'mlci[data]'"
 
 
 def is_hosted(label: str) -> bool:

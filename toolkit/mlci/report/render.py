@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from mlci.data.scan import ScanResult
+from mlci.data.validation import Failure
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
 from mlci.metrics.rules import FAIL, PASS, GateResult
 from mlci.project.values import is_number
@@ -70,6 +73,18 @@ class DataChange:
 
 
 @dataclass(frozen=True)
+class SchemaCheck:
+    """A data check at base and head: valid (True), failed (False), no result (None)."""
+
+    data: str
+    schema: str
+    base: bool | None
+    head: bool | None
+    failures: tuple[Failure, ...] = ()  # head's
+    problem: str = ""  # why head has no result
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the report shows, gathered by `mlci.review`."""
 
@@ -84,7 +99,10 @@ class Report:
     trends: tuple[Trend, ...] = ()
     plots: tuple[PlotPair, ...] = ()
     data: tuple[DataChange, ...] = ()
+    checks: tuple[SchemaCheck, ...] = ()
+    privacy: ScanResult | None = None  # masked findings of `mlci data scan`
     plot_tables: bool = True  # the collapsed numbers under each plot
+    check_rows: int = 20  # failures and findings shown per table
     cuts: tuple[str, ...] = ()  # what was left out to fit the limit
 
 
@@ -107,12 +125,14 @@ def _cuts(report: Report) -> list[tuple[str, Report]]:
     r4 = replace(r3, metrics=tuple(m for m in r3.metrics if m.verdict != "unchanged"))
     r5 = replace(r4, params=r4.params[:50], data=r4.data[:50])
     r6 = replace(r5, metrics=r5.metrics[:200], params=r5.params[:10], data=r5.data[:10])
+    r7 = replace(r6, check_rows=3)
     return [
         ("the numbers under the plots", r1), (f"{len(report.plots)} plot(s)", r2),
         (f"{len(report.trends)} trend chart(s)", r3),
         ("the unchanged metrics", r4),
         (f"params and data rows beyond 50 (of {len(report.params)} and {len(report.data)})", r5),
         (f"metric rows beyond 200 (of {len(r5.metrics)}), params and data rows beyond 10", r6),
+        ("data-check rows beyond 3 per table", r7),
     ]
 
 
@@ -124,7 +144,7 @@ def _hard_cut(text: str, limit: int) -> str:
 
 def _text(report: Report) -> str:
     parts = [_headline(report), _metrics(report), _params(report), _gate(report),
-             _trends(report), _plots(report), _data(report), _footer(report)]
+             _checks(report), _trends(report), _plots(report), _data(report), _footer(report)]
     return "\n\n".join("\n".join(p) for p in parts if p) + "\n"
 
 
@@ -189,6 +209,62 @@ def _gate(report: Report) -> list[str]:
              md.escape(r.reason)] for r in rules]
     return ["### Gate", "", *md.table(
         ["Metric", "Rule", "Threshold", "Base", "Head", "Result", "Reason"], rows, "llrrrll")]
+
+
+CHECK_STATES = {True: "✅ valid", False: "❌ failed", None: "➖ no result"}
+
+
+def _checks(report: Report) -> list[str]:
+    if not report.checks and report.privacy is None:
+        return []
+    lines = ["### Data checks"]
+    if report.checks:
+        rows = [[md.escape(c.data), md.escape(c.schema), CHECK_STATES[c.base],
+                 CHECK_STATES[c.head]] for c in report.checks]
+        lines += ["", *md.table(["Data", "Schema", "Base", "Head"], rows, "llll")]
+    for check in report.checks:
+        lines += _check_details(check, report.check_rows)
+    if report.privacy is not None:
+        lines += ["", *_privacy(report.privacy, report.check_rows)]
+    return lines
+
+
+def _check_details(check: SchemaCheck, limit: int) -> list[str]:
+    if check.head is None:
+        return ["", f"**{md.escape(check.data)}**: {md.escape(check.problem)}"]
+    if check.head:
+        return []
+    rows = [[md.escape(f.column or "(table)"), md.escape(f.check), f"{f.failing_rows:,}",
+             md.escape(", ".join(_example(e) for e in f.examples))]
+            for f in check.failures[:limit]]
+    lines = ["", f"**{md.escape(check.data)}** fails {md.escape(check.schema)}:", "",
+             *md.table(["Column", "Check", "Failing rows", "Examples"], rows, "llrl")]
+    if len(check.failures) > limit:
+        lines.append(f"\n_{len(check.failures) - limit} more failed check(s) not shown._")
+    return lines
+
+
+def _example(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _privacy(scan: ScanResult, limit: int) -> list[str]:
+    scanned = (f"scanned {scan.files:,} file(s), {scan.rows:,} rows, {scan.columns:,} "
+               "columns")
+    if scan.clean:
+        return [f"**Privacy scan**: ✅ no personal data or secrets ({scanned})."]
+    rows = [[md.escape(f.path), md.escape(f.column or "(text)"), md.escape(f.kind),
+             f"{f.distinct_hits:,}", f"{f.share:.0%}", md.escape(", ".join(f.examples))]
+            for f in scan.flagged[:limit]]
+    lines = [f"**Privacy scan**: ❌ {len(scan.flagged)} finding(s) of personal data or secrets "
+             f"({scanned}). Examples are masked; remove the data, or accept a reviewed column "
+             "in mlci.yaml `privacy.allow`.", "",
+             *md.table(["Path", "Column", "Kind", "Distinct hits", "Share", "Examples"], rows,
+                       "lllrrl")]
+    if len(scan.flagged) > limit:
+        lines.append(f"\n_{len(scan.flagged) - limit} more finding(s) not shown._")
+    return lines
 
 
 def _trends(report: Report) -> list[str]:
