@@ -12,6 +12,7 @@ import typer
 from mlci.cli import app
 
 if TYPE_CHECKING:
+    from mlci.errors import MlciError
     from mlci.metrics.comparison import Comparison
     from mlci.pipeline import ReproResult
     from mlci.project.params import Change
@@ -80,9 +81,17 @@ def repro(
         root=root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
         dry_run=dry_run, to_stderr=as_json,
     )
+    from mlci.errors import MlciError
+
     pipeline.require_project(root)
-    with params.applied(root, overrides, keep=not dry_run) as changes:  # a dry run puts them back
-        result = pipeline.reproduce(request)
+    changes: list[Change] = []
+    try:
+        with params.applied(root, overrides, keep=not dry_run) as changes:  # dry: put back
+            result = pipeline.reproduce(request)
+    except MlciError as exc:
+        if as_json:  # stdout stays JSON, failure included; the error line goes to stderr
+            print(json.dumps(_failure(changes, exc), indent=2))
+        raise
     outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root))
     print(json.dumps(_summary(outcome), indent=2) if as_json else _render(outcome))
 
@@ -116,6 +125,19 @@ def _summary(outcome: ReproOutcome) -> dict[str, Any]:
         "metrics": outcome.metrics.head.flat_metrics() if outcome.metrics else {},
         "metrics_vs_head": outcome.metrics.metrics if outcome.metrics else None,
         "pushed": result.pushed,
+        "error": None,
+    }
+
+
+def _failure(changes: list[Change], exc: MlciError) -> dict[str, Any]:
+    """`--json` when the run failed: the same keys, and the error that stderr shows too."""
+    from mlci.errors import StageFailed
+
+    stages = [{"name": exc.stage, "status": "failed"}] if isinstance(exc, StageFailed) else []
+    return {
+        "params": [{"param": k, "old": old, "new": new} for k, old, new in changes],
+        "stages": stages, "metrics": {}, "metrics_vs_head": None, "pushed": None,
+        "error": {"message": exc.message, "hint": exc.hint},
     }
 
 

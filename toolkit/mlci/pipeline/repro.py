@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import StageFailed
+from mlci.errors import MlciError, PipelineError, StageFailed
+from mlci.pipeline.remotes import remote_access
 from mlci.pipeline.session import (
     DvcLog,
+    causes,
     dvc_logging,
     flatten_message,
     no_remote,
@@ -83,8 +85,9 @@ def reproduce(request: ReproRequest) -> ReproResult:
             runs.append(StageRun(stage.addressing, status, time.perf_counter() - start))
             return result
 
-        _run_repro(repo, request, timed, log)
-        pushed = _push(repo) if request.push and not request.dry_run else None
+        with remote_access(repo):
+            _run_repro(repo, request, timed, log)
+            pushed = _push(repo) if request.push and not request.dry_run else None
     return ReproResult(tuple(runs), pushed)
 
 
@@ -103,18 +106,57 @@ def _run_repro(repo: Any, request: ReproRequest, timed: Any, log: DvcLog) -> Non
 
     with tee_output(stdout_to_stderr=request.to_stderr) as tail:
         try:
-            repo.reproduce(
-                list(request.targets) or None, pull=request.pull, force=request.force,
-                dry=request.dry_run, repro_fn=timed,
+            repo.reproduce(  # a dry run pulls nothing: it changes nothing
+                list(request.targets) or None, pull=request.pull and not request.dry_run,
+                force=request.force, dry=request.dry_run, repro_fn=timed,
             )
         except ReproductionError as exc:
             failed = _failed_stage(exc)
             code = re.search(r"exited with (-?\d+)", flatten_message(exc))
             if failed is None or not log.command:
-                raise
+                missing = _missing_input(repo, exc, request)
+                if missing is None:
+                    raise
+                raise missing from None
             raise StageFailed(
                 failed, log.command, int(code.group(1)) if code else None, "\n".join(tail)
             ) from None
+
+
+def _missing_input(repo: Any, exc: Exception, request: ReproRequest) -> MlciError | None:
+    """A stage input that DVC tracks but the workspace lacks: say how to fetch it."""
+    path = _missing_path(exc, request.root)
+    if path is None:
+        return None
+    for out in repo.index.outs:
+        where = Path(out.fs_path)
+        if path == where or where in path.parents:
+            rel = path.relative_to(request.root) if request.root in path.parents else path
+            source = out.stage.relpath if out.stage.is_data_source else out.stage.addressing
+            return PipelineError(
+                f"{rel} is tracked by DVC ({source}) but is not in the workspace",
+                hint=_fetch_hint(request, source))
+    return None
+
+
+def _missing_path(exc: Exception, root: Path) -> Path | None:
+    """The file a failed repro lacked: DVC's "missing data 'source'" or a FileNotFoundError."""
+    for cause in causes(exc):
+        if isinstance(cause, FileNotFoundError) and cause.filename:
+            return Path(str(cause.filename))
+        source = re.search(r"missing data 'source': (\S.*)$", str(cause))
+        if source:
+            return root / source.group(1).strip()
+    return None
+
+
+def _fetch_hint(request: ReproRequest, source: str) -> str:
+    if request.pull and request.dry_run:
+        return f"a dry run pulls nothing: run `dvc pull {source}` first, or drop --dry-run"
+    if request.pull:
+        return ("the DVC remote does not have it either: push it from where it was made "
+                "(`dvc push`)")
+    return f"fetch it from the DVC remote: `mlci repro --pull` (or `dvc pull {source}`)"
 
 
 def _failed_stage(exc: Exception) -> str | None:
@@ -151,5 +193,5 @@ def _push_run_cache_outputs(repo: Any) -> int:
 
 def push(root: Path) -> int:
     """`dvc push --run-cache` to the default remote; returns how many files were transferred."""
-    with open_repo(root) as repo:
+    with open_repo(root) as repo, remote_access(repo):
         return _push(repo)
