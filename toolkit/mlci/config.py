@@ -80,6 +80,11 @@ class _Invalid(Exception):
         self.path, self.problem, self.hint = path, problem, hint
 
 
+def exists(root: Path) -> bool:
+    """True when the project has an `mlci.yaml` (without one, every default applies)."""
+    return (root / CONFIG_FILE).is_file()
+
+
 def load(root: Path) -> Config:
     """Load `mlci.yaml` from the project root; defaults when the file does not exist."""
     from mlci.shared import yaml12

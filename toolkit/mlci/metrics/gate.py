@@ -29,7 +29,8 @@ def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None,
           head: Snapshot) -> GateResult:
     """The gate on snapshots already read (the report reads them once for everything)."""
     base_values = lookup(base.flat_metrics()) if base is not None else None
-    return gates.evaluate(rules, base_values, lookup(head.flat_metrics()))
+    gaps = gates.Gaps(base.missing_metrics() if base is not None else {}, head.missing_metrics())
+    return gates.evaluate(rules, base_values, lookup(head.flat_metrics()), gaps)
 
 
 def rejudge(root: Path, path: Path) -> GateResult:

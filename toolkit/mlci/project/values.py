@@ -81,13 +81,25 @@ def is_number(value: Any) -> bool:
 
 
 def lookup(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Flat values by the names mlci.yaml uses: `key` (first file wins) and `file:key`."""
+    """Flat values by the names mlci.yaml uses: `file:key`, and `key` alone when only one
+    file has it (a key in several files must be named with its file)."""
     names: dict[str, Any] = {}
+    count: dict[str, int] = {}
     for path, values in files.items():
         for key, value in values.items():
-            names.setdefault(key, value)
             names[f"{path}:{key}"] = value
+            count[key] = count.get(key, 0) + 1
+            names.setdefault(key, value)
+    for key, seen in count.items():
+        if seen > 1:
+            del names[key]
     return names
+
+
+def short_names(named: dict[str, Any]) -> dict[str, Any]:
+    """`lookup`'s values under one name each: `key`, or `file:key` where it is ambiguous."""
+    return {name: value for name, value in named.items()
+            if ":" not in name or name.rpartition(":")[2] not in named}
 
 
 def rows(data: Any) -> list[dict[str, Any]]:

@@ -43,19 +43,21 @@ def collect(request: ReportRequest) -> report.Report:
     head_source = snapshot.resolve(root, request.head)  # an unknown --head fails here, clearly
     base_rev = request.base or default_base(root, branch_ref, settings.default_branch,
                                             head_source.sha or "HEAD")
-    want = snapshot.Want(plots=True, lock=True)
+    want = snapshot.Want(plots=True)
     base, head = snapshot.read_sources(root, [snapshot.resolve(root, base_rev), head_source], want)
     compared = comparison.between(base, head, comparison.directions(settings), all=True)
-    history = _history(root, branch_ref, request.trend)
     head_sha = head.sha or gitrepo.head_sha(root)
+    history = _history(root, branch_ref, request.trend, head_sha)
     return report.Report(
         base=base.label, head=head_sha[:7] if head_sha else head.label,
         workspace=head.sha is None, gate=judge(settings.metrics, base, head),
         branch=settings.default_branch,
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),
-        trends=_trends(history + [head], compared), plots=_plots(base, head),
+        trends=_trends([*history, head], compared), plots=_plots(base, head),
         data=data_changes(root, base, head),
+        unreadable=_unreadable(base, head, history, settings.default_branch),
+        has_config=config.exists(root),
     )
 
 
@@ -87,12 +89,27 @@ def default_base(root: Path, ref: str | None, branch: str, head: str = "HEAD") -
     raise RevisionNotFound(f"{head} and {ref} share no history", hint="pass --base REV")
 
 
-def _history(root: Path, ref: str | None, count: int) -> list[Snapshot]:
+def _history(root: Path, ref: str | None, count: int, head: str | None) -> list[Snapshot]:
+    """The default branch's last commits, oldest first, without head's own commit (head is
+    the last point already); a commit whose metrics cannot be read is kept, with why."""
     if not ref or count <= 0:
         return []
-    shas = gitrepo.first_parent_log(root, ref, count)
+    shas = [sha for sha in gitrepo.first_parent_log(root, ref, count) if sha != head]
     sources = [snapshot.source(sha) for sha in reversed(shas)]
-    return snapshot.read_sources(root, sources, snapshot.Want(params=False))
+    return snapshot.read_sources(root, sources, snapshot.Want(params=False, lenient=True))
+
+
+def _unreadable(base: Snapshot, head: Snapshot, history: list[Snapshot],
+                branch: str) -> tuple[report.Unreadable, ...]:
+    """Metrics files that could not be read, grouped by file and reason, revisions listed."""
+    found: dict[tuple[str, str], list[str]] = {}
+    points = [(f"base `{base.label}`", base), (f"head `{head.label}`", head),
+              *((f"{branch} `{snap.label}`", snap) for snap in history
+                if snap.sha not in (base.sha, head.sha))]
+    for label, snap in points:
+        for path, why in snap.missing_metrics().items():
+            found.setdefault((path, why), []).append(label)
+    return tuple(report.Unreadable(tuple(revs), path, why) for (path, why), revs in found.items())
 
 
 def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
@@ -104,11 +121,14 @@ def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
 
 def _metric_rows(compared: comparison.Comparison) -> tuple[report.MetricRow, ...]:
     names = _names(compared)
-    return tuple(
-        report.MetricRow(names[(path, key)], change["old"], change["new"],
-                         compared.direction(path, key))
-        for path, changes in compared.metrics.items() for key, change in changes.items()
-    )
+    rows = []
+    for path, changes in compared.metrics.items():
+        for key, change in changes.items():
+            gap = compared.unavailable(path)
+            side = gap if gap and change["old" if gap == "base" else "new"] is None else None
+            rows.append(report.MetricRow(names[(path, key)], change["old"], change["new"],
+                                         compared.direction(path, key), side))
+    return tuple(rows)
 
 
 def _param_rows(compared: comparison.Comparison) -> tuple[report.ParamRow, ...]:
