@@ -103,15 +103,38 @@ def short_names(named: dict[str, Any]) -> dict[str, Any]:
 
 
 def rows(data: Any) -> list[dict[str, Any]]:
-    """The records of a plot file: a list of mappings, or the first such list in a mapping."""
+    """The records of a plot file as DVC reads them (`get_datapoints`): every list of
+    mappings with the same keys, merged record by record."""
+    merged: list[dict[str, Any]] = []
+    for found in _lists(data):
+        if found and all(isinstance(row, dict) for row in found) \
+                and set(found[0]) == {key for row in found for key in row}:
+            for index, row in enumerate(found):
+                if len(merged) <= index:
+                    merged.append({})
+                merged[index].update(row)
+    return merged
+
+
+def last_field(data: Any) -> str | None:
+    """The field DVC draws when a plot names no `y`: the last key of the first record."""
+    for found in _lists(data):
+        if found and all(isinstance(row, dict) for row in found):
+            return str(list(found[0])[-1]) if found[0] else None
+    return None
+
+
+def _lists(data: Any) -> list[list[Any]]:
+    """Lists in a plot file, as DVC finds them: the file itself, else nested in mappings."""
     if isinstance(data, list):
-        return [row for row in data if isinstance(row, dict)]
-    if isinstance(data, dict):
-        for value in data.values():
-            found = rows(value) if isinstance(value, (list, dict)) else []
-            if found:
-                return found
-    return []
+        return [data]
+    found: list[list[Any]] = []
+    for value in data.values() if isinstance(data, dict) else ():
+        if isinstance(value, dict):
+            found += _lists(value)
+        elif isinstance(value, list):
+            found.append(value)
+    return found
 
 
 def parse_csv(text: str, tab: bool = False) -> list[dict[str, Any]]:

@@ -13,11 +13,12 @@ from mlci.metrics import comparison
 from mlci.metrics.gate import judge
 from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
-from mlci.project.values import is_number, lookup, rows
+from mlci.project.values import is_number, last_field, lookup, rows
 from mlci.report import render as report
 from mlci.shared import gitrepo
 
 MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
+INDEX = "step"  # what DVC calls the record index it draws when a plot names no x
 
 
 @dataclass(frozen=True)
@@ -161,28 +162,48 @@ def _drawable(value: Any) -> bool:
 
 
 def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
+    """Every series DVC would draw at head, one chart each: a plot's files (a directory's
+    files, `y: {file: field}`) and fields; x defaults to the record index ("step") and y to
+    the last field, as in DVC."""
     pairs = []
     for plot in head.layout.plots:
-        kind = _kind(plot)
-        if plot.path not in head.plots:
-            continue
-        pairs.append(report.PlotPair(
-            plot.path, plot.title or plot.path, kind, plot.x or "", plot.y or "",
-            tuple(_records(base.plots.get(plot.path))), tuple(_records(head.plots[plot.path]))))
+        series = [(source, name) for source in plot.sources
+                  for name in head.plot_files.get(source.path, ()) if name in head.plots]
+        for source, name in series:
+            fields = source.y or _fields(head.plots[name])
+            for field in fields:
+                title = _title(plot, source, name) + (f" ({field})" if len(fields) > 1 else "")
+                pairs.append(_pair(plot, source, name, field, title, base, head))
     return tuple(pairs)
 
 
-def _kind(plot: dvcfiles.Plot) -> str:
-    if not plot.x or not plot.y:
-        return "other"
-    if plot.template and "confusion" in plot.template:
-        return "confusion"
-    return "curve"
+def _title(plot: dvcfiles.Plot, source: dvcfiles.PlotSource, name: str) -> str:
+    """DVC's title: the plot's own, else its id; a directory's files and the files of a
+    `y: {file: field}` plot are each named."""
+    if name != source.path:  # a file in a directory plot
+        return f"{plot.title}: {name[len(source.path) + 1:]}" if plot.title else name
+    title = plot.title or plot.path
+    return f"{title}: {name}" if len(plot.sources) > 1 else title
 
 
-def _records(data: Any) -> list[dict[str, Any]]:
+def _fields(data: Any) -> tuple[str, ...]:
+    field = last_field(data)
+    return (field,) if field else ()
 
-    return rows(data) if data is not None else []
+
+def _pair(plot: dvcfiles.Plot, source: dvcfiles.PlotSource, name: str, field: str, title: str,
+          base: Snapshot, head: Snapshot) -> report.PlotPair:
+    confusion = bool(plot.template and "confusion" in plot.template and source.x)
+    x = source.x or INDEX
+    return report.PlotPair(name, title, "confusion" if confusion else "curve", x, field,
+                           tuple(_records(base.plots.get(name), source.x)),
+                           tuple(_records(head.plots[name], source.x)))
+
+
+def _records(data: Any, x: str | None) -> list[dict[str, Any]]:
+    """A plot file's records; without an x field each gets its index as "step", as in DVC."""
+    found = rows(data) if data is not None else []
+    return found if x else [{**row, INDEX: i} for i, row in enumerate(found)]
 
 
 def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
@@ -227,5 +248,5 @@ def _outs_of(files: dict[str, Any]) -> Outs:
 
 def _git_tracked(snap: Snapshot) -> set[str]:
     """Metrics and plots kept in git (cache: false): they show in their own sections."""
-    declared = set(snap.layout.metrics) | {p.path for p in snap.layout.plots}
+    declared = set(snap.layout.metrics) | {s.path for p in snap.layout.plots for s in p.sources}
     return declared - snap.layout.cached
