@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import MlciError, PipelineError
-from mlci.pipeline.session import causes, dvc_logging, flatten_message, open_repo
+from mlci.pipeline.session import causes, dvc_logging, open_repo
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def _from_remote_library(exc: BaseException) -> bool:
 
 
 def _access_error(where: str, need: RemoteNeeds, exc: BaseException) -> MlciError:
-    reason = flatten_message(exc).splitlines()[0][:300]
+    reason = " ".join(str(exc).split())[:300] or type(exc).__name__
     if _DENIED.search(f"{type(exc).__name__} {reason}"):
         secrets = " and ".join(need.secrets) or "the remote's credentials"
         return PipelineError(
@@ -124,6 +124,19 @@ def remote_access(repo: Any) -> Iterator[None]:
         if error is None:
             raise
         raise error from None
+
+
+def probe(repo: Any) -> None:
+    """Use the default remote once (inside `remote_access`), so that a missing plugin, refused
+    credentials or an unreachable host fail here, clearly: DVC's pull would only warn that
+    nothing was found, and CI would quietly retrain. A remote not created yet is fine."""
+    remote = repo.cloud.get_remote(command="pull")
+    try:
+        remote.fs.info(remote.path)
+    except FileNotFoundError as exc:  # fsspec's HTTP says so of a refused connection too
+        error = remote_error(exc, default_info(repo))
+        if error is not None:
+            raise error from None
 
 
 def init(root: Path, subdir: bool) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import MlciError, PipelineError, StageFailed
-from mlci.pipeline.remotes import remote_access
+from mlci.pipeline.remotes import probe, remote_access
 from mlci.pipeline.session import (
     DvcLog,
     causes,
@@ -86,6 +86,8 @@ def reproduce(request: ReproRequest) -> ReproResult:
             return result
 
         with remote_access(repo):
+            if (request.pull or request.push) and not request.dry_run:
+                probe(repo)
             _run_repro(repo, request, timed, log)
             pushed = _push(repo) if request.push and not request.dry_run else None
     return ReproResult(tuple(runs), pushed)
