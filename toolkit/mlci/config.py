@@ -19,6 +19,7 @@ from mlci.errors import ConfigError
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
+Forge = Literal["github", "gitlab"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
@@ -35,6 +36,8 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
+FORGES = _rule(r".*", "which CI files to generate: [github], [gitlab] or [github, gitlab]",
+               one_or_many=True, nonempty=True)
 SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
                 "secret names are letters, digits and '_', not starting with GITHUB_")
 
@@ -59,6 +62,8 @@ class PublishConfig:
 
 @dataclass(frozen=True)
 class CiConfig:
+    # the CI files `mlci ci generate` writes and `--check` checks
+    forges: tuple[Forge, ...] = field(default=("github", "gitlab"), metadata=FORGES)
     python: str = field(default="3.11", metadata=PYTHON)
     runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=LABELS)
     dvc_remote_secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
