@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,22 +18,39 @@ if TYPE_CHECKING:
     from mlci.metrics.comparison import Comparison
     from mlci.pipeline import ReproResult
     from mlci.project.params import Change
+    from mlci.project.scaffold import InitResult
 
 
-@app.command(help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
+class InitForge(str, Enum):
+    github = "github"
+    gitlab = "gitlab"
+    all = "all"
+
+
+@app.command(help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote. "
+             "In an existing DVC project (a dvc.yaml), write only mlci.yaml, from its metrics "
+             "and models, and the CI workflows.")
 def init(
     path: Path = typer.Argument(Path(), help="Directory to initialise (created if missing)."),
     remote: str | None = typer.Option(
         None, "--remote", help="DVC remote URL (s3://..., a local path ...); default: a local "
-        "directory outside the repo, configured for this machine only.",
+        "directory outside the repo, configured for this machine only (an existing DVC "
+        "project keeps its own).",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+    example: bool = typer.Option(
+        False, "--example", help="Write the example pipeline even where a dvc.yaml exists."),
+    forge: InitForge = typer.Option(
+        None, "--forge", show_default=False, help="Which forge's CI files to write (mlci.yaml's "
+        "ci.forges; default: from the origin remote's URL, else both)."),
 ) -> None:
     from mlci.ci.generate import GenerateRequest, generate
-    from mlci.project.scaffold import InitRequest
+    from mlci.project.scaffold import FORGES, InitRequest
     from mlci.project.scaffold import init as run_init
 
-    result = run_init(InitRequest(path=path, remote=remote, force=force))
+    forges = None if forge is None else FORGES if forge is InitForge.all else (forge.value,)
+    result = run_init(InitRequest(path=path, remote=remote, force=force, example=example,
+                                  forges=forges))
     # after the remote: the workflows pull and push only when .dvc/config names one
     ci = generate(GenerateRequest(result.root, force=force)).files
     for step in result.steps:
@@ -44,7 +63,24 @@ def init(
         files = (*files, *(f.path for f in ci if f.status in statuses))
         if files:
             print(f"{label}: {', '.join(files)}")
-    print(f"\nnext: cd {result.root} && mlci repro && git add -A && git commit -m 'mlci init'")
+    _print_adoption(result)
+
+
+def _print_adoption(result: InitResult) -> None:
+    """What mlci.yaml now says, what CI would miss, and what to run next."""
+    if result.metrics:
+        print("metrics in mlci.yaml (directions guessed from their names; check them, then "
+              "add thresholds to gate them): " + ", ".join(
+                  f"{name} {direction}" for name, direction in result.metrics.items()))
+    for warning in result.warnings:
+        print(f"mlci: warning: {warning}", file=sys.stderr)
+    install = ""
+    if result.missing_here:
+        print(f"not installed in this Python: {', '.join(result.missing_here)} (the stages "
+              "import them)")
+        install = "pip install -r requirements.txt && "
+    where = "" if result.root == Path.cwd().resolve() else f"cd {result.root} && "
+    print(f"\nnext: {where}{install}mlci repro && git add -A && git commit -m 'mlci init'")
 
 
 @app.command(help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
