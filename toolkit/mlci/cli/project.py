@@ -128,7 +128,7 @@ def repro(
         if as_json:  # stdout stays JSON, failure included; the error line goes to stderr
             print(json.dumps(_failure(changes, exc), indent=2))
         raise
-    outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root))
+    outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root, fetch=not dry_run))
     print(json.dumps(_summary(outcome), indent=2) if as_json else _render(outcome))
 
 
@@ -140,12 +140,12 @@ class ReproOutcome:
     metrics_error: str | None = None  # why they could not be compared (the run still succeeded)
 
 
-def _metrics_vs_head(root: Path) -> tuple[Comparison | None, str | None]:
+def _metrics_vs_head(root: Path, fetch: bool) -> tuple[Comparison | None, str | None]:
     from mlci.errors import MlciError
     from mlci.metrics.comparison import against_head
 
     try:
-        return against_head(root), None
+        return against_head(root, fetch), None
     except MlciError as exc:
         return None, exc.message
 

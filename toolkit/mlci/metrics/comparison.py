@@ -86,13 +86,15 @@ def compare(request: DiffRequest) -> Comparison:
     return between(base, head, directions(config.load(request.root)), request.all)
 
 
-def against_head(root: Path) -> Comparison:
-    """The workspace vs HEAD, every metric included; before the first commit, vs nothing."""
+def against_head(root: Path, fetch: bool = True) -> Comparison:
+    """The workspace vs HEAD, every metric included; before the first commit, vs nothing.
+    Without `fetch`, DVC-cached metrics the cache lacks are not fetched (a dry run)."""
     from mlci.shared import gitrepo
 
     sha = gitrepo.head_sha(root)  # resolved once: `mlci repro` runs this after every run
     sources = [snapshot.source(sha, "HEAD")] if sha else []
-    *base, head = snapshot.read_sources(root, [*sources, snapshot.resolve(root, None)])
+    want = snapshot.Want(fetch=fetch)
+    *base, head = snapshot.read_sources(root, [*sources, snapshot.resolve(root, None)], want)
     return between(base[0] if base else Snapshot("no commit", None), head,
                    directions(config.load(root)), all=True)
 

@@ -78,7 +78,11 @@ def reproduce(request: ReproRequest) -> ReproResult:
             start = time.perf_counter()
             try:
                 result = _reproduce_stage(stage, **kwargs)
-            except Exception:
+            except Exception as exc:
+                if request.dry_run and _awaits_upstream(exc, kwargs.get("upstream"), runs):
+                    # DVC's dry run fails here; the inputs come from a stage that would run
+                    runs.append(StageRun(stage.addressing, "would_run", 0.0))
+                    return stage
                 runs.append(StageRun(stage.addressing, "failed", time.perf_counter() - start))
                 raise
             status = _status(result is not None, log.status, request.dry_run)
@@ -91,6 +95,18 @@ def reproduce(request: ReproRequest) -> ReproResult:
             _run_repro(repo, request, timed, log)
             pushed = _push(repo) if request.push and not request.dry_run else None
     return ReproResult(tuple(runs), pushed)
+
+
+def _awaits_upstream(exc: Exception, upstream: Any, runs: list[StageRun]) -> bool:
+    """A dry run's stage lacks an input that an upstream stage, which would run, makes."""
+    missing = next((Path(str(c.filename)) for c in causes(exc)
+                    if isinstance(c, FileNotFoundError) and c.filename), None)
+    pending = {r.name for r in runs if r.status in ("would_run", "would_restore")}
+    return missing is not None and any(
+        stage.addressing in pending and any(
+            missing == Path(out.fs_path) or Path(out.fs_path) in missing.parents
+            for out in stage.outs)
+        for stage in upstream or ())
 
 
 def _status(changed: bool, logged: str | None, dry_run: bool) -> str:

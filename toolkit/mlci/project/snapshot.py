@@ -84,6 +84,7 @@ class Want:
     plots: bool = False
     targets: tuple[str, ...] = ()  # only these metrics/params files
     lenient: bool = False  # an unreadable metrics file is unavailable, not an error (history)
+    fetch: bool = True  # DVC-cached files the cache lacks come from the DVC remote
 
 
 def source(sha: str, rev: str | None = None) -> Source:
@@ -106,7 +107,8 @@ def read_sources(root: Path, sources: list[Source], want: Want = Want()) -> list
     wanted = [(s, name) for s, (lay, _), (files, _) in zip(sources, pipelines, plots, strict=True)
               for name in _wanted(lay, want, files) if (s, name) not in first]
     blobs = {**storage.read(root, wanted), **first}
-    cached = storage.read_cached(root, _cache_refs(blobs, wanted, pipelines, sources))
+    cached = storage.read_cached(root, _cache_refs(blobs, wanted, pipelines, sources),
+                                 want.fetch)
     blobs.update(cached.blobs)
     return [_snapshot(blobs, s, lay, lock, want, files,
                       {**gaps, **{n: why for (src, n), why in cached.unavailable.items()

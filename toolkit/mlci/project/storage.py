@@ -98,12 +98,12 @@ class CacheRead:
     unavailable: dict[Key, str]
 
 
-def read_cached(root: Path, refs: dict[Key, CacheRef]) -> CacheRead:
+def read_cached(root: Path, refs: dict[Key, CacheRef], fetch: bool = True) -> CacheRead:
     """Read each ref's file from the DVC cache, fetching what it lacks from the DVC remote
     (directory manifests first, then files: two fetches at most, none when all is here)."""
     where = cache_dir(root)
     manifests = {_object(r.out) for r in refs.values() if r.inner}
-    missing = _ensure(root, where, manifests)
+    missing = _ensure(root, where, manifests, fetch)
     files: dict[Key, _Object] = {}
     unavailable: dict[Key, str] = {}
     for key, ref in refs.items():
@@ -116,7 +116,7 @@ def read_cached(root: Path, refs: dict[Key, CacheRef]) -> CacheRead:
                 files[key] = _Object(entry, obj.legacy)
         else:
             files[key] = obj
-    missing = _ensure(root, where, set(files.values()))
+    missing = _ensure(root, where, set(files.values()), fetch)
     blobs: Blobs = {}
     for key, obj in files.items():
         if obj in missing:
@@ -162,14 +162,15 @@ def _manifest(path: Path) -> dict[str, str]:
             and "relpath" in e and "md5" in e} if isinstance(entries, list) else {}
 
 
-def _ensure(root: Path, where: str, objects: set[_Object]) -> dict[_Object, str]:
+def _ensure(root: Path, where: str, objects: set[_Object],
+            fetch: bool = True) -> dict[_Object, str]:
     """Objects still not in the local cache after fetching them, each with why."""
     missing = [o for o in objects if o.md5 and not (root / _path(where, o)).is_file()]
-    if not missing:
-        return {}
-    from mlci.pipeline.cache import CacheObject, fetch  # imports DVC: only when needed
+    if not missing or not fetch:
+        return dict.fromkeys(missing, "not in this machine's DVC cache (not fetched)")
+    from mlci.pipeline import cache  # imports DVC: only when needed
 
-    result = fetch(root, [CacheObject(o.md5, o.legacy) for o in missing])
+    result = cache.fetch(root, [cache.CacheObject(o.md5, o.legacy) for o in missing])
     why = {o: (f"not in this machine's DVC cache, and {result.error}" if result.error
                else f"in neither this machine's DVC cache nor {result.remote}")
            for o in missing if not (root / _path(where, o)).is_file()}
