@@ -18,7 +18,8 @@ from pathlib import Path
 from support.commands import commit_all, dvc, git, mlci, run
 
 GTO = Path(sys.executable).parent / "gto"  # GTO comes with DVC
-TAGGED_AT = "2026-01-02T10:00:{:02d}+02:00"  # GTO orders by tag time: one second per step
+# GTO stamps a tag with the current time, in the zone GIT_COMMITTER_DATE names (+02:00 here)
+TAGGED_AT = "2026-01-02T10:00:{:02d}+02:00"
 
 DVC_YAML = """\
 stages:
