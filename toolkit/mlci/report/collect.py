@@ -150,7 +150,8 @@ def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[re
               for i, p in enumerate(points)]
     trends = []
     for name in names[:MAX_TRENDS]:
-        kept = [(label, v[name]) for label, v in zip(labels, values) if _drawable(v.get(name))]
+        kept = [(label, v[name]) for label, v in zip(labels, values, strict=True)
+                if _drawable(v.get(name))]
         if len(kept) >= 2:
             trends.append(report.Trend(name, compared.directions.get(name),
                                        tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))
