@@ -110,6 +110,20 @@ def test_malformed_yaml_names_file_and_line() -> None:
          "mlci.yaml:2: ci.dvc_remote_secrets[0]: not valid here: 'GITHUB_TOKEN'"),
         ("ci:\n  dvc_remote_secrets: [AWS-KEY]\n",
          "mlci.yaml:2: ci.dvc_remote_secrets[0]: not valid here: 'AWS-KEY'"),
+        # GitHub refuses the GITHUB_ prefix in any case
+        ("ci:\n  dvc_remote_secrets: [github_token]\n",
+         "mlci.yaml:2: ci.dvc_remote_secrets[0]: not valid here: 'github_token'"),
+        ("ci:\n  dvc_remote_secrets: [X, GitHub_Pat]\n",
+         "mlci.yaml:2: ci.dvc_remote_secrets[1]: not valid here: 'GitHub_Pat'"),
+        # stages reach the publish job: a newline would be a new line of the workflow
+        ("publish:\n  stages: [staging, \"prod\\n\"]\n",
+         "mlci.yaml:2: publish.stages[1]: not valid here: 'prod\\n'"),
+        ("publish:\n  compare_to: \"prod\\n      - run: env\"\n",
+         "mlci.yaml:2: publish.compare_to: not valid here: 'prod\\n      - run: env'"),
+        ("publish:\n  compare_to: 'p${{ github.event.head_commit.message }}'\n",
+         "mlci.yaml:2: publish.compare_to: not valid here: "
+         "'p${{ github.event.head_commit.message }}'"),
+        ("default_branch: \"main\\n\"\n", "mlci.yaml:1: default_branch: not valid here: 'main\\n'"),
     ],
 )
 def test_values_that_reach_generated_workflows_are_checked(text: str, message: str) -> None:
@@ -117,6 +131,12 @@ def test_values_that_reach_generated_workflows_are_checked(text: str, message: s
         parse(text)
     assert caught.value.message == message
     assert caught.value.hint
+
+
+@pytest.mark.parametrize("stages", [["staging", "prod"], ["pre-prod_1/a", "0eu"]])
+def test_gto_stage_names_pass(stages: list[str]) -> None:
+    cfg = parse(f"publish:\n  compare_to: {stages[-1]}\n  stages: [{', '.join(stages)}]\n")
+    assert cfg.publish.stages == tuple(stages) and cfg.publish.compare_to == stages[-1]
 
 
 @pytest.mark.parametrize("branch", ["main", "release/1.x", "feature_a-b.2"])

@@ -71,6 +71,20 @@ def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -
         assert where == {(file, job, "self-hosted-runner") for file, job in SELF_HOSTED_JOBS}
 
 
+def test_zizmor_pedantic_finds_nothing_beyond_the_one_justified_ignore(generated: Path) -> None:
+    """Every configuration, the hostile-input one included: no finding at all at the pedantic
+    persona; the only suppression is the documented `workflow_run` one."""
+    result = lint([tool("zizmor"), "--offline", "--no-progress", "--persona", "pedantic",
+                   ".github/workflows"], generated)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout and "(1 ignored" in result.stdout
+    ignores = [(Path(file).name, line.strip()) for file in workflows(generated)
+               for line in Path(file).read_text().splitlines() if "zizmor: ignore" in line]
+    assert [(name, line.split("#")[0]) for name, line in ignores] == [
+        ("mlci-comment.yml", "workflow_run:  ")]
+    assert "ignore[dangerous-triggers] -- the fork-safe way" in ignores[0][1]
+
+
 @pytest.mark.parametrize("schema", ["vendor.github-workflows",
                                     "custom.github-workflows-require-timeout"])
 def test_github_workflow_schemas(generated: Path, schema: str) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.commands import git, mlci
+from support.commands import Result, git, mlci, mlci_process
 from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
 from support.forge_server import FakeForge
 
@@ -43,11 +42,11 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def ci_run(s: Scenario, forge: FakeForge, *args: str, expect: int = 0,
-           token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+           token: str = TOKEN) -> Result:
     """`mlci ci run ARGS` in the developer's checkout, talking to the fake forge."""
     env = {"GITHUB_API_URL": forge.url, "GITHUB_REPOSITORY": REPO, "GITHUB_TOKEN": token,
            "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0"}
-    proc = mlci("ci", "run", *args, cwd=s.root, expect=expect, env=env)
+    proc = mlci_process("ci", "run", *args, cwd=s.root, expect=expect, env=env)
     assert TOKEN not in proc.stdout + proc.stderr
     return proc
 
@@ -161,7 +160,8 @@ def test_5_a_failing_gate_fails_the_status_and_publish_refuses(
 def test_6_merge_publishes_a_version_and_a_release(scenario: Scenario, forge: FakeForge,
                                                    tmp_path: Path) -> None:
     root = scenario.root
-    scenario.merge_to_main("better", "Merge pull request #1 from better")  # main's outputs back in the workspace
+    # main's outputs back in the workspace
+    scenario.merge_to_main("better", "Merge pull request #1 from better")
     proc = ci_run(scenario, forge, "push")
     # train first (it fills the DVC remote and run-cache), then publish
     assert proc.stdout.index("mlci train: success") < proc.stdout.index("mlci publish: success")
@@ -199,7 +199,12 @@ def test_7_a_fork_pull_request_is_reported_and_never_sees_a_token(
     ci_run(scenario, forge, "workflow_run")
     [report] = forge.comments(REPO, 3)
     assert report["body"].startswith(MARKER) and sha[:7] in report["body"]
-    assert [s["state"] for s in statuses(forge, sha)] == ["success"]
+    # the fork's own code made these numbers: the comment and the status say so
+    assert report["body"].startswith(f"{MARKER}\n\n> ⚠️ **Unverified: this pull request comes "
+                                     "from a fork.**")
+    [status] = statuses(forge, sha)
+    assert status["state"] == "success"
+    assert status["description"].startswith("unverified (fork): gate passed")
     assert os.environ.get("GITHUB_TOKEN") is None
 
 
@@ -207,11 +212,11 @@ def test_8_without_a_forge_url_forge_calls_are_a_dry_run(scenario: Scenario,
                                                          forge: FakeForge) -> None:
     seen = len(forge.requests)
     env = {"GITHUB_REPOSITORY": REPO, "PIP_NO_INDEX": "1"}  # no GITHUB_API_URL, no token
-    proc = mlci("ci", "run", "workflow_run", cwd=scenario.root, env=env)
+    proc = mlci_process("ci", "run", "workflow_run", cwd=scenario.root, env=env)
     assert "forge calls (comment, status, release) are skipped (dry run)" in proc.stderr
     assert "would GET /repos/octo/proj/pulls/3" in proc.stdout
     assert "would set commit status mlci/gate = success (dry run" in proc.stdout
     assert len(forge.requests) == seen
-    push = mlci("ci", "run", "push", cwd=scenario.root, env=env)
+    push = mlci_process("ci", "run", "push", cwd=scenario.root, env=env)
     assert "mlci-publish.yml: not run in a dry run" in push.stderr
     assert "mlci publish:" not in push.stdout

@@ -29,7 +29,9 @@ def test_parse_and_format_round_trip(text: str, expected: ModelTag) -> None:
 
 @pytest.mark.parametrize("text", ["v1.2.3", "model@1.2.3", "model@v1.2", "model@v01.2.3",
                                   "model#", "model#prod#x", "-model@v1.0.0", "model@latest",
-                                  "release-2024", "model@deprecated!"])
+                                  "release-2024", "model@deprecated!",
+                                  # whole-string matches: `$` alone lets a final newline through
+                                  "model@v1.0.0\n", "model#prod#1\n", "model#prod\n#1"])
 def test_rejected_tag_names(text: str) -> None:
     assert modeltags.parse_tag(text) is None
 
@@ -57,9 +59,10 @@ def test_bump(start: str, part: str, expected: str) -> None:
     assert str(SemVer.parse(start).bump(part)) == expected
 
 
-@pytest.mark.parametrize("bad", ["1.2.3", "v1.2", "v1.2.3.4", "vx.y.z", "v1.02.3", ""])
+@pytest.mark.parametrize("bad", ["1.2.3", "v1.2", "v1.2.3.4", "vx.y.z", "v1.02.3", "",
+                                 "v1.2.3\n"])
 def test_semver_rejects(bad: str) -> None:
-    with pytest.raises(ValueError, match="v1.2.3"):
+    with pytest.raises(ValueError, match=r"v1\.2\.3"):
         SemVer.parse(bad)
 
 
@@ -148,21 +151,41 @@ def test_next_version(versions: list[str], bump: str | None, expected: str) -> N
 ])
 def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> None:
     version = registry.Version("v1.0.0", SemVer(1, 0, 0), "c1", "m@v1.0.0", "", "", held=held)
-    problem = registry.promotion_error(("staging", "prod"), version, stage)
+    problem = registry.stage_error(("staging", "prod"), stage, version)
     assert (problem is None) is allowed
-    assert registry.promotion_error((), version, stage) is None
+    assert registry.stage_error((), stage, version) is None
+
+
+@pytest.mark.parametrize("stage, expected", [
+    ("staging", None),
+    ("prod", "a new version can only enter 'staging' first (publish.stages: staging, prod)"),
+    ("qa", "stage 'qa' is not in publish.stages (staging, prod)"),
+])
+def test_a_new_version_enters_the_first_stage(stage: str, expected: str | None) -> None:
+    assert registry.stage_error(("staging", "prod"), stage) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
     ("m", modeltags.Ref("m")), ("m@latest", modeltags.Ref("m")),
-    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")), ("m#prod", modeltags.Ref("m", stage="prod")),
+    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")),
+    ("m#prod", modeltags.Ref("m", stage="prod")),
     ("dir:m#prod", modeltags.Ref("dir:m", stage="prod")),
 ])
 def test_parse_ref(text: str, expected: modeltags.Ref) -> None:
     assert modeltags.parse_ref(text) == expected
 
 
-@pytest.mark.parametrize("bad", ["m@1.2", "m#", "@v1.0.0", "m#-x", "-m"])
+@pytest.mark.parametrize(("name", "name_ok", "stage_ok"), [
+    ("classifier", True, True), ("team/clf-2_b", True, True), ("0m", True, True),
+    ("dir/sub:m", True, False), ("prod\n", False, False), ("m\nx", False, False),
+    ("m${{ github.event.head_commit.message }}", False, False), ("m-", False, False),
+    ("", False, False), ("m x", False, False),
+])
+def test_gto_names_are_matched_whole(name: str, name_ok: bool, stage_ok: bool) -> None:
+    assert (modeltags.is_valid_name(name), modeltags.is_valid_stage(name)) == (name_ok, stage_ok)
+
+
+@pytest.mark.parametrize("bad", ["m@1.2", "m#", "@v1.0.0", "m#-x", "-m", "m#prod\n", "m\n"])
 def test_parse_ref_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
         modeltags.parse_ref(bad)

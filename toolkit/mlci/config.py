@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.errors import ConfigError
+from mlci.shared import names
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
@@ -23,7 +24,8 @@ Forge = Literal["github", "gitlab"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
-    """Field metadata: each string must match `pattern` (they go into generated workflows)."""
+    """Field metadata: each string must match `pattern` whole (they go into generated CI
+    files: a newline or `${{` there would be a new step or an expression)."""
     return {"pattern": re.compile(pattern), "hint": hint, "one_or_many": one_or_many,
             "nonempty": nonempty}
 
@@ -38,8 +40,10 @@ LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
 FORGES = _rule(r".*", "which CI files to generate: [github], [gitlab] or [github, gitlab]",
                one_or_many=True, nonempty=True)
-SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
-                "secret names are letters, digits and '_', not starting with GITHUB_")
+# GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
+SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
+                "secret names are letters, digits and '_', not starting with GITHUB_ (any case)")
+STAGE = _rule(names.NAME, f"a stage name: {names.NAME_HINT}")
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,8 @@ class MetricPolicy:
 @dataclass(frozen=True)
 class PublishConfig:
     branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH_PATTERNS)
-    compare_to: str | None = "prod"
-    stages: tuple[str, ...] = ()
+    compare_to: str | None = field(default="prod", metadata=STAGE)
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ class InitForge(str, Enum):
     all = "all"
 
 
-@app.command(help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote. "
+@app.command(short_help="Make a directory an mlci project, or adopt a DVC project.",
+             help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote. "
              "In an existing DVC project (a dvc.yaml), write only mlci.yaml, from its metrics "
              "and models, and the CI workflows.")
 def init(
@@ -83,9 +84,11 @@ def _print_adoption(result: InitResult) -> None:
     print(f"\nnext: {where}{install}mlci repro && git add -A && git commit -m 'mlci init'")
 
 
-@app.command(help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
+@app.command(short_help="Reproduce the DVC pipeline as CI does, then show metrics.",
+             help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
 def repro(
-    targets: list[str] | None = typer.Argument(None, help="Stages or dvc.yaml files (default: all)."),
+    targets: list[str] | None = typer.Argument(
+        None, help="Stages or dvc.yaml files (default: all)."),
     pull: bool = typer.Option(
         False, "--pull", help="Fetch missing data, outputs and run-cache from the DVC remote first."
     ),

@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mlci.errors import ForgeError
-from mlci.forge import Comment, Forge, Notify, connect, sticky
+from mlci.forge import Comment, Forge, Notify, PullRequest, connect, fork, sticky
 from mlci.forge.http import UncertainWrite
 from mlci.forge.job import Context
 from mlci.forge.retry import REQUEST_ATTEMPTS, backoff
 
 SUMMARY_LIMIT = 1_048_576  # GitHub's step summary limit, in bytes
 SUMMARY_MIN_ROOM = 4_096
+Action = Literal["created", "updated", "unchanged", "planned"]
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,11 @@ class CommentRequest:
 
 @dataclass(frozen=True)
 class CommentResult:
-    """What happened: `action` is created, updated, unchanged or planned."""
+    """What happened to the comment (`planned`: a dry run, nothing was sent)."""
 
     forge: str
     pr: int | None
-    action: str
+    action: Action
     comment: Comment | None
     size: int
     dropped: int
@@ -41,6 +43,7 @@ class CommentResult:
     notes: tuple[str, ...] = ()
     plan: tuple[str, ...] = ()
     summary: Path | None = None
+    unverified: bool = False  # a fork's report: posted under the "unverified" notice
 
 
 def comment(request: CommentRequest, context: Context, notify: Notify) -> CommentResult:
@@ -48,24 +51,32 @@ def comment(request: CommentRequest, context: Context, notify: Notify) -> Commen
     mark = sticky.marker(request.marker_id)
     forge = connect(context, notify)
     try:
-        fitted = sticky.fit(sticky.stamp(request.body, mark), forge.comment_limit,
-                            f" of a {forge.name} comment")
         if request.dry_run:
-            return _plan(forge, context, request, mark, fitted)
+            return _plan(forge, context, request, mark, _fitted(forge, request, mark,
+                                                                context.fork))
         summary = _append_summary(context.step_summary, request.body)
         if context.token is None:
             raise ForgeError(f"{context.token_name} is not set: cannot post to {forge.name}",
                              hint=_token_hint(context))
         pr, notes = find_pr(forge, context, request.pr)
-        if request.expect_sha:
-            check_head(forge, pr, request.expect_sha)
+        pull = check_head(forge, pr, request.expect_sha) if request.expect_sha else None
+        unverified = context.fork or (pull is not None and pull.fork)
+        fitted = _fitted(forge, request, mark, unverified)
         author = context.comment_author or forge.identity()
-        action, posted = _upsert(forge, Target(pr, mark, author), fitted.text, context.max_wait,
-                                 notify)
+        target = CommentTarget(pr, mark, author)
+        action, posted = _upsert(forge, target, fitted.text, context.max_wait, notify)
         return CommentResult(forge.name, pr, action, posted, len(fitted.text), fitted.dropped,
-                             forge.comment_limit, notes, summary=summary)
+                             forge.comment_limit, notes, summary=summary, unverified=unverified)
     finally:
         forge.close()
+
+
+def _fitted(forge: Forge, request: CommentRequest, mark: str, unverified: bool) -> sticky.Fitted:
+    """The body to post: marked, a fork's under the "unverified" notice, cut to the limit."""
+    body = sticky.stamp(request.body, mark)
+    if unverified:
+        body = fork.mark_unverified(body)
+    return sticky.fit(body, forge.comment_limit, f" of a {forge.name} comment")
 
 
 def _token_hint(context: Context) -> str:
@@ -100,24 +111,26 @@ def find_pr(forge: Forge, context: Context, pr: int | None) -> tuple[int, tuple[
     return chosen.number, (note,)
 
 
-def check_head(forge: Forge, pr: int, expect_sha: str) -> None:
-    """Refuse unless PR `pr`'s head commit is `expect_sha` (full or abbreviated)."""
-    head = forge.pull(pr).head_sha
+def check_head(forge: Forge, pr: int, expect_sha: str) -> PullRequest:
+    """PR `pr`, or a refusal unless its head commit is `expect_sha` (full or abbreviated)."""
+    pull = forge.pull(pr)
+    head = pull.head_sha
     if not head.lower().startswith(expect_sha.lower()):
         raise ForgeError(
-            f"{pr_name(forge, pr)} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
+            f"{pr_name(forge.name, pr)} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
             "refusing to post a report made for another commit",
             hint="the PR got new commits after this report was made; its next run will post",
         )
+    return pull
 
 
-def pr_name(forge: Forge, pr: int | str) -> str:
-    """'pull request #5' on GitHub, 'merge request !5' on GitLab."""
-    return f"merge request !{pr}" if forge.name == "GitLab" else f"pull request #{pr}"
+def pr_name(forge: str, pr: int | str) -> str:
+    """'pull request #5' on GitHub, 'merge request !5' on GitLab (`forge`: a Forge's name)."""
+    return f"merge request !{pr}" if forge == "GitLab" else f"pull request #{pr}"
 
 
 @dataclass(frozen=True)
-class Target:
+class CommentTarget:
     """Which comment is ours: on PR `pr`, marked `mark`, written by `author` (mlci's login)."""
 
     pr: int
@@ -125,10 +138,10 @@ class Target:
     author: str
 
 
-def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
-            notify: Notify) -> tuple[str, Comment]:
+def _upsert(forge: Forge, target: CommentTarget, body: str, max_wait: float,
+            notify: Notify) -> tuple[Action, Comment]:
     """PATCH our newest marked comment or POST one; after an unsure write, read back first."""
-    tried = ""  # after an unsure write, a comment equal to `body` is that write's doing
+    tried: Action | None = None  # after an unsure write, a comment equal to `body` is its doing
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
         existing = _ours(forge, target, notify if attempt == 1 else _quiet)
         try:
@@ -147,7 +160,7 @@ def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _ours(forge: Forge, target: Target, notify: Notify) -> Comment | None:
+def _ours(forge: Forge, target: CommentTarget, notify: Notify) -> Comment | None:
     """Our newest marked comment; one written by anyone else is named and left alone."""
     comments = list(forge.comments(target.pr))
     others = sticky.strangers(comments, target.mark, target.author)

@@ -40,12 +40,18 @@ def rejudge(root: Path, path: Path) -> GateResult:
     """
     import json
 
+    from mlci.shared.files import NotRegularFile, read_regular
+
     policy = config.load(root).metrics
     try:
-        return gates.reevaluate(json.loads(path.read_text(encoding="utf-8")), policy)
+        return gates.reevaluate(json.loads(read_regular(path)), policy)
     except FileNotFoundError:
         raise MlciError(f"{path}: no such file",
                         hint="write it with `mlci gate --json > FILE`") from None
+    except NotRegularFile as exc:
+        raise MlciError(f"{path}: {exc.strerror}, not a regular file: refusing to read it",
+                        hint="a gate result is a regular file written by `mlci gate --json`"
+                        ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
 

@@ -1,4 +1,4 @@
-"""`dvc repro` in-process: each stage timed and classified, output streamed, the run-cache pushed."""
+"""`dvc repro` in-process: each stage timed and classified, output streamed, run-cache pushed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from mlci.errors import MlciError, PipelineError, StageFailed
 from mlci.pipeline.remotes import probe, remote_access
 from mlci.pipeline.session import (
     DvcLog,
+    StageStatus,
     causes,
     dvc_logging,
     flatten_message,
@@ -36,7 +37,7 @@ class ReproRequest:
     to_stderr: bool = False  # DVC's messages and stage output on stderr (keeps stdout for --json)
 
 
-STATUSES = {
+STATUSES: dict[StageStatus, str] = {  # as `mlci repro` shows them
     "ran": "ran",
     "restored": "restored from run-cache",
     "pulled": "pulled from remote",
@@ -49,10 +50,10 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class StageRun:
-    """One stage's outcome; `status` is one of STATUSES."""
+    """One stage's outcome."""
 
     name: str
-    status: str
+    status: StageStatus
     seconds: float
 
 
@@ -109,9 +110,11 @@ def _awaits_upstream(exc: Exception, upstream: Any, runs: list[StageRun]) -> boo
         for stage in upstream or ())
 
 
-def _status(changed: bool, logged: str | None, dry_run: bool) -> str:
+def _status(changed: bool, logged: StageStatus | None, dry_run: bool) -> StageStatus:
     if dry_run:
-        return {"restored": "would_restore", "ran": "would_run"}.get(logged or "", "unchanged")
+        planned: dict[StageStatus | None, StageStatus] = {"restored": "would_restore",
+                                                         "ran": "would_run"}
+        return planned.get(logged, "unchanged")
     if logged == "pulled":
         return "pulled"
     if not changed:
@@ -208,8 +211,3 @@ def _push_run_cache_outputs(repo: Any) -> int:
         return 0
     return len(repo.cloud.push(wanted).transferred)
 
-
-def push(root: Path) -> int:
-    """`dvc push --run-cache` to the default remote; returns how many files were transferred."""
-    with open_repo(root) as repo, remote_access(repo):
-        return _push(repo)

@@ -80,7 +80,7 @@ def cache_dir(root: Path) -> str:
     """The DVC cache directory relative to root (`cache.dir` of .dvc/config[.local])."""
     configured = ".dvc/cache"
     for name in ("config", "config.local"):
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        parser = configparser.ConfigParser(interpolation=None, strict=True)
         try:
             parser.read(root / ".dvc" / name, encoding="utf-8")
         except configparser.Error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,8 +126,8 @@ def _download(root: Path, commit: str, path: str, target: Path) -> int:
     try:
         files = pipeline.get_artifact(root, commit, path, scratch / "new")
         if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
-            os.replace(target, scratch / "old")
-        os.replace(scratch / "new", target)
+            target.replace(scratch / "old")
+        (scratch / "new").replace(target)
         return files
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

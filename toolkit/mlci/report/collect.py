@@ -15,6 +15,7 @@ from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
 from mlci.project.values import is_number, last_field, lookup, rows
 from mlci.report import render as report
+from mlci.report.render import PlotKind
 from mlci.shared import gitrepo
 
 MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
@@ -195,8 +196,8 @@ def _fields(data: Any) -> tuple[str, ...]:
 def _pair(plot: dvcfiles.Plot, source: dvcfiles.PlotSource, name: str, field: str, title: str,
           base: Snapshot, head: Snapshot) -> report.PlotPair:
     confusion = bool(plot.template and "confusion" in plot.template and source.x)
-    x = source.x or INDEX
-    return report.PlotPair(name, title, "confusion" if confusion else "curve", x, field,
+    kind: PlotKind = "confusion" if confusion else "curve"
+    return report.PlotPair(name, title, kind, source.x or INDEX, field,
                            tuple(_records(base.plots.get(name), source.x)),
                            tuple(_records(head.plots[name], source.x)))
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
 from mlci.metrics.rules import FAIL, PASS, GateResult
 from mlci.project.values import is_number
 from mlci.report import plots as plotdata
+from mlci.shared import charts
 from mlci.shared import markdown as md
 from mlci.shared.markdown import REPORT_MARKER
 
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 NO_GATE = "📊 mlci: metrics report (no gate)"
+PlotKind = Literal["curve", "confusion", "other"]
 OUTCOMES = {PASS: "✅ pass", FAIL: "❌ fail"}
 
 
@@ -61,7 +63,7 @@ class PlotPair:
 
     path: str
     title: str
-    kind: str  # "curve" | "confusion" | "other"
+    kind: PlotKind
     x: str
     y: str
     base: tuple[dict[str, Any], ...]
@@ -165,12 +167,7 @@ def _headline(report: Report) -> list[str]:
 
 
 def _verdict(gate: GateResult) -> str:
-    failed, total = len(gate.failures), len(gate.rules)
-    if not gate.passed:
-        return f"❌ mlci: gate failed ({failed} of {total} rules)"
-    checked = sum(rule.outcome == PASS for rule in gate.rules)
-    skipped = f", {total - checked} not applicable" if total > checked else ""
-    return f"✅ mlci: gate passed ({checked} rule{'' if checked == 1 else 's'}{skipped})"
+    return f"{'✅' if gate.passed else '❌'} mlci: {gate.headline()}"
 
 
 def _metric_cells(row: MetricRow) -> list[str]:
@@ -236,11 +233,24 @@ def _trends(report: Report) -> list[str]:
         return []
     lines = ["### Trends", "",
              f"The last commits of {md.escape(report.branch)}, oldest first, then head."]
+    better = {"higher": " (higher is better)", "lower": " (lower is better)"}
     for trend in report.trends:
-        better = {"higher": " (higher is better)", "lower": " (lower is better)"}
         title = f"{trend.metric}{better.get(trend.direction or '', '')}"
-        lines += ["", *md.xychart(title, trend.labels, trend.metric, [trend.values])]
+        chart = charts.xychart(title, trend.labels, [charts.Series(trend.metric, trend.values)],
+                               y_title=trend.metric, min_span=_gate_span(report.gate, trend.metric))
+        lines += ["", *chart.split("\n")]
     return lines
+
+
+def _gate_span(gate: GateResult, metric: str) -> charts.MinSpan | None:
+    """Twice the gate's largest max_drop/max_rise for `metric`: a change the gate allows
+    fills at most about half of the chart, noise much less."""
+    limits = [(r.threshold, r.rule) for r in gate.rules if r.metric == metric
+              and r.rule in ("max_drop", "max_rise") and r.threshold]
+    if not limits:
+        return None
+    limit, rule = max(limits)
+    return charts.MinSpan(2 * limit, f"twice the gate's {rule} {fmt(limit)}")
 
 
 def _plots(report: Report) -> list[str]:
@@ -264,10 +274,11 @@ def _plot(plot: PlotPair, with_table: bool) -> list[str]:
     if low == high:
         return []
     lines_ = [plotdata.grid(points, low, high) for points in (base, head) if points]
-    series = "base (first line) vs head (second line)" if base else "head"
-    title = f"{plot.title}: {series}"
-    chart = md.xychart(title, (), plot.y, lines_, x_range=(low, high, plot.x))
-    out = [f"**{md.escape(plot.title)}** ({md.escape(plot.path)})", "", *chart]
+    names = ["base", "head"] if base else ["head"]
+    series = [charts.Series(name, tuple(line)) for name, line in zip(names, lines_, strict=True)]
+    title = plot.title if base else f"{plot.title}: head"
+    chart = charts.xychart(title, charts.XRange(plot.x, low, high), series, y_title=plot.y)
+    out = [f"**{md.escape(plot.title)}** ({md.escape(plot.path)})", "", *chart.split("\n")]
     if with_table:
         step = [low + (high - low) * i / (plotdata.GRID_POINTS - 1)
                 for i in range(plotdata.GRID_POINTS)]

@@ -1,0 +1,1 @@
+"""Data checks: tabular readers (CSV/Parquet/JSONL, chunked), schemas, the privacy scan."""
