@@ -71,7 +71,8 @@ def test_init_adopts_an_existing_project(adopted: Adopted, tmp_path: Path) -> No
     assert "5 rules" in mlci("gate", cwd=root).stdout
 
 
-def test_an_s3_remote_is_checked_for_its_plugin_and_secrets(adopted: Adopted, tmp_path: Path) -> None:
+def test_an_s3_remote_is_checked_for_its_plugin_and_secrets(adopted: Adopted,
+                                                          tmp_path: Path) -> None:
     root = clone(adopted, tmp_path)
     config_file = root / ".dvc" / "config"
     config_file.write_text(config_file.read_text().replace(
