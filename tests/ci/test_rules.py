@@ -55,8 +55,10 @@ def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
         for job_id, job in data["jobs"].items():
             if "secrets." in yaml.safe_dump(job):
                 assert job.get("environment") in ("dvc-remote", "model-release"), (name, job_id)
-                assert job_id != "pull-request"
-            assert "github.token" not in yaml.safe_dump(job) or job_id in ("comment", "publish")
+                # jobs that run on pull requests (forks' included) never see a secret
+                assert job_id not in ("pull-request", "combination", "plan", "collect")
+            assert "github.token" not in yaml.safe_dump(job) or job_id in (
+                "comment", "publish", "collect"), (name, job_id)
 
 
 def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
@@ -78,3 +80,33 @@ def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count
     train = files[".github/workflows/mlci-train.yml"]
     assert train.count("${{ secrets.") == count
     assert "AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}" in train or count == 0
+
+
+def test_the_sweep_workflow_is_a_matrix_of_repro_runs(tmp_path: Path) -> None:
+    assert ".github/workflows/mlci-sweep.yml" not in rendered(make_project(tmp_path / "d",
+                                                                           "default"))
+    files = rendered(make_project(tmp_path / "s", "sweep"))
+    data = yaml.load(files[".github/workflows/mlci-sweep.yml"], Loader=yaml.BaseLoader)
+    assert set(data["on"]) == {"workflow_dispatch", "pull_request"}
+    assert "contains(github.event.pull_request.labels.*.name, 'sweep')" in (
+        data["jobs"]["plan"]["if"])
+    for job_id, push in (("combination", False), ("combination-push", True)):
+        job = data["jobs"][job_id]
+        assert job["strategy"] == {"matrix": "${{ fromJSON(needs.plan.outputs.matrix) }}",
+                                   "max-parallel": "2", "fail-fast": "false"}
+        assert job["runs-on"] == "ubuntu-latest"
+        [step] = [s for s in job["steps"] if "mlci repro" in s.get("run", "")]
+        assert step["env"]["OVERRIDES"] == "${{ matrix.overrides }}"
+        assert ("--pull --push --json" if push else "--pull --json") in step["run"]
+        assert ("AWS_SECRET_ACCESS_KEY" in step["env"]) is push
+    assert data["jobs"]["combination-push"]["environment"] == "dvc-remote"
+    collect = data["jobs"]["collect"]
+    assert collect["needs"] == ["plan", "combination", "combination-push"]
+    assert collect["if"] == "${{ !cancelled() && needs.plan.result == 'success' }}"
+    assert any(s.get("run", "").startswith("mlci comment ") and "--marker sweep" in s["run"]
+               for s in collect["steps"])
+    gitlab = yaml.safe_load(files[".gitlab-ci.yml"])
+    assert gitlab["sweep"]["parallel"]["matrix"] == [{"MLCI_SWEEP": [
+        "train.C=0.1 prepare.test_size=0.2", "train.C=0.1 prepare.test_size=0.25",
+        "train.C=1.0 prepare.test_size=0.2", "train.C=1.0 prepare.test_size=0.25"]}]
+    assert gitlab["sweep-leaderboard"]["needs"] == ["sweep"]

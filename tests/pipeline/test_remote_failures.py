@@ -11,6 +11,9 @@ from pathlib import Path
 from support.adopted import NO_AWS, Adopted, clone, closed_port, point_remote
 from support.commands import mlci
 
+PLUGINS = [("azure", "dvc-azure", "dvc_azure"), ("gs", "dvc-gs", "dvc_gs"),
+           ("gdrive", "dvc-gdrive", "dvc_gdrive"), ("oss", "dvc-oss", "dvc_oss")]
+
 
 def _one_error(stderr: str) -> tuple[str, str]:
     """The error funnel's two lines, and nothing like a traceback around them."""
@@ -34,6 +37,19 @@ def test_s3_remote_without_its_plugin_or_credentials(adopted: Adopted, tmp_path:
         assert error == f"mlci: error: {where} refused access: Unable to locate credentials"
         assert hint.startswith("hint: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
     assert not (root / "models" / "model.pkl").exists()
+
+
+def test_a_remote_whose_plugin_is_missing(adopted: Adopted, tmp_path: Path) -> None:
+    missing = [(scheme, plugin) for scheme, plugin, module in PLUGINS if find_spec(module) is None]
+    assert missing, "the test needs one DVC plugin that is not installed"
+    scheme, plugin = missing[0]
+    root = clone(adopted, tmp_path)
+    point_remote(root, f"{scheme}://mlci-bucket/store")
+    error, hint = _one_error(mlci("repro", "--pull", cwd=root, expect=1).stderr)
+    assert error == (f"mlci: error: the DVC remote 'storage' ({scheme}://mlci-bucket/store) "
+                     f"needs the DVC plugin {plugin}, which is not installed")
+    assert hint == (f"hint: pip install 'dvc[{scheme}]', and add it to requirements.txt so "
+                    "that CI installs it too")
 
 
 def test_unreachable_remote_is_named_with_the_reason(adopted: Adopted, tmp_path: Path) -> None:
@@ -83,7 +99,7 @@ def test_dry_run_on_missing_tracked_input_hints_pull(adopted: Adopted, tmp_path:
     assert json.loads(failed.stdout) == {  # stdout is JSON on failure too
         "params": [], "stages": [], "metrics": {}, "metrics_vs_head": None, "pushed": None,
         "error": {"message": error.removeprefix("mlci: error: "),
-                  "hint": hint.removeprefix("hint: ")}}
+                  "hint": hint.removeprefix("hint: "), "stage": None}}
 
 
 def test_pull_from_the_reachable_remote_retrains_nothing(adopted: Adopted,

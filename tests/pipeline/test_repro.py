@@ -111,6 +111,21 @@ def test_failing_stage_names_stage_command_code_and_output(project: Path) -> Non
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def test_json_reports_a_failure_too(project: Path) -> None:
+    (project / "src" / "train.py").write_text("import sys\nsys.exit(4)\n")
+    result = mlci_process("repro", "--json", "-S", "train.C=0.2", cwd=project, expect=1)
+    failure = json.loads(result.stdout)
+    assert failure["params"] == [{"param": "params.yaml:train.C", "old": 1.0, "new": 0.2}]
+    assert failure["error"]["message"].startswith(
+        "stage 'train' failed: `python src/train.py` exited with 4\n--- last lines")
+    assert (failure["error"]["stage"], failure["error"]["hint"]) == (
+        "train", "fix the stage, then run `mlci repro train`")
+    assert "mlci: error: stage 'train' failed" in result.stderr
+    bad = mlci_process("repro", "--json", "-S", "train.gamma=1", cwd=project, expect=1)
+    assert json.loads(bad.stdout)["error"]["stage"] is None
+    assert "train.gamma: no such parameter" in json.loads(bad.stdout)["error"]["message"]
+
+
 def test_not_a_git_repository(tmp_path: Path) -> None:
     result = mlci_process("repro", cwd=tmp_path, expect=1)
     assert result.stderr.splitlines() == [

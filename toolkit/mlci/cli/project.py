@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from mlci.cli import app
+from mlci.errors import MlciError, StageFailed
 
 if TYPE_CHECKING:
-    from mlci.errors import MlciError
     from mlci.metrics.comparison import Comparison
     from mlci.pipeline import ReproResult
     from mlci.project.params import Change
@@ -38,6 +38,10 @@ def init(
         "directory outside the repo, configured for this machine only (an existing DVC "
         "project keeps its own).",
     ),
+    remote_endpoint: str | None = typer.Option(
+        None, "--remote-endpoint", metavar="URL", help="With an s3:// --remote: the URL of an "
+        "S3-compatible server (MinIO, Ceph ...), written as the remote's `endpointurl`.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     example: bool = typer.Option(
         False, "--example", help="Write the example pipeline even where a dvc.yaml exists."),
@@ -49,8 +53,14 @@ def init(
     from mlci.project.scaffold import FORGES, InitRequest
     from mlci.project.scaffold import init as run_init
 
+    if remote_endpoint is not None and not (remote or "").startswith("s3://"):
+        raise typer.BadParameter("needs an s3:// --remote", param_hint="'--remote-endpoint'")
+    if remote_endpoint is not None and not remote_endpoint.startswith(("http://", "https://")):
+        raise typer.BadParameter(f"expected an http(s):// URL, got {remote_endpoint!r}",
+                                 param_hint="'--remote-endpoint'")
     forges = None if forge is None else FORGES if forge is InitForge.all else (forge.value,)
-    result = run_init(InitRequest(path=path, remote=remote, force=force, example=example,
+    result = run_init(InitRequest(path=path, remote=remote, force=force,
+                                  remote_endpoint=remote_endpoint, example=example,
                                   forges=forges))
     # after the remote: the workflows pull and push only when .dvc/config names one
     ci = generate(GenerateRequest(result.root, force=force)).files
@@ -120,15 +130,14 @@ def repro(
         root=root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
         dry_run=dry_run, to_stderr=as_json,
     )
-    from mlci.errors import MlciError
-
-    pipeline.require_project(root)
     changes: list[Change] = []
     try:
-        with params.applied(root, overrides, keep=not dry_run) as changes:  # dry: put back
+        pipeline.require_project(root)
+        # a dry run puts the parameters back
+        with params.applied(root, overrides, keep=not dry_run) as changes:
             result = pipeline.reproduce(request)
     except MlciError as exc:
-        if as_json:  # stdout stays JSON, failure included; the error line goes to stderr
+        if as_json:  # stdout stays JSON on failure too (mlci sweep reads it); error on stderr
             print(json.dumps(_failure(changes, exc), indent=2))
         raise
     outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root, fetch=not dry_run))
@@ -144,7 +153,6 @@ class ReproOutcome:
 
 
 def _metrics_vs_head(root: Path, fetch: bool) -> tuple[Comparison | None, str | None]:
-    from mlci.errors import MlciError
     from mlci.metrics.comparison import against_head
 
     try:
@@ -169,14 +177,14 @@ def _summary(outcome: ReproOutcome) -> dict[str, Any]:
 
 
 def _failure(changes: list[Change], exc: MlciError) -> dict[str, Any]:
-    """`--json` when the run failed: the same keys, and the error that stderr shows too."""
-    from mlci.errors import StageFailed
-
-    stages = [{"name": exc.stage, "status": "failed"}] if isinstance(exc, StageFailed) else []
+    """`--json` when the run failed: the same keys, and the error stderr shows too (with the
+    stage that failed, if one did)."""
+    failed = exc.stage if isinstance(exc, StageFailed) else None
     return {
         "params": [{"param": k, "old": old, "new": new} for k, old, new in changes],
-        "stages": stages, "metrics": {}, "metrics_vs_head": None, "pushed": None,
-        "error": {"message": exc.message, "hint": exc.hint},
+        "stages": [{"name": failed, "status": "failed"}] if failed else [],
+        "metrics": {}, "metrics_vs_head": None, "pushed": None,
+        "error": {"message": exc.message, "hint": exc.hint, "stage": failed},
     }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.errors import MlciError
-from mlci.pipeline.remotes import default_info, remote_access
+from mlci.pipeline.remotes import default_info, probe, remote_access
 from mlci.pipeline.session import dvc_logging, open_repo
 
 
@@ -54,6 +54,7 @@ def fetch(root: Path, objects: Iterable[CacheObject]) -> FetchResult:
 
 
 def _copy(repo: object, wanted: list[CacheObject]) -> list[CacheObject]:
+    probe(repo)  # an SDK may answer "absent" for "no credentials" (s3fs's exists does)
     remote = repo.cloud.get_remote(command="fetch")  # type: ignore[attr-defined]
     absent = []
     for obj in wanted:

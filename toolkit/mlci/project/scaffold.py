@@ -29,6 +29,7 @@ class InitRequest:
     path: Path
     remote: str | None = None
     force: bool = False
+    remote_endpoint: str | None = None  # an S3-compatible server's URL (MinIO, moto, Ceph ...)
     example: bool = False  # the example pipeline even where a dvc.yaml exists
     forges: tuple[str, ...] | None = None  # None: from origin's URL, else both
 
@@ -75,7 +76,7 @@ def init(request: InitRequest) -> InitResult:
     if adopt:
         return _adopt(root, request, steps, forges)
     created, overwritten, skipped = _write_files(root, request.force, scaffold_files())
-    steps.extend(_configure_remote(root, request.remote))
+    steps.extend(_configure_remote(root, request.remote, request.remote_endpoint))
     if request.forges or config.CONFIG_FILE in (*created, *overwritten):
         steps.extend(_set_forges(root, forges))
     imported = requirements.stage_imports(root, adoption.commands(root))
@@ -95,7 +96,7 @@ def _adopt(root: Path, request: InitRequest, steps: list[str],
     steps.append("found a DVC pipeline (dvc.yaml): adopting it, writing mlci.yaml only "
                  "(`mlci init --example` writes the example pipeline instead)")
     if request.remote is not None:
-        steps.extend(_configure_remote(root, request.remote))
+        steps.extend(_configure_remote(root, request.remote, request.remote_endpoint))
     found = adoption.survey(root)
     created, overwritten, skipped = _write_files(
         root, request.force, {config.CONFIG_FILE: adoption.policy_text(found, forges).encode()})
@@ -165,11 +166,15 @@ def _write_files(root: Path, force: bool,
     return created, overwritten, skipped
 
 
-def _configure_remote(root: Path, url: str | None) -> list[str]:
+def _configure_remote(root: Path, url: str | None, endpoint: str | None) -> list[str]:
     if url is not None:
         # a named remote is shared with the team: it goes in the committed .dvc/config
         pipeline.add_remote(root, REMOTE_NAME, _normalise_url(url), level="repo")
-        return [f"default DVC remote '{REMOTE_NAME}': {url} (in .dvc/config)"]
+        steps = [f"default DVC remote '{REMOTE_NAME}': {url} (in .dvc/config)"]
+        if endpoint is not None:
+            pipeline.set_remote_option(root, REMOTE_NAME, "endpointurl", endpoint, level="repo")
+            steps.append(f"remote '{REMOTE_NAME}' endpoint: {endpoint} (endpointurl)")
+        return steps
     if pipeline.default_remote(root) is not None:
         return []
     local = default_local_remote(root)
