@@ -14,6 +14,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlci.errors import MlciError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -54,7 +56,8 @@ def loader() -> ModuleType | None:
     except ModuleNotFoundError as exc:
         if exc.name is not None and LOADER.startswith(exc.name):
             return None
-        raise
+        raise MlciError(f"mlci's model loader needs the package {exc.name!r}, which is not "
+                        "installed", hint="pip install 'mlci[serve]'") from None
 
 
 def load(root: Path, ref: str) -> Scorer | None:
