@@ -37,6 +37,15 @@ LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
 SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
                 "secret names are letters, digits and '_', not starting with GITHUB_")
+# GTO's stage grammar (registry/modeltags.NAME_RE): stage names reach generated workflows
+STAGES = _rule(r"[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?",
+               "stage names are letters, digits, '-', '_' and '/', starting and ending with a "
+               "letter or digit")
+# an OCI reference pinned by digest: the deploy image must not move under a rebuild
+IMAGE = _rule(r"[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}",
+              "a base image pinned by digest, e.g. python:3.11-slim-bookworm@sha256:<64 hex>")
+# column names of served and logged tables (no control characters)
+COLUMNS = _rule(r"[^\x00-\x1f\x7f]+", "column names, e.g. [email, phone]")
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,34 @@ class CiConfig:
     dvc_remote_secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
 
 
+DEFAULT_BASE_IMAGE = ("python:3.11-slim-bookworm@sha256:"
+                      "2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91")
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """`mlci-deploy.yml`: which stage moves ship an image, and what runs after the push.
+
+    `stages` empty means the last of `publish.stages` (see `deploy_stages`); `command` runs in
+    the environment `production` with the image reference in `$MLCI_IMAGE`.
+    """
+
+    stages: tuple[str, ...] = field(default=(), metadata=STAGES)
+    command: str | None = None
+    base_image: str = field(default=DEFAULT_BASE_IMAGE, metadata=IMAGE)
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """Columns with personal data: `exclude` is dropped and `hash` hashed wherever mlci
+    writes or shows rows (prediction logs, monitoring); `allow` lists reviewed
+    `path:column` findings of `mlci data scan`."""
+
+    allow: tuple[str, ...] = field(default=(), metadata=COLUMNS)
+    exclude: tuple[str, ...] = field(default=(), metadata=COLUMNS)
+    hash: tuple[str, ...] = field(default=(), metadata=COLUMNS)
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole of `mlci.yaml`."""
@@ -72,6 +109,18 @@ class Config:
     metrics: dict[str, MetricPolicy] = field(default_factory=dict)
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
+    deploy: DeployConfig = DeployConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+
+
+def deploy_stages(cfg: Config) -> tuple[str, ...]:
+    """The stages whose moves deploy: `deploy.stages`, else the last of `publish.stages`,
+    else `publish.compare_to` (pure)."""
+    if cfg.deploy.stages:
+        return cfg.deploy.stages
+    if cfg.publish.stages:
+        return cfg.publish.stages[-1:]
+    return (cfg.publish.compare_to,) if cfg.publish.compare_to else ()
 
 
 class _Invalid(Exception):

@@ -6,11 +6,10 @@ import io
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import PipelineError
+from mlci.errors import ArtifactMismatch, PipelineError
 from mlci.pipeline.session import dvc_logging, open_repo, translate
 
 _ABSENT = ("deleted", "not in cache")
-
 
 
 def stale(root: Path, worktree: bool = False) -> list[str]:
@@ -48,8 +47,26 @@ def push_artifact(root: Path, commit: str, path: str) -> int:
         return int(repo.push(targets=[path], revs=[commit], workspace=False))
 
 
-def get_artifact(root: Path, commit: str, path: str, out: Path) -> int:
-    """Download `path` as it was at `commit` (from the cache, else the DVC remote) to `out`."""
+def get_artifact(root: Path, commit: str, path: str, out: Path, md5: str,
+                 legacy: bool = False) -> int:
+    """Download `path` as it was at `commit` (from the cache, else the DVC remote) to `out`,
+    then hash it: unless its md5 is `md5` (what dvc.lock records) `out` is deleted and
+    ArtifactMismatch raised. `legacy`: a DVC 2 lock entry (text files hashed dos2unix)."""
+    files = _download(root, commit, path, out)
+    found = md5_of(out, legacy)
+    if found != md5:
+        _remove(out)
+        raise ArtifactMismatch(
+            f"{path} at {commit[:7]}: the downloaded file's md5 is {found}, but dvc.lock records "
+            f"{md5}; refused, nothing was written",
+            hint="the DVC remote (or cache) holds a different file than the one published: "
+            "it was replaced or corrupted; push the real one again from a trusted copy "
+            "(`dvc push`) and keep write access to the remote tight",
+        )
+    return files
+
+
+def _download(root: Path, commit: str, path: str, out: Path) -> int:
     from dvc.exceptions import DvcException
     from dvc.fs import download
     from dvc.repo import Repo
@@ -65,3 +82,33 @@ def get_artifact(root: Path, commit: str, path: str, out: Path) -> int:
                 f"{path} at {commit[:7]} is neither in the DVC cache nor in the DVC remote",
                 hint="was it published with `mlci publish` (which pushes it)?",
             ) from None
+
+
+def md5_of(path: Path, legacy: bool = False) -> str:
+    """The hash DVC records for `path`: a file's md5, or a directory's `<md5>.dir` (the md5
+    of DVC's JSON listing of its files), computed with DVC's own hashing code."""
+    from dvc_data.hashfile.hash import file_md5
+
+    name = "md5-dos2unix" if legacy else "md5"
+    if not path.is_dir():
+        return str(file_md5(str(path), name=name))
+    from dvc_data.hashfile.hash_info import HashInfo
+    from dvc_data.hashfile.meta import Meta
+    from dvc_data.hashfile.tree import Tree
+
+    tree = Tree()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        parts = file.relative_to(path).parts
+        tree.add(parts, Meta(size=file.stat().st_size),
+                 HashInfo(name, file_md5(str(file), name=name)))
+    tree.digest()
+    return str(tree.hash_info.value)
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import ConfigError
-from mlci.project import values
+from mlci.errors import ConfigError, MlciError
+from mlci.project import dvcfiles, values
 from mlci.shared import gitrepo
 
 
 @dataclass(frozen=True)
 class Artifact:
-    """One declared artifact; `path` is relative to the repository root."""
+    """One declared artifact; `path` is relative to the repository root; `meta` is its
+    free-form `meta:` mapping (mlci reads `loader` and `signature` there)."""
 
     name: str
     path: str
     type: str = ""
     desc: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -45,8 +47,10 @@ def declared(data: Any, dirname: str = "") -> dict[str, Artifact]:
             continue
         name = f"{dirname}:{base}" if dirname else str(base)
         path = posixpath.normpath(posixpath.join(dirname, entry["path"]))
+        meta = entry.get("meta")
         found[name] = Artifact(name, path, str(entry.get("type") or ""),
-                               str(entry.get("desc") or ""))
+                               str(entry.get("desc") or ""),
+                               dict(meta) if isinstance(meta, dict) else {})
     return found
 
 
@@ -87,3 +91,25 @@ def model_names(root: Path) -> tuple[str, ...]:
     """Names of the artifacts of type model in the root dvc.yaml of the workspace, sorted."""
     return tuple(sorted(name for name, found in declared_here(root).items()
                         if found.type == "model"))
+
+
+def recorded_hash(root: Path, commit: str, artifact: Artifact) -> dvcfiles.Out:
+    """The md5 that `commit` records for the artifact's file: its stage output in dvc.lock,
+    else its `.dvc` file (`dvc add`). An artifact without one cannot be verified: an error."""
+    dirname = split_name(artifact.name)[0]
+    lock_file = posixpath.join(dirname, "dvc.lock") if dirname else "dvc.lock"
+    relative = posixpath.relpath(artifact.path, dirname) if dirname else artifact.path
+    text = gitrepo.show_file(root, commit, lock_file)
+    found = dvcfiles.outs(values.parse(text, lock_file)).get(relative) if text else None
+    if found is None or not found.md5:
+        added = f"{artifact.path}.dvc"
+        text = gitrepo.show_file(root, commit, added)
+        found = dvcfiles.dvcfile_outs(values.parse(text, added), added).get(
+            artifact.path) if text else None
+    if found is None or not found.md5:
+        raise MlciError(
+            f"{artifact.path} at {commit[:7]}: neither {lock_file} nor {artifact.path}.dvc "
+            "records its md5, so it cannot be verified (mlci loads no unverified model)",
+            hint="make the artifact a DVC output (a stage's `outs:` or `dvc add`), commit "
+            "dvc.lock, then publish again")
+    return found
