@@ -25,7 +25,7 @@ def workflows(tmp_path: Path) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_top_level_rules(tmp_path: Path) -> None:
-    for name, text, data in workflows(tmp_path):
+    for name, _text, data in workflows(tmp_path):
         assert data["permissions"] == {}, name
         assert data["concurrency"]["group"].startswith("${{ github.workflow }}"), name
         assert "pull_request_target" not in data["on"], name
@@ -51,7 +51,7 @@ def test_job_rules(tmp_path: Path) -> None:
 
 
 def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
-    for name, text, data in workflows(tmp_path):
+    for name, _text, data in workflows(tmp_path):
         for job_id, job in data["jobs"].items():
             if "secrets." in yaml.safe_dump(job):
                 assert job.get("environment") in ("dvc-remote", "model-release"), (name, job_id)

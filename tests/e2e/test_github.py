@@ -161,7 +161,8 @@ def test_5_a_failing_gate_fails_the_status_and_publish_refuses(
 def test_6_merge_publishes_a_version_and_a_release(scenario: Scenario, forge: FakeForge,
                                                    tmp_path: Path) -> None:
     root = scenario.root
-    scenario.merge_to_main("better", "Merge pull request #1 from better")  # main's outputs back in the workspace
+    # main's outputs back in the workspace
+    scenario.merge_to_main("better", "Merge pull request #1 from better")
     proc = ci_run(scenario, forge, "push")
     # train first (it fills the DVC remote and run-cache), then publish
     assert proc.stdout.index("mlci train: success") < proc.stdout.index("mlci publish: success")

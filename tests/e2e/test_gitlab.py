@@ -113,7 +113,8 @@ def test_4_a_failing_gate_fails_the_status(scenario: Scenario, forge: FakeForge)
 def test_5_merge_and_the_manual_publish_job(scenario: Scenario, forge: FakeForge,
                                             tmp_path: Path) -> None:
     root = scenario.root
-    scenario.merge_to_main("better", "Merge branch 'better'")  # main's outputs back in the workspace
+    # main's outputs back in the workspace
+    scenario.merge_to_main("better", "Merge branch 'better'")
     ci_run(scenario, forge, "push")
     proc = ci_run(scenario, forge, "push", "--job", "publish")
     assert "PASS  publish" in proc.stdout

@@ -154,11 +154,10 @@ def test_a_bad_gate_artifact_is_refused(forge: FakeForge, tmp_path: Path, checko
 def test_gate_status_in_a_real_project(project: Path, forge: FakeForge, tmp_path: Path) -> None:
     sha = git(project, "rev-parse", "HEAD")
     env = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN)
-    proc = mlci("gate", "--status", "--head", "HEAD", cwd=project, env=env, expect=None)
-    assert proc.returncode in (0, 1), proc.stderr
+    mlci("gate", "--status", "--head", "HEAD", cwd=project, env=env)  # the example passes
     [status] = forge.store.statuses
     assert status["sha"] == sha  # --head REV is resolved to the commit
-    assert status["state"] == ("success" if proc.returncode == 0 else "failure")
+    assert status["state"] == "success"
 
 
 def test_set_status_cuts_the_description_to_one_line(forge: FakeForge, tmp_path: Path) -> None:
@@ -205,7 +204,8 @@ def test_release_survives_a_dropped_connection_after_create(forge: FakeForge, tm
 def test_release_lost_to_a_race_is_found_not_duplicated(forge: FakeForge,
                                                         tmp_path: Path) -> None:
     forge.store.seed({"releases": [{"id": 1, "forge": "github", "repo": REPO,
-                                    "tag_name": "m@v2.0.0", "name": "n", "body": "", "target": HEAD}]})
+                                    "tag_name": "m@v2.0.0", "name": "n", "body": "",
+                                    "target": HEAD}]})
     forge.fault(r"/releases/tags/", method="GET", status=404, body={"message": "Not Found"})
     release = ensure_release(detect(github_env(forge, tmp_path, token=TOKEN)), "m@v2.0.0", "n",
                              "", HEAD, print)

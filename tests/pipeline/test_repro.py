@@ -145,7 +145,8 @@ def test_broken_files_are_named(project: Path, file: str, text: str, expected: s
 
 def test_unknown_parameter_changes_nothing(project: Path) -> None:
     before = (project / "params.yaml").read_text()
-    result = mlci_process("repro", "-S", "train.C=0.1", "-S", "train.gamma=2", cwd=project, expect=1)
+    result = mlci_process("repro", "-S", "train.C=0.1", "-S", "train.gamma=2", cwd=project,
+                          expect=1)
     assert "mlci: error: params.yaml: train.gamma: no such parameter" in result.stderr
     assert "known: prepare.test_size, prepare.seed, train.C" in result.stderr
     assert (project / "params.yaml").read_text() == before

@@ -1,4 +1,4 @@
-"""-S overrides: parsing (a literal table) and writing params.yaml (comments kept, nothing partial)."""
+"""-S overrides: parsing (a literal table), writing params.yaml (comments kept, nothing partial)."""
 
 from __future__ import annotations
 

@@ -187,7 +187,7 @@ def _together(*runs: tuple[Path, list[str]]) -> list[dict[str, Any]]:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for repo, args in runs]
     outputs = [proc.communicate(timeout=300) for proc in procs]
-    for proc, (_, err) in zip(procs, outputs):
+    for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     return [json.loads(out) for out, _ in outputs]
 

@@ -59,7 +59,7 @@ def test_bump(start: str, part: str, expected: str) -> None:
 
 @pytest.mark.parametrize("bad", ["1.2.3", "v1.2", "v1.2.3.4", "vx.y.z", "v1.02.3", ""])
 def test_semver_rejects(bad: str) -> None:
-    with pytest.raises(ValueError, match="v1.2.3"):
+    with pytest.raises(ValueError, match=r"v1\.2\.3"):
         SemVer.parse(bad)
 
 
@@ -148,14 +148,24 @@ def test_next_version(versions: list[str], bump: str | None, expected: str) -> N
 ])
 def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> None:
     version = registry.Version("v1.0.0", SemVer(1, 0, 0), "c1", "m@v1.0.0", "", "", held=held)
-    problem = registry.promotion_error(("staging", "prod"), version, stage)
+    problem = registry.stage_error(("staging", "prod"), stage, version)
     assert (problem is None) is allowed
-    assert registry.promotion_error((), version, stage) is None
+    assert registry.stage_error((), stage, version) is None
+
+
+@pytest.mark.parametrize("stage, expected", [
+    ("staging", None),
+    ("prod", "a new version can only enter 'staging' first (publish.stages: staging, prod)"),
+    ("qa", "stage 'qa' is not in publish.stages (staging, prod)"),
+])
+def test_a_new_version_enters_the_first_stage(stage: str, expected: str | None) -> None:
+    assert registry.stage_error(("staging", "prod"), stage) == expected
 
 
 @pytest.mark.parametrize("text, expected", [
     ("m", modeltags.Ref("m")), ("m@latest", modeltags.Ref("m")),
-    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")), ("m#prod", modeltags.Ref("m", stage="prod")),
+    ("m@v1.2.3", modeltags.Ref("m", version="v1.2.3")),
+    ("m#prod", modeltags.Ref("m", stage="prod")),
     ("dir:m#prod", modeltags.Ref("dir:m", stage="prod")),
 ])
 def test_parse_ref(text: str, expected: modeltags.Ref) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from mlci.shared.files import atomic_write, load_yaml
 def test_atomic_write_replaces_and_keeps_mode(tmp_path: Path) -> None:
     target = tmp_path / "run.sh"
     target.write_text("old")
-    os.chmod(target, 0o755)
+    target.chmod(0o755)
     atomic_write(target, "new")
     assert target.read_text() == "new"
     assert target.stat().st_mode & 0o777 == 0o755

@@ -12,7 +12,8 @@ import os, subprocess, sys
 from mlci.shared.output import tee_output
 before = sorted(os.listdir('/proc/self/fd'))
 with tee_output(stdout_to_stderr={to_stderr}) as tail:
-    subprocess.run([sys.executable, '-c', "import sys; print('child out'); print('child err', file=sys.stderr)"])
+    child = "import sys; print('child out'); print('child err', file=sys.stderr)"
+    subprocess.run([sys.executable, '-c', child])
     print('parent out', flush=True)
 after = sorted(os.listdir('/proc/self/fd'))
 print('TAIL=' + '|'.join(tail))

@@ -19,6 +19,7 @@ def post(forge: FakeForge, tmp_path: Path, report: str, *args: str, expect: int 
     path = tmp_path / "report.md"
     path.write_text(report)
     job = github_env(forge, tmp_path, head_sha=HEAD, token=TOKEN, **context)  # type: ignore[arg-type]
-    proc = mlci("comment", str(path), *args, cwd=tmp_path, expect=expect, env={**job, **(env or {})})
+    proc = mlci("comment", str(path), *args, cwd=tmp_path, expect=expect,
+                env={**job, **(env or {})})
     assert TOKEN not in proc.stdout + proc.stderr
     return proc

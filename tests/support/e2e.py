@@ -1,4 +1,4 @@
-"""The project the end-to-end tests live through: trained, committed, a bare origin, a DVC remote."""
+"""The project the end-to-end tests live through: trained, committed, bare origin, DVC remote."""
 
 from __future__ import annotations
 

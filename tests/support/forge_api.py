@@ -34,7 +34,8 @@ class Api:
                 ("POST", gh + r"/releases", self.gh_create_release),
                 ("GET", gh + r"/releases/tags/(?P<tag>[^/]+)", self.gh_release),
                 ("GET", gl + r"/merge_requests/(?P<n>\d+)", self.gl_mr),
-                ("GET", gl + r"/repository/commits/(?P<sha>\w+)/merge_requests", self.gl_commit_mrs),
+                ("GET", gl + r"/repository/commits/(?P<sha>\w+)/merge_requests",
+                 self.gl_commit_mrs),
                 ("GET", gl + r"/merge_requests/(?P<n>\d+)/notes", self.gl_notes),
                 ("POST", gl + r"/merge_requests/(?P<n>\d+)/notes", self.gl_create),
                 ("PUT", gl + r"/merge_requests/(?P<n>\d+)/notes/(?P<id>\d+)", self.gl_update),
@@ -66,7 +67,8 @@ class Api:
             return None
         known = self.store.tokens.get(token)
         if known is None:
-            return _error(forge, 401, "Bad credentials" if forge == "github" else "401 Unauthorized")
+            unknown = "Bad credentials" if forge == "github" else "401 Unauthorized"
+            return _error(forge, 401, unknown)
         if known.get("read_only") and call.method != "GET":
             return _error(forge, 403, "Resource not accessible by integration")
         return None
@@ -80,7 +82,7 @@ class Api:
     # --- GitHub ---------------------------------------------------------------------------
 
     def gh_user(self, call: Request, base: str) -> Reply:
-        """Like GitHub: installation tokens (Actions' GITHUB_TOKEN, App tokens: `*[bot]`) get 403."""
+        """Like GitHub: installation tokens (Actions' GITHUB_TOKEN, App tokens `*[bot]`) get 403."""
         login = self.author("github", call)
         if login.endswith("[bot]"):
             return _error("github", 403, "Resource not accessible by integration")
@@ -181,7 +183,8 @@ class Api:
             notes = notes[::-1]
         items, per_page, page, pages = _page(notes, call, 20, self.store.max_per_page)
         headers = {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(notes)),
-                   "x-total-pages": str(pages), "x-next-page": str(page + 1) if page < pages else ""}
+                   "x-total-pages": str(pages),
+                   "x-next-page": str(page + 1) if page < pages else ""}
         return 200, headers, [_gl_note(c) for c in items]
 
     def gl_create(self, call: Request, base: str, repo: str, n: str) -> Reply:

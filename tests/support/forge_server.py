@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -206,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.port_file:
         tmp = args.port_file.with_name(args.port_file.name + ".tmp")
         tmp.write_text(str(port))
-        os.replace(tmp, args.port_file)
+        tmp.replace(args.port_file)
     print(f"fake forge listening on {server.url}", flush=True)
     try:
         server.httpd.serve_forever()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import asdict, dataclass, field
@@ -100,7 +99,7 @@ class Store:
         with self.lock:
             tmp = self.state_file.with_name(self.state_file.name + ".tmp")
             tmp.write_text(json.dumps(self.snapshot(), indent=1))
-            os.replace(tmp, self.state_file)
+            tmp.replace(self.state_file)
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.lock:

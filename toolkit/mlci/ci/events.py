@@ -67,7 +67,8 @@ def pull_request(c: Checkout) -> dict[str, Any]:
         "action": "synchronize", "number": c.pr,
         "pull_request": {
             "number": c.pr, "state": "open",
-            "head": {"sha": c.head_sha, "ref": c.branch, "repo": _repo(head_repo, c.default_branch)},
+            "head": {"sha": c.head_sha, "ref": c.branch,
+                     "repo": _repo(head_repo, c.default_branch)},
             "base": {"sha": c.base_sha, "ref": c.default_branch,
                      "repo": _repo(c.repo, c.default_branch)},
         },

@@ -73,15 +73,28 @@ def is_hosted(label: str) -> bool:
     return label in _DEFAULT_LABELS or bool(_HOSTED.fullmatch(label))
 
 
-def pins() -> dict[str, str]:
-    """{action: "OWNER/REPO@SHA # VERSION"} from templates/github/pins.yaml."""
+@dataclass(frozen=True)
+class Pin:
+    """An action's pinned commit and the release tag it is."""
+
+    sha: str
+    version: str
+
+
+def pin_table() -> dict[str, Pin]:
+    """{action: Pin} from templates/github/pins.yaml, every SHA checked."""
     data = load_yaml(template_path("github", "pins.yaml"), "templates/github/pins.yaml")
-    uses = {}
+    table = {}
     for action, pin in data.items():
         if not is_sha(str(pin["sha"]), full=True):
             raise ConfigError(f"templates/github/pins.yaml: {action}.sha: not a 40-hex commit")
-        uses[str(action)] = f"{action}@{pin['sha']} # {pin['version']}"
-    return uses
+        table[str(action)] = Pin(str(pin["sha"]), str(pin["version"]))
+    return table
+
+
+def pins() -> dict[str, str]:
+    """{action: "OWNER/REPO@SHA # VERSION"}: what `uses:` lines say."""
+    return {action: f"{action}@{pin.sha} # {pin.version}" for action, pin in pin_table().items()}
 
 
 def _stage(stages: tuple[str, ...], compare_to: str | None) -> str | None:

@@ -42,7 +42,7 @@ def _root(
 
 
 # each module registers its commands; this order is the order of `mlci --help`
-from mlci.cli import project, metrics, comment as forge, models, ci  # noqa: F401, I001
+from mlci.cli import project, metrics, comment, models, ci  # noqa: E402, F401, I001
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"hint: {exc.hint}", file=sys.stderr)
         return exc.exit_code
-    except Exception:  # a bug in mlci: show where, exit 3
+    except Exception:  # noqa: BLE001  (a bug in mlci: show where, exit 3)
         import traceback
 
         traceback.print_exc()

@@ -11,7 +11,8 @@ import typer
 from mlci.cli import app
 
 ci_app = typer.Typer(
-    name="ci", help="Generate the CI workflows (GitHub Actions, GitLab CI) that run mlci, and "
+    name="ci", short_help="The CI workflows: generate them, run them locally.",
+    help="Generate the CI workflows (GitHub Actions, GitLab CI) that run mlci, and "
     "run them on this machine.",
     no_args_is_help=True, pretty_exceptions_show_locals=False,
 )
@@ -24,7 +25,8 @@ class Forge(str, Enum):
     all = "all"
 
 
-@ci_app.command(help="Render the CI workflows from mlci.yaml and dvc.yaml: GitHub Actions in "
+@ci_app.command(short_help="Write the CI workflows (GitHub Actions, GitLab CI).",
+                help="Render the CI workflows from mlci.yaml and dvc.yaml: GitHub Actions in "
                 ".github/workflows/, GitLab CI in .gitlab-ci.yml.")
 def generate(
     forge: Forge = typer.Option(Forge.all, "--forge", help="Which forge's files to generate."),
@@ -33,7 +35,7 @@ def generate(
         "file differs from a fresh render (drift)."),
     force: bool = typer.Option(
         False, "--force", help="Also overwrite files that lack mlci's marker line."),
-    directory: Path = typer.Option(
+    directory: Path | None = typer.Option(
         None, "--dir", metavar="PATH", exists=True, file_okay=False,
         help="Project directory (default: the root of the git repository containing the "
         "current directory)."),
@@ -63,14 +65,16 @@ class RunForge(str, Enum):
     gitlab = "gitlab"
 
 
-@ci_app.command(name="run", help="Run the generated CI for EVENT on this machine (GitHub: act; "
+@ci_app.command(name="run",
+                short_help="Run the generated CI on this machine (act, gitlab-ci-local).",
+                help="Run the generated CI for EVENT on this machine (GitHub: act; "
                 "GitLab: gitlab-ci-local): a 'will CI pass?' check before pushing. Forge calls go "
                 "to GITHUB_API_URL / CI_API_V4_URL when set, else they are skipped (dry run).")
 def run_ci(
     event: str = typer.Argument(..., metavar="EVENT", help="push, pull_request, workflow_run or "
                                 "workflow_dispatch (GitLab: push or merge_request)."),
-    job: str = typer.Option(None, "--job", metavar="JOB", help="Run only this job."),
-    event_file: Path = typer.Option(
+    job: str | None = typer.Option(None, "--job", metavar="JOB", help="Run only this job."),
+    event_file: Path | None = typer.Option(
         None, "--event-file", metavar="FILE", exists=True, dir_okay=False,
         help="Webhook payload JSON for act (default: one written for the current commit; for "
         "workflow_run, the last local run of the workflow it follows)."),

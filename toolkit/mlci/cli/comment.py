@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlci.cli import app
 from mlci.errors import MlciError
+
+if TYPE_CHECKING:
+    from mlci.forge.comment import CommentResult
+    from mlci.forge.status import StatusResult
 
 
 def notify(message: str) -> None:
@@ -25,7 +29,8 @@ def read_report(file: str) -> str:
     try:
         return Path(file).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MlciError(f"{file}: no such file", hint="write it first, e.g. with `mlci report`")
+        raise MlciError(f"{file}: no such file",
+                        hint="write it first, e.g. with `mlci report`") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MlciError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
 
@@ -40,20 +45,25 @@ def checked_sha(value: str | None, option: str) -> str | None:
     return value
 
 
-@app.command(help="Post FILE (Markdown; '-' for stdin) to the CI job's pull / merge request "
+@app.command(short_help="Keep one sticky report comment on the PR / MR.",
+             help="Post FILE (Markdown; '-' for stdin) to the CI job's pull / merge request "
              "and keep exactly one such comment per PR and marker, updated in place. Only "
              "comments written by the token's own user count (GET /user; an Actions "
              "GITHUB_TOKEN's is github-actions[bot]; MLCI_COMMENT_AUTHOR=LOGIN overrides, e.g. "
              "for a GitHub App token): a marker in anyone else's comment is ignored.")
 def comment(
-    file: str = typer.Argument(..., metavar="FILE", help="Markdown report to post, or '-' to read stdin."),
-    pr: int = typer.Option(None, "--pr", min=1, metavar="N", help="Pull / merge request number "
-                           "(default: from the CI event, else the open PR of the commit)."),
-    expect_sha: str = typer.Option(None, "--expect-sha", metavar="SHA", help="Refuse to post unless the PR's "
-                                   "head commit is SHA (for the fork-safe workflow_run job)."),
-    marker: str = typer.Option(None, "--marker", metavar="ID", help="Keep a separate sticky "
-                               "comment for each ID: its hidden first line <!-- mlci-report:ID "
-                               "--> replaces the report's own <!-- mlci-report -->."),
+    file: str = typer.Argument(..., metavar="FILE",
+                               help="Markdown report to post, or '-' to read stdin."),
+    pr: int | None = typer.Option(None, "--pr", min=1, metavar="N",
+                                  help="Pull / merge request number (default: from the CI "
+                                  "event, else the open PR of the commit)."),
+    expect_sha: str | None = typer.Option(None, "--expect-sha", metavar="SHA",
+                                          help="Refuse to post unless the PR's head commit is "
+                                          "SHA (for the fork-safe workflow_run job)."),
+    marker: str | None = typer.Option(None, "--marker", metavar="ID",
+                                      help="Keep a separate sticky comment for each ID: its "
+                                      "hidden first line <!-- mlci-report:ID --> replaces the "
+                                      "report's own <!-- mlci-report -->."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests it would make "
                                  "(method, path, body size); send nothing."),
 ) -> None:
@@ -79,11 +89,12 @@ def comment(
     print(_render(result))
 
 
-def _render(result: Any) -> str:
+def _render(result: CommentResult) -> str:
+    from mlci.forge.comment import pr_name
+
     lines = [f"would {step}" for step in result.plan]
     if result.comment is not None:
-        where = (f"GitLab merge request !{result.pr}" if result.forge == "GitLab"
-                 else f"{result.forge} pull request #{result.pr}")
+        where = f"{result.forge} {pr_name(result.forge, result.pr or 0)}"
         verb = {"unchanged": "left unchanged (same body)"}.get(result.action, result.action)
         url = f": {result.comment.url}" if result.comment.url else ""
         lines.append(f"{verb} comment {result.comment.id} on {where}{url}")
@@ -95,7 +106,7 @@ def _render(result: Any) -> str:
     return "\n".join(lines)
 
 
-def status_line(done: Any) -> str:
+def status_line(done: StatusResult) -> str:
     """What `mlci gate --status` did (or, in a dry run, would have done)."""
     if done.planned:
         return f"would set commit status {done.context} = {done.state} (dry run: no forge URL)"

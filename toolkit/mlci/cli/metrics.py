@@ -5,25 +5,29 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from mlci.cli import app
 
+if TYPE_CHECKING:
+    from mlci.metrics.rules import GateResult
 
-@app.command(help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
+
+@app.command(short_help="Metrics and params of two revisions, as DVC diffs them.",
+             help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
              "with the same numbers as `dvc metrics diff` / `dvc params diff`.")
 def diff(
     a_rev: str = typer.Argument("HEAD", metavar="[A_REV]", show_default=False,
                                 help="Old revision (default: HEAD)."),
-    b_rev: str = typer.Argument(None, metavar="[B_REV]", help="New revision (default: the "
+    b_rev: str | None = typer.Argument(None, metavar="[B_REV]", help="New revision (default: the "
                                 "workspace; `workspace` names it too)."),
     as_json: bool = typer.Option(False, "--json", help="Print DVC-shaped JSON plus direction "
                                  "and verdict per metric."),
     as_md: bool = typer.Option(False, "--md", help="Print Markdown tables."),
     show_all: bool = typer.Option(False, "--all", help="Include unchanged metrics and params."),
-    targets: list[str] = typer.Option(None, "--targets", metavar="PATH",
+    targets: list[str] | None = typer.Option(None, "--targets", metavar="PATH",
                                       help="Only these metrics/params files; repeatable."),
 ) -> None:
     from mlci.metrics.comparison import DiffRequest, compare
@@ -41,23 +45,25 @@ def diff(
         print(render(result, markdown=as_md))
 
 
-@app.command(help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
+@app.command(short_help="Judge metrics by mlci.yaml's gate: exit 0 pass, 1 fail.",
+             help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
              "regression bounds vs base. Exit 0 pass, 1 fail.")
 def gate(
-    base: str = typer.Option(None, "--base", metavar="REV",
+    base: str | None = typer.Option(None, "--base", metavar="REV",
                              help="Revision to measure regressions against (default: none)."),
-    head: str = typer.Option(None, "--head", metavar="REV",
+    head: str | None = typer.Option(None, "--head", metavar="REV",
                              help="Revision to judge (default: the workspace)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     status: bool = typer.Option(False, "--status", help="Also set commit status mlci/gate on the "
                                 "head commit (the PR head from the CI event, or --head)."),
-    from_json: Path = typer.Option(None, "--from-json", metavar="FILE", help="Read no metrics: "
-                                   "judge the base and head values in FILE (written by `mlci gate "
-                                   "--json`, e.g. a train run's artifact) by this checkout's "
-                                   "mlci.yaml; the file's own rules and verdict are ignored. The "
-                                   "values of a fork's pull request are still the fork's, so its "
-                                   "status is advisory. With --status, exits 0 once the status "
-                                   "is set, whatever the verdict."),
+    from_json: Path | None = typer.Option(None, "--from-json", metavar="FILE",
+                                          help="Read no metrics: judge the base and head values "
+                                          "in FILE (written by `mlci gate --json`, e.g. a train "
+                                          "run's artifact) by this checkout's mlci.yaml; the "
+                                          "file's own rules and verdict are ignored. The values "
+                                          "of a fork's pull request are still the fork's, so "
+                                          "its status is advisory. With --status, exits 0 once "
+                                          "the status is set, whatever the verdict."),
 ) -> None:
     import os
 
@@ -82,7 +88,7 @@ def gate(
         raise typer.Exit(1)
 
 
-def _gate_text(result: Any) -> str:
+def _gate_text(result: GateResult) -> str:
     from tabulate import tabulate
 
     from mlci.metrics.diff import fmt
@@ -95,12 +101,13 @@ def _gate_text(result: Any) -> str:
     return (table + "\n\n" if rows else "") + str(result.describe())
 
 
-@app.command(help="Write the Markdown metrics report that CI posts to a pull request.")
+@app.command(short_help="Write the pull-request report (Markdown).",
+             help="Write the Markdown metrics report that CI posts to a pull request.")
 def report(
-    base: str = typer.Option(None, "--base", metavar="REV", help="Base revision (default: the "
-                             "merge-base of HEAD with the default branch)."),
-    head: str = typer.Option(None, "--head", metavar="REV",
-                             help="Head revision (default: the workspace)."),
+    base: str | None = typer.Option(None, "--base", metavar="REV", help="Base revision "
+                                    "(default: the merge-base of HEAD with the default branch)."),
+    head: str | None = typer.Option(None, "--head", metavar="REV",
+                                    help="Head revision (default: the workspace)."),
     output: str = typer.Option("-", "--output", "-o", metavar="FILE",
                                help="Write the report here ('-': stdout)."),
     trend: int = typer.Option(10, "--trend", min=0, metavar="N", help="Trend charts over the "

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
     from mlci.forge.job import Context
     from mlci.metrics.rules import GateResult
     from mlci.registry import Model
+    from mlci.registry.modelcard import ModelCard
     from mlci.registry.publishing import Published
 
 models_app = typer.Typer(
     name="models", no_args_is_help=True, pretty_exceptions_show_locals=False,
+    short_help="The model registry: list, show, history, get.",
     help="The model registry (git tags in GTO's format): list, show, history, get.",
 )
 app.add_typer(models_app, name="models")
@@ -38,22 +40,23 @@ def _gate_failed(gate: GateResult, what: str) -> None:
     raise typer.Exit(1)
 
 
-@app.command(help="Publish a model version: gate it, push its artifact to the DVC remote, "
+@app.command(short_help="Gate, push and tag a model version (GTO format).",
+             help="Publish a model version: gate it, push its artifact to the DVC remote, "
              "tag it (NAME@vX.Y.Z, GTO format) and push the tags.")
 def publish(
     name: str = typer.Argument(..., help="Artifact name from the `artifacts:` of dvc.yaml."),
     rev: str = typer.Option("HEAD", "--rev", help="Commit to publish (on a publish.branches "
                             "branch, its pipeline up to date)."),
-    version: str = typer.Option(None, "--version", help="Register exactly this version, "
+    version: str | None = typer.Option(None, "--version", help="Register exactly this version, "
                                 "e.g. v1.2.0."),
-    bump: str = typer.Option(None, "--bump", metavar="major|minor|patch",
+    bump: str | None = typer.Option(None, "--bump", metavar="major|minor|patch",
                              help="Bump the latest version (default: patch)."),
-    stage: str = typer.Option(None, "--stage", help="Also assign this stage."),
-    push: bool = typer.Option(None, "--push/--no-push", help="Push the tags (default: when "
+    stage: str | None = typer.Option(None, "--stage", help="Also assign this stage."),
+    push: bool | None = typer.Option(None, "--push/--no-push", help="Push the tags (default: when "
                               "the repository has a git remote)."),
-    remote: str = typer.Option(None, "--remote", help="Git remote for the tags "
+    remote: str | None = typer.Option(None, "--remote", help="Git remote for the tags "
                                "(default: origin, or the only remote)."),
-    release: bool = typer.Option(None, "--release/--no-release", help="Create the GitHub/"
+    release: bool | None = typer.Option(None, "--release/--no-release", help="Create the GitHub/"
                                  "GitLab release with the model card (default: in CI with "
                                  "a forge token)."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
@@ -122,15 +125,16 @@ def _release(context: Context, result: Published) -> str:
     return made.url
 
 
-@app.command(help="Assign a stage to an existing version (in publish.stages order, past the "
+@app.command(short_help="Move a version into a stage, in publish.stages order.",
+             help="Assign a stage to an existing version (in publish.stages order, past the "
              "gate against the stage's current holder).")
 def promote(
     name: str = typer.Argument(..., help="Model name."),
     version: str = typer.Argument(..., help="Version to promote, e.g. v1.2.0."),
     stage: str = typer.Argument(..., help="Stage to assign, e.g. prod."),
-    push: bool = typer.Option(None, "--push/--no-push", help="Push the tag (default: when "
+    push: bool | None = typer.Option(None, "--push/--no-push", help="Push the tag (default: when "
                               "the repository has a git remote)."),
-    remote: str = typer.Option(None, "--remote", help="Git remote for the tag."),
+    remote: str | None = typer.Option(None, "--remote", help="Git remote for the tag."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     from mlci.registry.promotion import PromoteRequest
@@ -212,13 +216,14 @@ def show(
     _table(["version", "commit", "date", "stages", *keys], rows)
 
 
-def _metric(card: Any, key: str) -> str:
+def _metric(card: ModelCard | None, key: str) -> str:
     from mlci.metrics.diff import fmt
 
     return fmt(card.metrics.get(key)) if card is not None else "-"
 
 
-@models_app.command(help="Registrations and stage assignments in order (by SemVer and counter).")
+@models_app.command(short_help="Registrations and stage assignments, in order.",
+                    help="Registrations and stage assignments in order (by SemVer and counter).")
 def history(
     name: str = typer.Argument(..., help="Model name."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -236,12 +241,18 @@ def history(
              e.tag] for e in model.history])
 
 
+<<<<<<< HEAD
 @models_app.command(help="Download a version's artifact, verified against the md5 its commit "
                     "records in dvc.lock (a mismatch is refused): NAME (latest), NAME@vX.Y.Z or "
                     "NAME#STAGE.")
+=======
+@models_app.command(short_help="Download a version's artifact (NAME, NAME@vX.Y.Z, NAME#STAGE).",
+                    help="Download a version's artifact from the DVC remote: NAME (latest), "
+                    "NAME@vX.Y.Z or NAME#STAGE.")
+>>>>>>> main
 def get(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
-    out: str = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
+    out: str | None = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
                             "(default: the artifact's file name in the current directory)."),
     force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
     bundle: bool = typer.Option(False, "--bundle", help="Write a directory with the model file "

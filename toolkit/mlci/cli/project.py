@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from mlci.project.params import Change
 
 
-@app.command(help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
+@app.command(short_help="Make a directory an mlci project.",
+             help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
 def init(
     path: Path = typer.Argument(Path(), help="Directory to initialise (created if missing)."),
     remote: str | None = typer.Option(
@@ -46,9 +47,11 @@ def init(
     print(f"\nnext: cd {result.root} && mlci repro && git add -A && git commit -m 'mlci init'")
 
 
-@app.command(help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
+@app.command(short_help="Reproduce the DVC pipeline as CI does, then show metrics.",
+             help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
 def repro(
-    targets: list[str] | None = typer.Argument(None, help="Stages or dvc.yaml files (default: all)."),
+    targets: list[str] | None = typer.Argument(
+        None, help="Stages or dvc.yaml files (default: all)."),
     pull: bool = typer.Option(
         False, "--pull", help="Fetch missing data, outputs and run-cache from the DVC remote first."
     ),

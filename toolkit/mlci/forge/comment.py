@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from mlci.errors import ForgeError
 from mlci.forge import Comment, Forge, Notify, connect, sticky
@@ -14,6 +15,7 @@ from mlci.forge.retry import REQUEST_ATTEMPTS, backoff
 
 SUMMARY_LIMIT = 1_048_576  # GitHub's step summary limit, in bytes
 SUMMARY_MIN_ROOM = 4_096
+Action = Literal["created", "updated", "unchanged", "planned"]
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,11 @@ class CommentRequest:
 
 @dataclass(frozen=True)
 class CommentResult:
-    """What happened: `action` is created, updated, unchanged or planned."""
+    """What happened to the comment (`planned`: a dry run, nothing was sent)."""
 
     forge: str
     pr: int | None
-    action: str
+    action: Action
     comment: Comment | None
     size: int
     dropped: int
@@ -60,8 +62,8 @@ def comment(request: CommentRequest, context: Context, notify: Notify) -> Commen
         if request.expect_sha:
             check_head(forge, pr, request.expect_sha)
         author = context.comment_author or forge.identity()
-        action, posted = _upsert(forge, Target(pr, mark, author), fitted.text, context.max_wait,
-                                 notify)
+        target = CommentTarget(pr, mark, author)
+        action, posted = _upsert(forge, target, fitted.text, context.max_wait, notify)
         return CommentResult(forge.name, pr, action, posted, len(fitted.text), fitted.dropped,
                              forge.comment_limit, notes, summary=summary)
     finally:
@@ -105,19 +107,19 @@ def check_head(forge: Forge, pr: int, expect_sha: str) -> None:
     head = forge.pull(pr).head_sha
     if not head.lower().startswith(expect_sha.lower()):
         raise ForgeError(
-            f"{pr_name(forge, pr)} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
+            f"{pr_name(forge.name, pr)} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
             "refusing to post a report made for another commit",
             hint="the PR got new commits after this report was made; its next run will post",
         )
 
 
-def pr_name(forge: Forge, pr: int | str) -> str:
-    """'pull request #5' on GitHub, 'merge request !5' on GitLab."""
-    return f"merge request !{pr}" if forge.name == "GitLab" else f"pull request #{pr}"
+def pr_name(forge: str, pr: int | str) -> str:
+    """'pull request #5' on GitHub, 'merge request !5' on GitLab (`forge`: a Forge's name)."""
+    return f"merge request !{pr}" if forge == "GitLab" else f"pull request #{pr}"
 
 
 @dataclass(frozen=True)
-class Target:
+class CommentTarget:
     """Which comment is ours: on PR `pr`, marked `mark`, written by `author` (mlci's login)."""
 
     pr: int
@@ -125,10 +127,10 @@ class Target:
     author: str
 
 
-def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
-            notify: Notify) -> tuple[str, Comment]:
+def _upsert(forge: Forge, target: CommentTarget, body: str, max_wait: float,
+            notify: Notify) -> tuple[Action, Comment]:
     """PATCH our newest marked comment or POST one; after an unsure write, read back first."""
-    tried = ""  # after an unsure write, a comment equal to `body` is that write's doing
+    tried: Action | None = None  # after an unsure write, a comment equal to `body` is its doing
     for attempt in range(1, REQUEST_ATTEMPTS + 1):
         existing = _ours(forge, target, notify if attempt == 1 else _quiet)
         try:
@@ -147,7 +149,7 @@ def _upsert(forge: Forge, target: Target, body: str, max_wait: float,
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def _ours(forge: Forge, target: Target, notify: Notify) -> Comment | None:
+def _ours(forge: Forge, target: CommentTarget, notify: Notify) -> Comment | None:
     """Our newest marked comment; one written by anyone else is named and left alone."""
     comments = list(forge.comments(target.pr))
     others = sticky.strangers(comments, target.mark, target.author)

@@ -160,8 +160,9 @@ def parse_event(payload: dict[str, Any], event_name: str) -> WebhookEvent:
                      _str(_dig(pr, "head", "repo", "full_name")))
     if event_name == "workflow_run":
         run = _dig(payload, "workflow_run")
-        return WebhookEvent(_int(_dig(run, "pull_requests", 0, "number")), _str(_dig(run, "head_sha")),
-                     _str(_dig(run, "head_repository", "full_name")))
+        return WebhookEvent(_int(_dig(run, "pull_requests", 0, "number")),
+                            _str(_dig(run, "head_sha")),
+                            _str(_dig(run, "head_repository", "full_name")))
     if _dig(payload, "issue", "pull_request") is not None:
         return WebhookEvent(_int(_dig(payload, "issue", "number")))
     return WebhookEvent()

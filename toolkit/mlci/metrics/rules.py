@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from mlci.metrics.diff import fmt
 from mlci.project.values import is_number
@@ -19,7 +19,10 @@ from mlci.project.values import is_number
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy
 
-PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not applicable"
+Outcome = Literal["pass", "fail", "not applicable"]
+PASS: Outcome = "pass"
+FAIL: Outcome = "fail"
+NOT_APPLICABLE: Outcome = "not applicable"
 RULES = ("min", "max", "max_drop", "max_rise")
 NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # how to_dict writes them
 
@@ -33,7 +36,7 @@ class Rule:
     threshold: float | None
     base: Any
     head: Any
-    outcome: str  # PASS | FAIL | NOT_APPLICABLE
+    outcome: Outcome
     reason: str
 
 
@@ -56,13 +59,26 @@ class GateResult:
     def describe(self) -> str:
         """One line for a commit status: 'gate passed: 6 rules' / 'gate failed: accuracy ...'."""
         if self.passed:
-            checked = sum(rule.outcome == PASS for rule in self.rules)
-            skipped = len(self.rules) - checked
+            checked, skipped = self._tally()
             text = f"gate passed: {_count(checked, 'rule')}"
             return text + (f" ({skipped} not applicable)" if skipped else "")
         first, *others = self.failures
         text = f"gate failed: {first.metric} {first.reason}"
         return text + (f" (+{len(others)} more)" if others else "")
+
+    def headline(self) -> str:
+        """The report's verdict: 'gate passed (6 rules, 1 not applicable)' / 'gate failed (2 of
+        7 rules)'."""
+        if not self.passed:
+            return f"gate failed ({len(self.failures)} of {_count(len(self.rules), 'rule')})"
+        checked, skipped = self._tally()
+        return f"gate passed ({_count(checked, 'rule')}" + (
+            f", {skipped} not applicable)" if skipped else ")")
+
+    def _tally(self) -> tuple[int, int]:
+        """(rules checked and passed, rules not applicable)."""
+        checked = sum(rule.outcome == PASS for rule in self.rules)
+        return checked, len(self.rules) - checked
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: passed, description, every rule and the metric values judged."""
@@ -178,5 +194,5 @@ def _exceeds(value: float, limit: float) -> bool:
     return value > limit and not math.isclose(value, limit, rel_tol=1e-9, abs_tol=1e-12)
 
 
-def _outcome(ok: bool) -> str:
+def _outcome(ok: bool) -> Outcome:
     return PASS if ok else FAIL

@@ -5,11 +5,23 @@ dvc itself is imported inside the functions that need it, so importing this pack
 
 from mlci.pipeline.artifacts import get_artifact, md5_of, push_artifact, stale
 from mlci.pipeline.remotes import add_remote, default_remote, init, shared_remote
-from mlci.pipeline.repro import STATUSES, ReproRequest, ReproResult, StageRun, push, reproduce
-from mlci.pipeline.session import NO_PROJECT_HINT, is_initialised, require_project
+from mlci.pipeline.repro import (
+    STATUSES,
+    ReproRequest,
+    ReproResult,
+    StageRun,
+    reproduce,
+)
+from mlci.pipeline.session import (
+    NO_PROJECT_HINT,
+    StageStatus,
+    is_initialised,
+    require_project,
+)
 
 __all__ = [
-    "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "add_remote",
-    "default_remote", "get_artifact", "init", "is_initialised", "md5_of", "push", "push_artifact",
+    "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
+    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "md5_of",
+    "push_artifact",
     "reproduce", "require_project", "shared_remote", "stale",
 ]

@@ -1,4 +1,4 @@
-"""`dvc repro` in-process: each stage timed and classified, output streamed, the run-cache pushed."""
+"""`dvc repro` in-process: each stage timed and classified, output streamed, run-cache pushed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 from mlci.errors import StageFailed
 from mlci.pipeline.session import (
     DvcLog,
+    StageStatus,
     dvc_logging,
     flatten_message,
     no_remote,
@@ -34,7 +35,7 @@ class ReproRequest:
     to_stderr: bool = False  # DVC's messages and stage output on stderr (keeps stdout for --json)
 
 
-STATUSES = {
+STATUSES: dict[StageStatus, str] = {  # as `mlci repro` shows them
     "ran": "ran",
     "restored": "restored from run-cache",
     "pulled": "pulled from remote",
@@ -47,10 +48,10 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class StageRun:
-    """One stage's outcome; `status` is one of STATUSES."""
+    """One stage's outcome."""
 
     name: str
-    status: str
+    status: StageStatus
     seconds: float
 
 
@@ -88,9 +89,11 @@ def reproduce(request: ReproRequest) -> ReproResult:
     return ReproResult(tuple(runs), pushed)
 
 
-def _status(changed: bool, logged: str | None, dry_run: bool) -> str:
+def _status(changed: bool, logged: StageStatus | None, dry_run: bool) -> StageStatus:
     if dry_run:
-        return {"restored": "would_restore", "ran": "would_run"}.get(logged or "", "unchanged")
+        planned: dict[StageStatus | None, StageStatus] = {"restored": "would_restore",
+                                                         "ran": "would_run"}
+        return planned.get(logged, "unchanged")
     if logged == "pulled":
         return "pulled"
     if not changed:
@@ -148,8 +151,3 @@ def _push_run_cache_outputs(repo: Any) -> int:
         return 0
     return len(repo.cloud.push(wanted).transferred)
 
-
-def push(root: Path) -> int:
-    """`dvc push --run-cache` to the default remote; returns how many files were transferred."""
-    with open_repo(root) as repo:
-        return _push(repo)

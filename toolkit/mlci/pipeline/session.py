@@ -8,9 +8,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from mlci.errors import ConfigError, MlciError, NotAProject, PipelineError
+
+StageStatus = Literal["ran", "restored", "pulled", "unchanged", "would_run", "would_restore",
+                      "failed"]
 
 NO_PROJECT_HINT = "run `mlci init` to make this an mlci project"
 
@@ -97,7 +100,7 @@ class DvcLog(logging.Handler):
     def __init__(self, out: TextIO) -> None:
         super().__init__(logging.INFO)
         self.out = out
-        self.status: str | None = None
+        self.status: StageStatus | None = None
         self.command = ""
 
     def emit(self, record: logging.LogRecord) -> None:

@@ -1,4 +1,4 @@
-"""Parameter overrides (`mlci repro -S train.C=0.5`), written to the params file like `dvc exp run -S`."""
+"""Parameter overrides (`mlci repro -S train.C=0.5`), written to params files like DVC's -S."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Override:
 
 
 def parse_override(text: str) -> Override:
-    """Parse `[FILE:]KEY=VALUE`; VALUE is read as a YAML scalar (0.5 is a number, "0.5" a string)."""
+    """Parse `[FILE:]KEY=VALUE`; VALUE is a YAML scalar (0.5 is a number, "0.5" a string)."""
     target, sep, raw = text.partition("=")
     if not sep or not target.strip():
         raise ValueError(f"expected KEY=VALUE, got {text!r}")

@@ -1,8 +1,9 @@
 """Metrics, params, plots and dvc.lock at revisions or in the workspace, without a checkout.
 
 Committed files come from git objects through one `git cat-file --batch` per round (two rounds
-whatever the number of revisions, after one `git ls-files` for the dvc.yaml files); metrics that are DVC-cached outputs come from the DVC cache
-by the hash dvc.lock records. No DVC or GitPython import: this is the fast path of `mlci diff`.
+whatever the number of revisions, after one `git ls-files` for the dvc.yaml files); metrics
+that are DVC-cached outputs come from the DVC cache by the hash dvc.lock records. No DVC or
+GitPython import: this is the fast path of `mlci diff`.
 """
 
 from __future__ import annotations
@@ -99,11 +100,12 @@ def read_sources(root: Path, sources: list[_Source], want: Want = Want()) -> lis
     layouts = [layout for layout, _ in pipelines]
     locks = [lock for _, lock in pipelines]
     wanted = [_wanted(layout, want) for layout in layouts]
-    second = _fetch(root, [(s, name) for s, names in zip(sources, wanted) for name in names
-                           if (s, name) not in first], _cache_reads(root, sources, layouts, locks))
+    missing = [(s, name) for s, names in zip(sources, wanted, strict=True) for name in names
+               if (s, name) not in first]
+    second = _fetch(root, missing, _cache_reads(root, sources, layouts, locks))
     second.update(first)
     return [_snapshot(second, s, lay, lock, want)
-            for s, lay, lock in zip(sources, layouts, locks)]
+            for s, lay, lock in zip(sources, layouts, locks, strict=True)]
 
 
 def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, Any]]:
@@ -127,7 +129,7 @@ def _in(directory: str, name: str) -> str:
 
 def _pipeline_files(dirs: list[str], want: Want) -> list[str]:
     names = [_in(d, name) for d in dirs for name in ("dvc.yaml", "dvc.lock")]
-    return names + [dvcfiles.DEFAULT_PARAMS] if want.params else names
+    return [*names, dvcfiles.DEFAULT_PARAMS] if want.params else names
 
 
 def _pipelines(blobs: Blobs, source: _Source, dirs: list[str],
@@ -138,7 +140,7 @@ def _pipelines(blobs: Blobs, source: _Source, dirs: list[str],
     if not (lock or merged.cached):
         return merged, None
     stages: dict[str, Any] = {}
-    for directory, layout in zip(dirs, layouts):
+    for directory, layout in zip(dirs, layouts, strict=True):
         data = _parse(blobs, source, _in(directory, "dvc.lock"))
         stages.update(dvcfiles.lock_stages(data, directory, layout.wdirs))
     return merged, {"stages": stages}
@@ -163,7 +165,7 @@ def _fetch(root: Path, wanted: list[tuple[_Source, str]],
     found: Blobs = {}
     committed = [(s, n) for s, n in wanted if s.sha is not None and (s, n) not in cached]
     blobs = gitrepo.read_blobs(root, [f"{s.sha}:{n}" for s, n in committed])
-    found.update(zip(committed, blobs))
+    found.update(zip(committed, blobs, strict=True))
     for source, name in wanted:
         if source.sha is None:
             found[(source, name)] = _read_file(root / name)
@@ -184,7 +186,7 @@ def _cache_reads(root: Path, sources: list[_Source], layouts: list[dvcfiles.Layo
     """Committed metrics/plots that DVC caches: where their content is in .dvc/cache."""
     reads: dict[tuple[_Source, str], str] = {}
     cache_dir: str | None = None
-    for source, layout, lock in zip(sources, layouts, locks):
+    for source, layout, lock in zip(sources, layouts, locks, strict=True):
         if source.sha is None or not layout.cached:
             continue
         cache_dir = cache_dir or _cache_dir(root)
@@ -200,7 +202,7 @@ def _cache_dir(root: Path) -> str:
     """The DVC cache directory relative to root (`cache.dir` of .dvc/config[.local])."""
     configured = ".dvc/cache"
     for name in ("config", "config.local"):
-        parser = configparser.ConfigParser(interpolation=None, strict=False)
+        parser = configparser.ConfigParser(interpolation=None, strict=True)
         try:
             parser.read(root / ".dvc" / name, encoding="utf-8")
         except configparser.Error:

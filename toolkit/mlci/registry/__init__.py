@@ -90,7 +90,7 @@ def _model(name: str, tagged: list[tuple[ModelTag, TagRecord]]) -> Model:
     holders, held = _assignments(counted, by_commit)
     stages_of: dict[str, tuple[str, ...]] = {}
     for stage, holder in sorted(holders.items()):
-        stages_of[holder] = stages_of.get(holder, ()) + (stage,)
+        stages_of[holder] = (*stages_of.get(holder, ()), stage)
     versions = {
         str(v): Version(str(v), v, r.commit, r.tag, r.date, r.message, v not in dropped,
                         stages_of.get(str(v), ()), held.get(str(v), ()))
@@ -130,7 +130,7 @@ def _assignments(
         stage_holders = active.setdefault(tag.stage, {})
         if tag.action is Action.ASSIGN:
             stage_holders[version] = tag.counter or 0
-            held[version] = held.get(version, ()) + (tag.stage,)
+            held[version] = (*held.get(version, ()), tag.stage)
         elif tag.action is Action.UNASSIGN:
             stage_holders.pop(version, None)
     holders = {
@@ -205,8 +205,9 @@ def registration(name: str, version: SemVer) -> ModelTag:
     return ModelTag(Action.REGISTER, name, version=version)
 
 
-def promotion_error(stages: tuple[str, ...], version: Version, stage: str) -> str | None:
-    """Why `version` may not enter `stage` on the ordered path `stages`, or None if it may."""
+def stage_error(stages: tuple[str, ...], stage: str, version: Version | None = None) -> str | None:
+    """Why `version` (None: a version being registered) may not enter `stage` on the ordered
+    path `stages` (publish.stages), or None if it may."""
     if not stages:
         return None
     if stage not in stages:
@@ -214,6 +215,9 @@ def promotion_error(stages: tuple[str, ...], version: Version, stage: str) -> st
     index = stages.index(stage)
     if index == 0:
         return None
+    if version is None:
+        return (f"a new version can only enter '{stages[0]}' first "
+                f"(publish.stages: {', '.join(stages)})")
     previous = stages[index - 1]
     if previous in version.held:
         return None

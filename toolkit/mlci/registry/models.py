@@ -1,4 +1,5 @@
-"""Reading the registry: `mlci models list/show/history/get`. Functions return data."""
+"""Reading the registry: `mlci models list/show/history`, and `resolve` (a reference to a
+version) for `mlci models get` and serving. Functions return data."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ def promote(request: PromoteRequest) -> Promoted:
     version = models.resolve(model, modeltags.Ref(name, version=request.version))
     if model.stages.get(stage) == version:
         raise MlciError(f"{name}@{version.version} is already in stage '{stage}'")
-    problem = registry.promotion_error(cfg.publish.stages, version, stage)
+    problem = registry.stage_error(cfg.publish.stages, stage, version)
     if problem:
         raise MlciError(problem, hint=f"promote it through the stages in order: "
                         f"{' -> '.join(cfg.publish.stages)}")

@@ -75,7 +75,7 @@ def publish(request: PublishRequest) -> Published:
     if current is not None and (existing := current.at_commit(commit)) is not None:
         return _republish(request, current, existing, remote)
     _check_unregistered(current, commit, request.version)
-    if request.stage and (problem := _first_stage_problem(cfg.publish.stages, request.stage)):
+    if request.stage and (problem := registry.stage_error(cfg.publish.stages, request.stage)):
         raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
     verdict = tagging.gate_against(root, cfg, current, cfg.publish.compare_to, commit)
     if not verdict.passed:
@@ -145,13 +145,16 @@ def _check_unregistered(model: Model | None, commit: str, version: str | None) -
         return
     existing = model.at_commit(commit)
     if existing is not None:
-        raise MlciError(
-            f"{commit[:7]} is already registered as {model.name}@{existing.version}",
-            hint=f"assign it a stage with `mlci promote {model.name} {existing.version} STAGE`",
-        )
+        raise _already_registered(commit[:7], model, existing)
     if version and any(e.version == version for e in model.history):
         raise MlciError(f"{model.name}@{version} already exists",
                         hint="choose another --version, or use --bump")
+
+
+def _already_registered(what: str, model: Model, existing: Version) -> MlciError:
+    return MlciError(f"{what} is already registered as {model.name}@{existing.version}",
+                     hint=f"assign it a stage with `mlci promote {model.name} "
+                     f"{existing.version} STAGE`")
 
 
 def _republish(request: PublishRequest, model: Model, existing: Version,
@@ -159,11 +162,7 @@ def _republish(request: PublishRequest, model: Model, existing: Version,
     """A re-run on a published commit: same version and stage asked, so push its tags again."""
     if (request.version and request.version != existing.version) or (request.stage and \
             request.stage not in existing.held):
-        raise MlciError(
-            f"{request.rev} ({existing.commit[:7]}) is already registered as "
-            f"{model.name}@{existing.version}",
-            hint=f"assign it a stage with `mlci promote {model.name} {existing.version} STAGE`",
-        )
+        raise _already_registered(f"{request.rev} ({existing.commit[:7]})", model, existing)
     tags = [e.tag for e in model.history if e.commit == existing.commit
             and (e.version == existing.version)]
     if remote is not None:
@@ -172,15 +171,6 @@ def _republish(request: PublishRequest, model: Model, existing: Version,
             raise MlciError(f"`git push` of {', '.join(tags)} to '{remote}' failed:\n{failure}")
     return Published(model.name, existing.commit, None, existing.version, tuple(tags), remote,
                      existing.message, 0, already=True)
-
-
-def _first_stage_problem(stages: tuple[str, ...], stage: str) -> str | None:
-    if stages and stage in stages and stages.index(stage) > 0:
-        return (f"a new version can only enter '{stages[0]}' first "
-                f"(publish.stages: {', '.join(stages)})")
-    if stages and stage not in stages:
-        return f"stage '{stage}' is not in publish.stages ({', '.join(stages)})"
-    return None
 
 
 def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> ModelCard:

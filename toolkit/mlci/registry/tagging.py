@@ -61,7 +61,7 @@ def tag_and_push(root: Path, remote: str | None, commit: str, tags: list[ModelTa
     created: list[str] = []
     ok = False
     try:
-        for tag_name, message in zip(names, messages):
+        for tag_name, message in zip(names, messages, strict=True):
             gitrepo.create_tag(root, tag_name, commit, message)
             created.append(tag_name)
         if remote is None:

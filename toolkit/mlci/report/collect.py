@@ -15,6 +15,7 @@ from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
 from mlci.project.values import is_number, lookup, rows
 from mlci.report import render as report
+from mlci.report.render import PlotKind
 from mlci.shared import gitrepo
 
 MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
@@ -54,7 +55,7 @@ def collect(request: ReportRequest) -> report.Report:
         branch=settings.default_branch,
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),
-        trends=_trends(history + [head], compared), plots=_plots(base, head),
+        trends=_trends([*history, head], compared), plots=_plots(base, head),
         data=data_changes(root, base, head),
     )
 
@@ -129,7 +130,8 @@ def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[re
               for i, p in enumerate(points)]
     trends = []
     for name in names[:MAX_TRENDS]:
-        kept = [(label, v[name]) for label, v in zip(labels, values) if _drawable(v.get(name))]
+        kept = [(label, v[name]) for label, v in zip(labels, values, strict=True)
+                if _drawable(v.get(name))]
         if len(kept) >= 2:
             trends.append(report.Trend(name, compared.directions.get(name),
                                        tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))
@@ -152,7 +154,7 @@ def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
     return tuple(pairs)
 
 
-def _kind(plot: dvcfiles.Plot) -> str:
+def _kind(plot: dvcfiles.Plot) -> PlotKind:
     if not plot.x or not plot.y:
         return "other"
     if plot.template and "confusion" in plot.template:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
 from mlci.metrics.rules import FAIL, PASS, GateResult
@@ -13,6 +13,7 @@ from mlci.shared import markdown as md
 from mlci.shared.markdown import REPORT_MARKER
 
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
+PlotKind = Literal["curve", "confusion", "other"]
 OUTCOMES = {PASS: "✅ pass", FAIL: "❌ fail"}
 
 
@@ -51,7 +52,7 @@ class PlotPair:
 
     path: str
     title: str
-    kind: str  # "curve" | "confusion" | "other"
+    kind: PlotKind
     x: str
     y: str
     base: tuple[dict[str, Any], ...]
@@ -143,12 +144,7 @@ def _headline(report: Report) -> list[str]:
 
 
 def _verdict(gate: GateResult) -> str:
-    failed, total = len(gate.failures), len(gate.rules)
-    if not gate.passed:
-        return f"❌ mlci: gate failed ({failed} of {total} rules)"
-    checked = sum(rule.outcome == PASS for rule in gate.rules)
-    skipped = f", {total - checked} not applicable" if total > checked else ""
-    return f"✅ mlci: gate passed ({checked} rule{'' if checked == 1 else 's'}{skipped})"
+    return f"{'✅' if gate.passed else '❌'} mlci: {gate.headline()}"
 
 
 def _metric_cells(row: MetricRow) -> list[str]:

@@ -18,10 +18,10 @@ def atomic_write(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
+            Path(tmp).chmod(path.stat().st_mode & 0o7777)
         else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+            Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

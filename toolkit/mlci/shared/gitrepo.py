@@ -32,7 +32,7 @@ def _run(
 
 
 def git(root: Path, *args: str, check: bool = True, input: str | None = None) -> str:
-    """Run `git ARGS` in `root` and return its stdout; a failure names the command and its output."""
+    """Run `git ARGS` in `root` and return its stdout; a failure names the command and output."""
     proc = _run(root, args, None if input is None else input.encode())
     if check and proc.returncode != 0:
         raise MlciError(

@@ -14,7 +14,7 @@ TAIL_LINES = 20
 
 
 def _pump(source: int, dest: int, tail: deque[str], lock: threading.Lock) -> None:
-    """Copy `source` to `dest` until EOF, keeping the last lines; closes both fds (they are ours)."""
+    """Copy `source` to `dest` until EOF, keeping the last lines; closes both fds (ours)."""
     pending = b""
     try:
         while chunk := os.read(source, 65536):

@@ -1,4 +1,4 @@
-"""GitHub Actions on this machine: the generated workflows under act, with mlci's stand-in actions."""
+"""GitHub Actions on this machine: the generated workflows under act, with stand-in actions."""
 
 from __future__ import annotations
 
@@ -128,8 +128,10 @@ def runner_labels(data: Any) -> set[str]:
 
 def stand_ins() -> dict[str, Path]:
     """{"OWNER/REPO@SHA": directory of mlci's local stand-in} for the pinned actions."""
-    pins = load_yaml(template_path("github", "pins.yaml"), "templates/github/pins.yaml")
-    return {f"{action}@{pins[action]['sha']}": template_path("actions", action.split("/")[1])
+    from mlci.ci.inputs import pin_table
+
+    pins = pin_table()
+    return {f"{action}@{pins[action].sha}": template_path("actions", action.split("/")[1])
             for action in STAND_INS if action in pins}
 
 

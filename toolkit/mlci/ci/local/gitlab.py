@@ -1,4 +1,5 @@
-"""GitLab CI on this machine: the generated .gitlab-ci.yml under gitlab-ci-local's shell executor."""
+"""GitLab CI on this machine: the generated .gitlab-ci.yml under gitlab-ci-local's shell executor.
+"""
 
 from __future__ import annotations
 
