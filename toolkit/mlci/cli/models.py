@@ -241,15 +241,11 @@ def history(
              e.tag] for e in model.history])
 
 
-<<<<<<< HEAD
-@models_app.command(help="Download a version's artifact, verified against the md5 its commit "
-                    "records in dvc.lock (a mismatch is refused): NAME (latest), NAME@vX.Y.Z or "
-                    "NAME#STAGE.")
-=======
-@models_app.command(short_help="Download a version's artifact (NAME, NAME@vX.Y.Z, NAME#STAGE).",
-                    help="Download a version's artifact from the DVC remote: NAME (latest), "
-                    "NAME@vX.Y.Z or NAME#STAGE.")
->>>>>>> main
+@models_app.command(short_help="Download a version's artifact, verified (NAME, NAME@vX.Y.Z, "
+                    "NAME#STAGE).",
+                    help="Download a version's artifact, verified against the md5 its commit "
+                    "records in dvc.lock (a mismatch is refused, nothing is written): NAME "
+                    "(latest), NAME@vX.Y.Z or NAME#STAGE.")
 def get(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
     out: str | None = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "

@@ -96,7 +96,7 @@ def md5_of(path: Path, legacy: bool = False) -> str:
     from dvc_data.hashfile.meta import Meta
     from dvc_data.hashfile.tree import Tree
 
-    tree = Tree()
+    tree = Tree()  # type: ignore[no-untyped-call]
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         parts = file.relative_to(path).parts
         tree.add(parts, Meta(size=file.stat().st_size),

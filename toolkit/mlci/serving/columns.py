@@ -44,7 +44,8 @@ def check_names(signature: Signature, names: Sequence[str]) -> None:
     missing = [n for n in wanted if n not in names]
     unknown = [n for n in names if n not in wanted]
     if len(set(names)) != len(names):
-        raise BadInput(f"duplicate column names: {sorted({n for n in names if names.count(n) > 1})}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise BadInput(f"duplicate column names: {_few(twice)}")
     if missing or unknown:
         parts = ([f"missing column(s) {_few(missing)}"] if missing else []) + (
             [f"unknown column(s) {_few(unknown)}"] if unknown else [])
@@ -84,9 +85,9 @@ def _cast(column: Column, array: Any) -> Any:
     if array.dtype.kind not in "fiub":
         raise BadInput(f"column {column.name!r}: expected {column.dtype} values, got "
                        f"{_sample(array)}")
-    if column.dtype.startswith("int") and array.dtype.kind == "f":
-        if not np.all(np.isfinite(array)) or not np.all(array == np.round(array)):
-            raise BadInput(f"column {column.name!r}: expected whole numbers ({column.dtype}), "
+    if column.dtype.startswith("int") and array.dtype.kind == "f" and not (
+            np.all(np.isfinite(array)) and np.all(array == np.round(array))):
+        raise BadInput(f"column {column.name!r}: expected whole numbers ({column.dtype}), "
                            f"got {_sample(array)}")
     return array.astype(target, copy=False)
 
@@ -100,10 +101,10 @@ def from_matrix(signature: Signature, rows: Any, names: Sequence[str] | None = N
     try:
         matrix = np.asarray(rows, dtype=None if _has_strings(signature) else "float64")
     except (ValueError, TypeError):
-        matrix = np.asarray(rows, dtype=object) if _ragged_ok(rows) else None
-        if matrix is None:
+        if not _ragged_ok(rows):
             raise BadInput("rows must be lists of values of equal length (numbers for "
                            f"the columns {_few(list(signature.names))})") from None
+        matrix = np.asarray(rows, dtype=object)
     if matrix.ndim == 1 and len(order) == 1:
         matrix = matrix.reshape(-1, 1)
     if matrix.ndim != 2 or matrix.shape[1] != len(order):
@@ -153,13 +154,12 @@ def _ragged_ok(rows: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) or \
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or \
         hasattr(value, "dtype")
 
 
 def _sample(array: Any) -> str:
-    shown = [v for v in array[:3].tolist()]
-    return repr(shown)[:80] + ("..." if len(array) > 3 else "")
+    return repr(array[:3].tolist())[:80] + ("..." if len(array) > 3 else "")
 
 
 def _few(names: Sequence[str]) -> str:

@@ -9,7 +9,6 @@ and `mlci monitor` all come through here.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -120,8 +119,8 @@ def _install(root: Path, located: Located, target: Path, bundle: bool) -> int:
         else:
             files = download(root, located, new)
         if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
-            os.replace(target, scratch / "old")
-        os.replace(new, target)
+            target.replace(scratch / "old")
+        new.replace(target)
         return files
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -56,9 +56,10 @@ def from_dict(data: Any, where: str = "meta.signature") -> Signature:
                           hint="inputs: [{name: age, dtype: float64}, ...]")
     columns = tuple(_column(item, f"{where}.inputs[{i}]")
                     for i, item in enumerate(data["inputs"]))
-    outputs = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
+    outputs = data.get("outputs")
+    outputs = outputs if isinstance(outputs, dict) else {}
     classes = outputs.get("classes") or ()
-    source = data.get("source") if data.get("source") in ("model", "meta") else "meta"
+    source: Literal["model", "meta"] = "model" if data.get("source") == "model" else "meta"
     return Signature(columns, tuple(classes), bool(outputs.get("predict_proba")), source)
 
 

@@ -70,7 +70,7 @@ class OnnxModel:
             feed = {self._inputs[0].name: np.column_stack(list(columns.values())).astype(dtype)}
         else:
             feed = {i.name: _column(columns[name], i) for i, name in
-                    zip(self._inputs, self._signature.names)}
+                    zip(self._inputs, self._signature.names, strict=True)}
         wanted = self._outputs[:2] if proba and self._signature.proba else self._outputs[:1]
         results = self.session.run(wanted, feed)
         labels = np.asarray(results[0]).reshape(-1)
