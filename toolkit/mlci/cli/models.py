@@ -66,7 +66,9 @@ def publish(
 
     if bump is not None and bump not in ("major", "minor", "patch"):
         raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
-    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote)
+    from mlci.serving.loading import describe
+
+    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote, describe)
     context = _forge_context() if _wants_release(release) else None  # fail before tagging
     result = run_publish(request)
     if result.gate is not None and not result.registered:

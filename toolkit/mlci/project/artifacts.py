@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import ConfigError, MlciError
+from mlci.errors import ConfigError
 from mlci.project import dvcfiles, values
 from mlci.shared import gitrepo
 
@@ -93,23 +93,16 @@ def model_names(root: Path) -> tuple[str, ...]:
                         if found.type == "model"))
 
 
-def recorded_hash(root: Path, commit: str, artifact: Artifact) -> dvcfiles.Out:
-    """The md5 that `commit` records for the artifact's file: its stage output in dvc.lock,
-    else its `.dvc` file (`dvc add`). An artifact without one cannot be verified: an error."""
-    dirname = split_name(artifact.name)[0]
-    lock_file = posixpath.join(dirname, "dvc.lock") if dirname else "dvc.lock"
-    relative = posixpath.relpath(artifact.path, dirname) if dirname else artifact.path
-    text = gitrepo.show_file(root, commit, lock_file)
-    found = dvcfiles.outs(values.parse(text, lock_file)).get(relative) if text else None
-    if found is None or not found.md5:
-        added = f"{artifact.path}.dvc"
-        text = gitrepo.show_file(root, commit, added)
-        found = dvcfiles.dvcfile_outs(values.parse(text, added), added).get(
-            artifact.path) if text else None
-    if found is None or not found.md5:
-        raise MlciError(
-            f"{artifact.path} at {commit[:7]}: neither {lock_file} nor {artifact.path}.dvc "
-            "records its md5, so it cannot be verified (mlci loads no unverified model)",
-            hint="make the artifact a DVC output (a stage's `outs:` or `dvc add`), commit "
-            "dvc.lock, then publish again")
-    return found
+def recorded_hash(root: Path, commit: str, artifact: Artifact) -> dvcfiles.Out | None:
+    """The hash `commit` records for the artifact: its stage output in dvc.lock (stage `wdir`s
+    and pipelines in subdirectories resolved), else its `.dvc` file (`dvc add`); None if none."""
+    from mlci.project import snapshot
+
+    snap = snapshot.read(root, [commit], snapshot.Want(params=False, lock=True))[0]
+    found = dvcfiles.outs(snap.lock).get(artifact.path)
+    if found is not None and found.md5:
+        return found
+    added = f"{artifact.path}.dvc"
+    data = snapshot.read_yaml(root, [snap], [added])[0].get(added)
+    found = dvcfiles.dvcfile_outs(data, added).get(artifact.path)
+    return found if found is not None and found.md5 else None

@@ -65,8 +65,15 @@ def locate(root: Path, ref_text: str | None = None,
     version = models.resolve(models.find(registry, ref.name), ref)
     artifact = artifacts.artifact_at(root, version.commit, ref.name)
     recorded = artifacts.recorded_hash(root, version.commit, artifact)
-    return Located(ref.name, version.version, version.commit, artifact.path,
-                   recorded.md5 or "", recorded.legacy, ref.stage, artifact.meta)
+    if recorded is None or not recorded.md5:
+        raise MlciError(
+            f"{artifact.path} at {version.commit[:7]}: neither dvc.lock nor "
+            f"{artifact.path}.dvc records its md5, so it cannot be verified (mlci fetches and "
+            "loads no unverified model)",
+            hint="make the artifact a DVC output (a stage's `outs:` or `dvc add`), commit "
+            "dvc.lock, then publish again")
+    return Located(ref.name, version.version, version.commit, artifact.path, recorded.md5,
+                   recorded.legacy, ref.stage, artifact.meta)
 
 
 def download(root: Path, located: Located, out: Path) -> int:

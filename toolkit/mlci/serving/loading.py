@@ -24,12 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci.project import artifacts
 from mlci.serving import bundles, fetch
 from mlci.serving.columns import from_table
-from mlci.serving.loaders import choose
+from mlci.serving.loaders import LoadError, choose
 from mlci.serving.loaders.base import Model, Prediction
+from mlci.serving.signature import from_dict
 
 if TYPE_CHECKING:
+    from mlci.project.artifacts import Artifact
     from mlci.registry import Model as Registered
 
 
@@ -61,7 +64,11 @@ class Loaded:
 def load(root: Path, ref: str | None = None, *,
          state: dict[str, Registered] | None = None) -> Loaded:
     """Resolve `ref`, fetch and verify the artifact, load it (see the module docstring)."""
-    located = fetch.locate(root, ref, state)
+    return load_located(root, fetch.locate(root, ref, state))
+
+
+def load_located(root: Path, located: fetch.Located) -> Loaded:
+    """Fetch, verify and load a version already located in the registry."""
     with tempfile.TemporaryDirectory(prefix="mlci-model-") as private:  # mode 0700
         file = Path(private) / located.file_name
         fetch.download(root, located, file)
@@ -85,6 +92,29 @@ def load_bundle(directory: Path) -> Loaded:
     located = fetch.Located(bundle.name, bundle.version, bundle.commit, bundle.path, bundle.md5,
                             stage=bundle.stage, meta=bundle.meta)
     return load_file(bundle.model_file, located)
+
+
+def describe(root: Path, commit: str, artifact: Artifact) -> dict[str, Any] | None:
+    """The signature for the model card of `artifact` at `commit`: `meta.signature` as
+    declared, else read from the verified, loaded model; None when no loader takes it."""
+    if "signature" in artifact.meta:
+        return from_dict(artifact.meta["signature"]).to_dict()
+    try:
+        choose(artifact.path, artifact.meta)
+    except LoadError:
+        return None
+    recorded = artifacts.recorded_hash(root, commit, artifact)
+    if recorded is None or not recorded.md5:
+        return None
+    located = fetch.Located(artifact.name, "", commit, artifact.path, recorded.md5,
+                            recorded.legacy, meta=artifact.meta)
+    with tempfile.TemporaryDirectory(prefix="mlci-model-") as private:
+        file = Path(private) / located.file_name
+        fetch.download(root, located, file)
+        try:
+            return load_file(file, located, root).model.signature.to_dict()
+        except LoadError:
+            return None
 
 
 def score(model: Model, table: Any, proba: bool = True) -> Prediction:
