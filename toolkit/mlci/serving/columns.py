@@ -103,7 +103,7 @@ def from_matrix(signature: Signature, rows: Any, names: Sequence[str] | None = N
     except (ValueError, TypeError):
         if not _ragged_ok(rows):
             raise BadInput("rows must be lists of values of equal length (numbers for "
-                           f"the columns {_few(list(signature.names))})") from None
+                           f"the columns {_few(list(signature.names))})", 400) from None
         matrix = np.asarray(rows, dtype=object)
     if matrix.ndim == 1 and len(order) == 1:
         matrix = matrix.reshape(-1, 1)
