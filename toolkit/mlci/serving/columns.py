@@ -71,25 +71,31 @@ def typed(column: Column, values: Any) -> Any:
 def _cast(column: Column, array: Any) -> Any:
     import numpy as np
 
-    target = _NUMPY[column.dtype]
     kind = array.dtype.kind
     if column.dtype == "string":
         if kind in "US" or (kind == "O" and all(v is None or isinstance(v, str) for v in array)):
             return array.astype(object)
         raise BadInput(f"column {column.name!r}: expected strings, got {_sample(array)}")
-    if kind == "O" and column.dtype.startswith("float"):
-        if any(v is not None and (isinstance(v, (str, bytes)) or not _is_number(v))
-               for v in array):
-            raise BadInput(f"column {column.name!r}: expected numbers, got {_sample(array)}")
-        array = np.array([np.nan if v is None else v for v in array], dtype=target)
-    if array.dtype.kind not in "fiub":
-        raise BadInput(f"column {column.name!r}: expected {column.dtype} values, got "
+    if kind == "O":
+        array = _numbers(column, array)
+    elif kind not in "fiub":
+        raise BadInput(f"column {column.name!r}: expected numbers ({column.dtype}), got "
                        f"{_sample(array)}")
     if column.dtype.startswith("int") and array.dtype.kind == "f" and not (
             np.all(np.isfinite(array)) and np.all(array == np.round(array))):
         raise BadInput(f"column {column.name!r}: expected whole numbers ({column.dtype}), "
-                           f"got {_sample(array)}")
-    return array.astype(target, copy=False)
+                       f"got {_sample(array)}")
+    return array.astype(_NUMPY[column.dtype], copy=False)
+
+
+def _numbers(column: Column, array: Any) -> Any:
+    """An object array of numbers (JSON null: NaN) as float64, else a BadInput."""
+    import numpy as np
+
+    if not all(v is None or _is_number(v) for v in array):
+        raise BadInput(f"column {column.name!r}: expected numbers ({column.dtype}), got "
+                       f"{_sample(array)}")
+    return np.array([np.nan if v is None else v for v in array], dtype="float64")
 
 
 def from_matrix(signature: Signature, rows: Any, names: Sequence[str] | None = None) -> Columns:
@@ -99,7 +105,7 @@ def from_matrix(signature: Signature, rows: Any, names: Sequence[str] | None = N
 
     order = list(names) if names is not None else list(signature.names)
     try:
-        matrix = np.asarray(rows, dtype=None if _has_strings(signature) else "float64")
+        matrix = np.asarray(rows, dtype=object if _has_strings(signature) else "float64")
     except (ValueError, TypeError):
         if not _ragged_ok(rows):
             raise BadInput("rows must be lists of values of equal length (numbers for "
@@ -154,8 +160,8 @@ def _ragged_ok(rows: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or \
-        hasattr(value, "dtype")
+    return isinstance(value, (int, float)) or (hasattr(value, "dtype") and
+                                               value.dtype.kind in "fiub")
 
 
 def _sample(array: Any) -> str:
