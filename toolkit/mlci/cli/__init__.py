@@ -42,7 +42,7 @@ def _root(
 
 
 # each module registers its commands; this order is the order of `mlci --help`
-from mlci.cli import project, metrics, comment, models, serve, ci  # noqa: E402, F401, I001
+from mlci.cli import project, metrics, comment, models, serve, deploy, ci  # noqa: E402, F401, I001
 
 
 def main(argv: Sequence[str] | None = None) -> int:
