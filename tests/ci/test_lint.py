@@ -22,7 +22,9 @@ BIN = Path(sys.executable).parent
 # the only finding zizmor may report: the user chose self-hosted runners in mlci.yaml, and the
 # auditor persona flags every job that runs on one (see test_self_hosted_findings_are_the_only_ones)
 SELF_HOSTED_JOBS = {("mlci-train.yml", "pull-request"), ("mlci-train.yml", "default-branch"),
-                    ("mlci-publish.yml", "publish")}
+                    ("mlci-publish.yml", "publish"),
+                    *(("mlci-deploy.yml", f"{kind}-classifier-{stage}")
+                      for kind in ("build", "rollout") for stage in ("staging", "prod"))}
 
 
 def tool(name: str) -> str:
@@ -55,7 +57,7 @@ def test_actionlint_with_shellcheck_finds_nothing(generated: Path) -> None:
     tool("shellcheck")  # actionlint checks every `run:` script with it when it is on PATH
     result = lint([tool("actionlint"), "-no-color"], generated)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(workflows(generated)) == 3
+    assert len(workflows(generated)) == 4
 
 
 def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -> None:
@@ -98,6 +100,14 @@ def test_this_repository_workflows_pass_every_linter() -> None:
     ):
         result = lint(args, REPO_ROOT)
         assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout}{result.stderr}"
+
+
+def test_hadolint_finds_nothing_in_the_dockerfile(generated: Path) -> None:
+    result = lint([tool("hadolint"), "--no-color", "deploy/Dockerfile"], generated)
+    assert result.returncode == 0, result.stdout + result.stderr
+    bad = generated / "Dockerfile.bad"
+    bad.write_text("FROM python:latest\nRUN apt-get install -y curl\n")
+    assert lint([tool("hadolint"), "--no-color", str(bad)], generated).returncode != 0
 
 
 def test_linters_do_find_problems(tmp_path: Path) -> None:

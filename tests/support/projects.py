@@ -30,10 +30,14 @@ ci:
   python: "3.12"
   runs_on: [self-hosted, gpu]
   dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]
+deploy:
+  stages: [staging, prod]
+  command: kubectl set image deployment/classifier server="$MLCI_IMAGE" --kubeconfig "$KUBECONFIG_PATH"
+  secrets: [KUBECONFIG_PATH]
 """
 # default: the example project as `mlci init` writes it (no shared DVC remote: no --pull)
-# gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, and a
-#      requirements.txt to install from
+# gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, a
+#      requirements.txt to install from, deployments of two stages with a rollout command
 SHARED_REMOTE = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/mlci\n"
 VARIANTS = ("default", "gpu")
 

@@ -44,6 +44,10 @@ STAGES = _rule(r"[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?",
 # an OCI reference pinned by digest: the deploy image must not move under a rebuild
 IMAGE = _rule(r"[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}",
               "a base image pinned by digest, e.g. python:3.11-slim-bookworm@sha256:<64 hex>")
+# one shell command line: no line break (a new step) and no ${{ }} (a GitHub expression)
+COMMAND = _rule(r"(?!.*(?:\$\{\{|\{\{|\}\}))[^\x00-\x1f\x7f]+",
+                "one command line without line breaks or ${{ }} expressions; use $MLCI_IMAGE "
+                "for the pushed image")
 # column names of served and logged tables (no control characters)
 COLUMNS = _rule(r"[^\x00-\x1f\x7f]+", "column names, e.g. [email, phone]")
 
@@ -82,11 +86,13 @@ class DeployConfig:
     """`mlci-deploy.yml`: which stage moves ship an image, and what runs after the push.
 
     `stages` empty means the last of `publish.stages` (see `deploy_stages`); `command` runs in
-    the environment `production` with the image reference in `$MLCI_IMAGE`.
+    the environment `production` with the pushed image (by digest) in `$MLCI_IMAGE` and the
+    `secrets` named here in its environment.
     """
 
     stages: tuple[str, ...] = field(default=(), metadata=STAGES)
-    command: str | None = None
+    command: str | None = field(default=None, metadata=COMMAND)
+    secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
     base_image: str = field(default=DEFAULT_BASE_IMAGE, metadata=IMAGE)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from mlci import config as config_module
 from mlci import pipeline
+from mlci.ci.deploy import DeployContext, deploy_context
 from mlci.errors import ConfigError
 from mlci.project.artifacts import model_names
 from mlci.shared.files import load_yaml
@@ -38,6 +39,7 @@ class CiContext:
     models: tuple[str, ...]
     stage: str | None
     uses: dict[str, str]
+    deploy: DeployContext  # mlci-deploy.yml, the GitLab deploy jobs and deploy/Dockerfile
 
     def as_dict(self) -> dict[str, Any]:
         """The template variables."""
@@ -58,6 +60,8 @@ def load(root: Path) -> CiContext:
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
         models=model_names(root), stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(),
+        deploy=deploy_context(model_names(root), config_module.deploy_stages(cfg),
+                              cfg.deploy.command, cfg.deploy.secrets, cfg.deploy.base_image),
     )
 
 

@@ -29,8 +29,8 @@ def context(
                                    help="The build context directory."),
     force: bool = typer.Option(False, "--force", help="Write into a non-empty DIR."),
     outputs: Path | None = typer.Option(
-        None, "--outputs", metavar="FILE", help="Append name=, version=, image= and tags= "
-        "lines to FILE ($GITHUB_OUTPUT, or a GitLab dotenv report)."),
+        None, "--outputs", metavar="FILE", help="Append name=, version=, image=, version_tag= "
+        "and stage_tag= lines to FILE ($GITHUB_OUTPUT, or a GitLab dotenv report)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     from mlci.serving.deploy import context as run_context
@@ -42,7 +42,7 @@ def context(
         with outputs.open("a", encoding="utf-8") as handle:
             handle.write("".join(f"{key}={value}\n" for key, value in pairs.items()))
     if as_json:
-        print(json.dumps({**pairs, "tags": list(made.tags), "commit": made.located.commit,
+        print(json.dumps({**pairs, "commit": made.located.commit,
                           "md5": made.located.md5, "requirements": list(made.requirements)},
                          indent=2))
         return

@@ -38,9 +38,11 @@ class Context:
     requirements: tuple[str, ...]
 
     def outputs(self) -> dict[str, str]:
-        """KEY=value pairs for $GITHUB_OUTPUT or a GitLab dotenv report."""
+        """KEY=value pairs for $GITHUB_OUTPUT or a GitLab dotenv report (no value holds a
+        line break: names and versions are validated, tags sanitized)."""
         return {"name": self.located.name, "version": self.located.version,
-                "image": self.image, "tags": " ".join(self.tags)}
+                "image": self.image, "version_tag": self.tags[0],
+                "stage_tag": self.tags[1] if len(self.tags) > 1 else ""}
 
 
 def image_path(name: str) -> str:
@@ -53,10 +55,12 @@ def image_path(name: str) -> str:
 def image_tags(version: str, stage: str | None) -> tuple[str, ...]:
     """Docker tags for a version and the stage it was deployed for (pure): `+` and `/` become
     `_` and `-`, as tags allow `[A-Za-z0-9_.-]` only."""
-    tags = [version.replace("+", "_")]
-    if stage:
-        tags.append(_TAG_CHARS.sub("-", stage))
-    return tuple(tags)
+    return (version.replace("+", "_"), stage_tag(stage)) if stage else (version.replace("+", "_"),)
+
+
+def stage_tag(stage: str) -> str:
+    """The image tag naming a stage (pure): `prod/eu` -> `prod-eu`."""
+    return _TAG_CHARS.sub("-", stage)
 
 
 def context(root: Path, ref: str | None, directory: Path, force: bool = False) -> Context:
