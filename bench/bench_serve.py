@@ -31,11 +31,18 @@ MLFLOW_VENV = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "
     / "mlflow-venv"
 MLCI = [sys.executable, "-m", "mlci"]
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "NO_COLOR": "1"}
+# MLflow starts `uvicorn` by name: its own venv's bin comes first on its PATH
+MLFLOW_ENV = {**ENV, "PATH": os.pathsep.join([str(MLFLOW_VENV / "bin"),
+                                              os.environ.get("PATH", "")])}
+
+
+def _env(args: list[str]) -> dict[str, str]:
+    return MLFLOW_ENV if str(MLFLOW_VENV) in str(args[0]) else ENV
 
 
 def run(args: list[str], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=ENV, check=False,
-                          **kwargs)  # type: ignore[call-overload]
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=_env(args),
+                          check=False, **kwargs)  # type: ignore[call-overload]
     if proc.returncode != 0:
         sys.exit(f"{' '.join(map(str, args))} failed:\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}")
     return proc  # type: ignore[no-any-return]
@@ -86,7 +93,7 @@ def free_port() -> int:
 def start(args: list[str], cwd: Path, port: int, ready: str) -> subprocess.Popen[bytes]:
     import httpx
 
-    process = subprocess.Popen(args, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(args, cwd=cwd, env=_env(args), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:

@@ -3,7 +3,7 @@
 dvc itself is imported inside the functions that need it, so importing this package is cheap.
 """
 
-from mlci.pipeline.artifacts import get_artifact, md5_of, push_artifact, stale
+from mlci.pipeline.artifacts import get_artifact, md5_of, push_artifact, stale, verify
 from mlci.pipeline.remotes import add_remote, default_remote, init, shared_remote
 from mlci.pipeline.repro import (
     STATUSES,
@@ -22,6 +22,5 @@ from mlci.pipeline.session import (
 __all__ = [
     "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
     "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "md5_of",
-    "push_artifact",
-    "reproduce", "require_project", "shared_remote", "stale",
+    "push_artifact", "reproduce", "require_project", "shared_remote", "stale", "verify",
 ]

@@ -185,20 +185,20 @@ def _cache_reads(root: Path, sources: list[_Source], layouts: list[dvcfiles.Layo
                  locks: list[Any]) -> dict[tuple[_Source, str], str]:
     """Committed metrics/plots that DVC caches: where their content is in .dvc/cache."""
     reads: dict[tuple[_Source, str], str] = {}
-    cache_dir: str | None = None
+    directory: str | None = None
     for source, layout, lock in zip(sources, layouts, locks, strict=True):
         if source.sha is None or not layout.cached:
             continue
-        cache_dir = cache_dir or _cache_dir(root)
+        directory = directory or cache_dir(root)
         outs = dvcfiles.outs(lock)
         for path in layout.cached & outs.keys():
-            location = dvcfiles.cache_file(cache_dir, outs[path])
+            location = dvcfiles.cache_file(directory, outs[path])
             if location:
                 reads[(source, path)] = location
     return reads
 
 
-def _cache_dir(root: Path) -> str:
+def cache_dir(root: Path) -> str:
     """The DVC cache directory relative to root (`cache.dir` of .dvc/config[.local])."""
     configured = ".dvc/cache"
     for name in ("config", "config.local"):

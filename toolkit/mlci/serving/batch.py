@@ -7,11 +7,13 @@ leaves no output file (the writer renames a finished temporary file only).
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlci.data import tables
 from mlci.errors import MlciError
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from mlci.serving.loaders.base import Model
 
 DEFAULT_CHUNK = 100_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,49 @@ def predict(request: PredictRequest, progress: Callable[[int], None] | None = No
     wanted = list(dict.fromkeys([*loaded.model.signature.names, *request.keep]))
     rows = 0
     with tables.writer(output, fmt) as out:
-        for batch in tables.batches(request.input, wanted, request.chunk_size):
+        for batch in prefetched(tables.batches(request.input, wanted, request.chunk_size)):
             out.write(scored(loaded.model, batch, request.keep))
             rows += batch.num_rows
             if progress is not None:
                 progress(rows)
     return PredictResult(loaded.info, rows, output, fmt, time.perf_counter() - started)
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced by a thread up to `depth` ahead: the next chunk is parsed (pyarrow
+    releases the GIL) while this one is scored and written. Memory: `depth` + 1 chunks."""
+    done = object()
+    ahead: queue.Queue[Any] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ahead.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ahead.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            ahead.put((done, exc))
+
+    thread = threading.Thread(target=produce, name="mlci-predict-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = ahead.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _load(request: PredictRequest) -> loading.Loaded:

@@ -77,11 +77,29 @@ def locate(root: Path, ref_text: str | None = None,
 
 
 def download(root: Path, located: Located, out: Path) -> int:
-    """Fetch the artifact to `out` (which must not exist) and verify it; the number of files."""
+    """Fetch the artifact to `out` (which must not exist) and verify it; the number of files.
+
+    A file already in the local DVC cache is copied from there without starting DVC (the
+    same md5 check follows); anything else comes through DVC, from the cache or the remote.
+    """
     from mlci import pipeline
 
-    return pipeline.get_artifact(root, located.commit, located.path, out, located.md5,
-                                 located.legacy)
+    cached = _in_local_cache(root, located)
+    if cached is None:
+        return pipeline.get_artifact(root, located.commit, located.path, out, located.md5,
+                                     located.legacy)
+    shutil.copyfile(cached, out)
+    pipeline.verify(out, located.md5, located.legacy, f"{located.path} at {located.commit[:7]}")
+    return 1
+
+
+def _in_local_cache(root: Path, located: Located) -> Path | None:
+    from mlci.project import dvcfiles, snapshot
+
+    out = dvcfiles.Out(located.path, located.md5, None, None, located.legacy)
+    relative = dvcfiles.cache_file(snapshot.cache_dir(root), out)
+    path = root / relative if relative else None
+    return path if path is not None and path.is_file() else None
 
 
 @dataclass(frozen=True)
