@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 if TYPE_CHECKING:
     import pyarrow as pa
 
-RANGE = 16 << 20  # bytes per range: tens of thousands of rows of a typical table
+RANGE = 8 << 20  # bytes per range: ten thousand rows or more of a typical table
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
@@ -60,7 +60,9 @@ def _parse(data: bytes, columns: Sequence[str] | None,
                            block_size=max(len(data) + 1, 1 << 20))
     convert = csv.ConvertOptions(strings_can_be_null=True, include_columns=columns,
                                  column_types=known[1] if known else None)
-    return csv.read_csv(io.BytesIO(data), read_options=read, convert_options=convert)
+    import pyarrow as pa
+
+    return csv.read_csv(pa.BufferReader(data), read_options=read, convert_options=convert)
 
 
 def _chunks(handle: BinaryIO, range_bytes: int) -> Iterator[bytes]:
