@@ -151,6 +151,13 @@ def load_httpx(url: str, body: bytes, seconds: int, connections: int) -> tuple[f
     return asyncio.run(main())
 
 
+def measure(url: str, body: bytes, seconds: int, connections: int,
+            where: Path) -> tuple[float, float]:
+    if shutil.which("wrk"):
+        return load_wrk(url, body, seconds, connections, where)
+    return load_httpx(url, body, seconds, connections)
+
+
 def serve_bench(root: Path, model: Path, args: argparse.Namespace,
                 where: Path) -> dict[str, tuple[float, float]]:
     body = one_row(root)
@@ -165,11 +172,8 @@ def serve_bench(root: Path, model: Path, args: argparse.Namespace,
         process = start([*command, str(port)], root, port, ready)
         url = f"http://127.0.0.1:{port}/invocations"
         try:
-            load = load_wrk if shutil.which("wrk") else None
-            measure = (lambda s: load_wrk(url, body, s, args.connections, where)) if load \
-                else (lambda s: load_httpx(url, body, s, args.connections))
-            measure(2)  # warm-up
-            results[name] = measure(args.seconds)
+            measure(url, body, 2, args.connections, where)  # warm-up
+            results[name] = measure(url, body, args.seconds, args.connections, where)
         finally:
             process.terminate()
             process.wait(timeout=60)
