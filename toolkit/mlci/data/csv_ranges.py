@@ -52,17 +52,16 @@ def _names(header: bytes) -> list[str]:
 
 def _parse(data: bytes, columns: Sequence[str] | None,
            known: tuple[list[str], dict[str, Any]] | None) -> pa.Table:
+    import pyarrow as pa
     import pyarrow.csv as csv
 
-    # one block per range: pyarrow's chunker would need `newlines_in_values` to cut a range
-    # holding quoted line breaks (the range itself was cut outside quotes)
-    read = csv.ReadOptions(use_threads=False, column_names=known[0] if known else None,
-                           block_size=max(len(data) + 1, 1 << 20))
+    read = csv.ReadOptions(use_threads=False, column_names=known[0] if known else None)
+    # the range was cut outside quotes; inside it, pyarrow's own blocks must be cut that way too
+    parse = csv.ParseOptions(newlines_in_values=True)
     convert = csv.ConvertOptions(strings_can_be_null=True, include_columns=columns,
                                  column_types=known[1] if known else None)
-    import pyarrow as pa
-
-    return csv.read_csv(pa.BufferReader(data), read_options=read, convert_options=convert)
+    return csv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
+                        convert_options=convert)
 
 
 def _chunks(handle: BinaryIO, range_bytes: int) -> Iterator[bytes]:
