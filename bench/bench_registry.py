@@ -1,7 +1,7 @@
 """Benchmark: `mlci models list` against `gto show` on a repository with 1,500 registry tags.
 
 Run: python bench/bench_registry.py [--models N] [--versions N] [--assignments N] [--runs N]
-GTO comes from .ci/gto-venv (made by .ci/run; or: python3 -m venv .ci/gto-venv &&
+GTO comes from .ci/gto-venv (made by scripts/test; or: python3 -m venv .ci/gto-venv &&
 .ci/gto-venv/bin/pip install -r .ci/gto-requirements.txt).
 Prints the median wall time of each, the ratio gto/mlci (target >= 20) and whether both
 tools report the same latest version and stage holders for every model.
@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if not GTO.exists():
-        sys.exit(f"{GTO} not found: run .ci/run, or python3 -m venv .ci/gto-venv && "
+        sys.exit(f"{GTO} not found: run scripts/test, or python3 -m venv .ci/gto-venv && "
                  ".ci/gto-venv/bin/pip install -r .ci/gto-requirements.txt")
     with tempfile.TemporaryDirectory(prefix="mlci-bench-registry-") as tmp:
         root = Path(tmp) / "repo"

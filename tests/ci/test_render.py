@@ -3,23 +3,46 @@
 from __future__ import annotations
 
 import pytest
-from jinja2 import UndefinedError
+from jinja2 import TemplateAssertionError, UndefinedError
 
 from mlci.ci.inputs import install_command, is_hosted
 from mlci.ci.render import GENERATED_MARKER, has_marker, render, runner, yaml_scalar
+from mlci.errors import ConfigError
 
 
 @pytest.mark.parametrize("template, context, expected", [
     ("[[ marker ]]\n", {}, GENERATED_MARKER + "\n"),
     ("python: [[ python|yaml ]]", {"python": "3.10"}, 'python: "3.10"'),
     ("${{ github.ref }} [[ x ]]", {"x": "y"}, "${{ github.ref }} y"),
-    ("run: mlci publish [[ name|sh ]]", {"name": "a b"}, "run: mlci publish 'a b'"),
     ("[% for x in xs %]\n- [[ x ]]\n[% endfor %]\n", {"xs": ["a", "b"]}, "- a\n- b\n"),
     ("runs-on: [[ labels|runner ]]", {"labels": ("self-hosted", "gpu")},
      "runs-on: [self-hosted, gpu]"),
 ])
 def test_render(template: str, context: dict[str, object], expected: str) -> None:
     assert render(template, context) == expected
+
+
+@pytest.mark.parametrize(("template", "value"), [
+    ("run: mlci publish [[ x ]]", "m\n      - run: env"),
+    ("MODEL: [[ x|yaml ]]", "m${{ github.event.head_commit.message }}"),
+    ("name: [[ x ]]", "a\rb"),
+    ("# [[ x ]]", "a\u2028b"),
+    ("MODEL: [[ x ]]", "{{ x }}"),
+])
+def test_no_line_break_or_expression_gets_into_a_file(template: str, value: str) -> None:
+    """The net under the validation of names: whatever a template interpolates."""
+    with pytest.raises(ConfigError, match=r"refusing to write .* into a generated CI file"):
+        render(template, {"x": value})
+
+
+def test_there_is_no_shell_quoting_filter() -> None:
+    """Shell quoting is not YAML or expression quoting: values go through `env:`."""
+    with pytest.raises(TemplateAssertionError, match="No filter named 'sh'"):
+        render("run: mlci publish [[ x|sh ]]", {"x": "m"})
+
+
+def test_a_line_break_escaped_by_the_yaml_filter_is_one_scalar() -> None:
+    assert render("x: [[ v|yaml ]]", {"v": "a\nb"}) == 'x: "a\\nb"'
 
 
 def test_a_missing_variable_fails_loudly() -> None:
@@ -74,7 +97,7 @@ def test_has_marker(text: str, marked: bool) -> None:
 
 @pytest.mark.parametrize("has_requirements, command", [
     (True, "python -m pip install -r requirements.txt"),
-    (False, "python -m pip install mlci"),
+    (False, "python -m pip install 'mlci[data]'"),
 ])
 def test_install_command(has_requirements: bool, command: str) -> None:
     assert install_command(has_requirements) == command

@@ -63,9 +63,10 @@ def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
                 allowed = ("production",) if job_id.startswith("rollout-") else (
                     "dvc-remote", "model-release")
                 assert job.get("environment") in allowed, (name, job_id)
-                assert job_id != "pull-request"
+                # jobs that run on pull requests (forks' included) never see a secret
+                assert job_id not in ("pull-request", "combination", "plan", "collect")
             assert "github.token" not in yaml.safe_dump(job) or job_id in (
-                "comment", "publish") or job_id.startswith("build-")
+                "comment", "publish", "collect") or job_id.startswith("build-"), (name, job_id)
 
 
 def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
@@ -100,3 +101,33 @@ def test_deploy_jobs(tmp_path: Path) -> None:
                 assert job["needs"] == job_id.replace("rollout-", "build-", 1)
         if name.endswith("mlci-deploy.yml"):
             assert data["concurrency"]["cancel-in-progress"] == "false"
+
+
+def test_the_sweep_workflow_is_a_matrix_of_repro_runs(tmp_path: Path) -> None:
+    assert ".github/workflows/mlci-sweep.yml" not in rendered(make_project(tmp_path / "d",
+                                                                           "default"))
+    files = rendered(make_project(tmp_path / "s", "sweep"))
+    data = yaml.load(files[".github/workflows/mlci-sweep.yml"], Loader=yaml.BaseLoader)
+    assert set(data["on"]) == {"workflow_dispatch", "pull_request"}
+    assert "contains(github.event.pull_request.labels.*.name, 'sweep')" in (
+        data["jobs"]["plan"]["if"])
+    for job_id, push in (("combination", False), ("combination-push", True)):
+        job = data["jobs"][job_id]
+        assert job["strategy"] == {"matrix": "${{ fromJSON(needs.plan.outputs.matrix) }}",
+                                   "max-parallel": "2", "fail-fast": "false"}
+        assert job["runs-on"] == "ubuntu-latest"
+        [step] = [s for s in job["steps"] if "mlci repro" in s.get("run", "")]
+        assert step["env"]["OVERRIDES"] == "${{ matrix.overrides }}"
+        assert ("--pull --push --json" if push else "--pull --json") in step["run"]
+        assert ("AWS_SECRET_ACCESS_KEY" in step["env"]) is push
+    assert data["jobs"]["combination-push"]["environment"] == "dvc-remote"
+    collect = data["jobs"]["collect"]
+    assert collect["needs"] == ["plan", "combination", "combination-push"]
+    assert collect["if"] == "${{ !cancelled() && needs.plan.result == 'success' }}"
+    assert any(s.get("run", "").startswith("mlci comment ") and "--marker sweep" in s["run"]
+               for s in collect["steps"])
+    gitlab = yaml.safe_load(files[".gitlab-ci.yml"])
+    assert gitlab["sweep"]["parallel"]["matrix"] == [{"MLCI_SWEEP": [
+        "train.C=0.1 prepare.test_size=0.2", "train.C=0.1 prepare.test_size=0.25",
+        "train.C=1.0 prepare.test_size=0.2", "train.C=1.0 prepare.test_size=0.25"]}]
+    assert gitlab["sweep-leaderboard"]["needs"] == ["sweep"]

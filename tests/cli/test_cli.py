@@ -73,7 +73,7 @@ def test_help_imports_nothing_heavy() -> None:
     code = (
         "import sys\nfrom mlci.cli import app\n"
         "heavy = [m for m in ('dvc', 'git', 'httpx', 'sklearn', 'rich', 'pydantic', 'jinja2',"
-        " 'tabulate') if m in sys.modules]\nprint(','.join(heavy))"
+        " 'tabulate', 'pyarrow', 'pandas', 'pandera') if m in sys.modules]\nprint(','.join(heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)

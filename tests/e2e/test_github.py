@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.commands import git, mlci
-from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
+from support.commands import Result, git, mlci, mlci_process
+from support.e2e import CONTACTS, TOKEN, Scenario, fresh_clone, make_scenario
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
@@ -27,7 +26,7 @@ REPO = "octo/proj"
 MARKER = "<!-- mlci-report -->"
 LEAK_FILE = "leak.json"
 # a row of `mlci repro`'s stage table, as act prints it: "[job]   | train     ran     1.0s"
-STAGE_ROW = re.compile(r"\|\s(load|prepare|train|evaluate)\s+(ran|restored from run-cache|"
+STAGE_ROW = re.compile(r"\|\s(load|validate|prepare|train|evaluate)\s+(ran|restored from run-cache|"
                        r"pulled from remote|up to date)\s", re.MULTILINE)
 
 
@@ -43,11 +42,11 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def ci_run(s: Scenario, forge: FakeForge, *args: str, expect: int = 0,
-           token: str = TOKEN) -> subprocess.CompletedProcess[str]:
+           token: str = TOKEN) -> Result:
     """`mlci ci run ARGS` in the developer's checkout, talking to the fake forge."""
     env = {"GITHUB_API_URL": forge.url, "GITHUB_REPOSITORY": REPO, "GITHUB_TOKEN": token,
            "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0"}
-    proc = mlci("ci", "run", *args, cwd=s.root, expect=expect, env=env)
+    proc = mlci_process("ci", "run", *args, cwd=s.root, expect=expect, env=env)
     assert TOKEN not in proc.stdout + proc.stderr
     return proc
 
@@ -133,7 +132,7 @@ def test_4_an_unchanged_pipeline_retrains_nothing(scenario: Scenario, forge: Fak
     proc = ci_run(scenario, forge, "push", "--job", "default-branch")
     table = dict(STAGE_ROW.findall(proc.stdout))
     # nothing ran: outputs came from the DVC remote (dvc.lock matches) or its run-cache
-    assert set(table) == {"load", "prepare", "train", "evaluate"}, proc.stdout
+    assert set(table) == {"load", "validate", "prepare", "train", "evaluate"}, proc.stdout
     assert set(table.values()) <= {"pulled from remote", "restored from run-cache",
                                    "up to date"}, table
 
@@ -200,7 +199,12 @@ def test_7_a_fork_pull_request_is_reported_and_never_sees_a_token(
     ci_run(scenario, forge, "workflow_run")
     [report] = forge.comments(REPO, 3)
     assert report["body"].startswith(MARKER) and sha[:7] in report["body"]
-    assert [s["state"] for s in statuses(forge, sha)] == ["success"]
+    # the fork's own code made these numbers: the comment and the status say so
+    assert report["body"].startswith(f"{MARKER}\n\n> ⚠️ **Unverified: this pull request comes "
+                                     "from a fork.**")
+    [status] = statuses(forge, sha)
+    assert status["state"] == "success"
+    assert status["description"].startswith("unverified (fork): gate passed")
     assert os.environ.get("GITHUB_TOKEN") is None
 
 
@@ -208,11 +212,35 @@ def test_8_without_a_forge_url_forge_calls_are_a_dry_run(scenario: Scenario,
                                                          forge: FakeForge) -> None:
     seen = len(forge.requests)
     env = {"GITHUB_REPOSITORY": REPO, "PIP_NO_INDEX": "1"}  # no GITHUB_API_URL, no token
-    proc = mlci("ci", "run", "workflow_run", cwd=scenario.root, env=env)
+    proc = mlci_process("ci", "run", "workflow_run", cwd=scenario.root, env=env)
     assert "forge calls (comment, status, release) are skipped (dry run)" in proc.stderr
     assert "would GET /repos/octo/proj/pulls/3" in proc.stdout
     assert "would set commit status mlci/gate = success (dry run" in proc.stdout
     assert len(forge.requests) == seen
-    push = mlci("ci", "run", "push", cwd=scenario.root, env=env)
+    push = mlci_process("ci", "run", "push", cwd=scenario.root, env=env)
     assert "mlci-publish.yml: not run in a dry run" in push.stderr
     assert "mlci publish:" not in push.stdout
+
+
+
+def test_9_a_pull_request_adding_personal_data_fails_with_a_masked_report(
+        scenario: Scenario, forge: FakeForge) -> None:
+    sha = scenario.add_contacts("contacts", "load: customer contacts for a new feature")
+    open_pull(forge, 4, sha)
+    event = pull_request_event(scenario, 4, "contacts", sha)
+    train = ci_run(scenario, forge, "pull_request", "--event-file", str(event), expect=1)
+    assert "mlci train: failure" in train.stdout
+    assert "c***@e***.org" in train.stdout  # the scan's own log line, masked
+    comment = ci_run(scenario, forge, "workflow_run")
+    [status] = statuses(forge, sha)
+    assert status["state"] == "failure"
+    assert "data/contacts.csv:email" in status["description"]
+    [report] = forge.comments(REPO, 4)
+    body = report["body"]
+    assert "**Privacy scan**: ❌ 2 finding(s)" in body
+    masked = "c\\*\\*\\*@&#8203;e\\*\\*\\*.org"  # c***@e***.org, escaped in the table
+    assert f"| data/contacts.csv | email | email | 40 | 100% | {masked} |" in body
+    assert "| data/contacts.csv | phone | phone | 40 | 100% | +\\* \\*\\*\\*-" in body
+    seen = train.stdout + train.stderr + comment.stdout + body + status["description"]
+    for email, phone in CONTACTS:
+        assert email not in seen and phone not in seen

@@ -5,16 +5,16 @@ fake forge's GitLab API. The steps share one project and one forge and run in fi
 
 from __future__ import annotations
 
+import json
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.commands import REPO_ROOT, git, mlci
-from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
+from support.commands import REPO_ROOT, Result, git, mlci, mlci_process
+from support.e2e import CONTACTS, TOKEN, Scenario, fresh_clone, make_scenario
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
@@ -36,14 +36,14 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def ci_run(s: Scenario, forge: FakeForge, *args: str, iid: int | None = None,
-           expect: int = 0) -> subprocess.CompletedProcess[str]:
+           expect: int = 0) -> Result:
     """`mlci ci run --forge gitlab ARGS` in the developer's checkout, against the fake forge."""
     env = {"CI_API_V4_URL": forge.gitlab_url, "CI_PROJECT_ID": PROJECT,
            "MLCI_GITLAB_TOKEN": TOKEN, "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0",
            "PATH": os.pathsep.join([str(NODE_BIN), os.environ["PATH"]])}
     if iid is not None:
         env["CI_MERGE_REQUEST_IID"] = str(iid)
-    proc = mlci("ci", "run", "--forge", "gitlab", *args, cwd=s.root, expect=expect, env=env)
+    proc = mlci_process("ci", "run", "--forge", "gitlab", *args, cwd=s.root, expect=expect, env=env)
     assert TOKEN not in proc.stdout + proc.stderr
     return proc
 
@@ -127,3 +127,43 @@ def test_5_merge_and_the_manual_publish_job(scenario: Scenario, forge: FakeForge
     clone = fresh_clone(scenario.origin, tmp_path / "clone")
     mlci("models", "get", "classifier#prod", "-o", str(tmp_path / "prod.pkl"), cwd=clone)
     assert (tmp_path / "prod.pkl").read_bytes() == (root / "models" / "model.pkl").read_bytes()
+
+
+def test_6_the_merge_requests_code_never_sees_the_token(scenario: Scenario,
+                                                         forge: FakeForge) -> None:
+    """The MR's own code runs in the train job and reads every variable it can see; the token
+    is scoped to the report job's environment, which installs the pinned mlci and posts."""
+    root = scenario.root
+    git(root, "checkout", "-q", "-b", "curious", "main")
+    leak = scenario.tmp / "leak.json"
+    train = root / "src" / "train.py"
+    train.write_text(train.read_text().replace(
+        "def main() -> None:\n",
+        "def main() -> None:\n    import json, os\n"
+        f"    Path({str(leak)!r}).write_text(json.dumps(dict(os.environ)))\n", 1))
+    sha = scenario.push("curious", "a merge request whose code looks around")
+    open_merge_request(forge, 9, sha)
+    proc = ci_run(scenario, forge, "merge_request", iid=9)
+    seen = json.loads(leak.read_text())
+    assert seen["CI_PIPELINE_SOURCE"] == "merge_request_event"  # it did run inside the job
+    assert "MLCI_GITLAB_TOKEN" not in seen and TOKEN not in json.dumps(seen)
+    assert 'pip install --no-cache-dir "mlci==' in proc.stdout  # the report job's own mlci
+    assert "Requirement already satisfied: mlci==" in proc.stdout
+    [note] = forge.comments(PROJECT, 9, forge="gitlab")
+    assert note["body"].startswith(MARKER) and sha[:7] in note["body"]
+    assert [r.auth for r in forge.writes() if r.path.endswith("/9/notes")] == [TOKEN]
+
+
+def test_7_a_merge_request_adding_personal_data_fails_with_a_masked_note(
+        scenario: Scenario, forge: FakeForge) -> None:
+    sha = scenario.add_contacts("contacts", "load: customer contacts")
+    open_merge_request(forge, 10, sha)
+    proc = ci_run(scenario, forge, "merge_request", iid=10, expect=1)
+    assert "FAIL  train" in proc.stdout and "PASS  report" in proc.stdout
+    [note] = forge.comments(PROJECT, 10, forge="gitlab")
+    assert "**Privacy scan**: ❌ 2 finding(s)" in note["body"]
+    [status] = statuses(forge, sha)
+    assert status["state"] == "failed" and "data/contacts.csv:email" in status["description"]
+    seen = proc.stdout + proc.stderr + note["body"] + status["description"]
+    for email, phone in CONTACTS:
+        assert email not in seen and phone not in seen

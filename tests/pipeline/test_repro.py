@@ -31,15 +31,15 @@ def test_unchanged_pipeline_runs_nothing_and_prints_metrics(project: Path) -> No
 
 def test_set_param_retrains_and_returning_restores_from_run_cache(project: Path) -> None:
     changed = repro_json(project, "-S", "train.C=0.05")
-    assert statuses(changed) == {"load": "unchanged", "prepare": "unchanged",
-                                 "train": "ran", "evaluate": "ran"}
+    assert statuses(changed) == {"load": "unchanged", "validate": "unchanged",
+                                 "prepare": "unchanged", "train": "ran", "evaluate": "ran"}
     assert changed["params"] == [{"param": "params.yaml:train.C", "old": 1.0, "new": 0.05}]
     assert "C: 0.05" in (project / "params.yaml").read_text()
     weaker = changed["metrics"]["metrics.json"]["log_loss"]
 
     back = repro_json(project, "-S", "train.C=1.0")
-    assert statuses(back) == {"load": "unchanged", "prepare": "unchanged",
-                              "train": "restored", "evaluate": "restored"}
+    assert statuses(back) == {"load": "unchanged", "validate": "unchanged",
+                              "prepare": "unchanged", "train": "restored", "evaluate": "restored"}
     assert back["metrics"]["metrics.json"]["log_loss"] < weaker
     assert all(isinstance(s["seconds"], float) for s in back["stages"])
 
@@ -53,7 +53,7 @@ def test_json_keeps_stage_output_off_stdout(project: Path) -> None:
 
 
 def test_targets_limit_the_pipeline(project: Path) -> None:
-    assert list(statuses(repro_json(project, "prepare"))) == ["load", "prepare"]
+    assert list(statuses(repro_json(project, "prepare"))) == ["load", "validate", "prepare"]
 
 
 def test_dry_run_changes_nothing(project: Path) -> None:
@@ -109,6 +109,21 @@ def test_failing_stage_names_stage_command_code_and_output(project: Path) -> Non
     assert "loading 426 rows" in tail and "diverged at epoch 3" in tail
     assert "hint: fix the stage, then run `mlci repro train`" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_json_reports_a_failure_too(project: Path) -> None:
+    (project / "src" / "train.py").write_text("import sys\nsys.exit(4)\n")
+    result = mlci_process("repro", "--json", "-S", "train.C=0.2", cwd=project, expect=1)
+    failure = json.loads(result.stdout)
+    assert failure["params"] == [{"param": "params.yaml:train.C", "old": 1.0, "new": 0.2}]
+    assert failure["error"]["message"].startswith(
+        "stage 'train' failed: `python src/train.py` exited with 4\n--- last lines")
+    assert (failure["error"]["stage"], failure["error"]["hint"]) == (
+        "train", "fix the stage, then run `mlci repro train`")
+    assert "mlci: error: stage 'train' failed" in result.stderr
+    bad = mlci_process("repro", "--json", "-S", "train.gamma=1", cwd=project, expect=1)
+    assert json.loads(bad.stdout)["error"]["stage"] is None
+    assert "train.gamma: no such parameter" in json.loads(bad.stdout)["error"]["message"]
 
 
 def test_not_a_git_repository(tmp_path: Path) -> None:

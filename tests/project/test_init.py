@@ -6,8 +6,8 @@ from pathlib import Path
 
 from support.commands import REPO_ROOT, dvc, git, mlci
 
-SCAFFOLD = ["dvc.yaml", "params.yaml", "mlci.yaml", ".gitignore", "requirements.txt", "src/load.py",
-            "src/prepare.py", "src/train.py", "src/evaluate.py"]
+SCAFFOLD = ["dvc.yaml", "data/schema.yaml", "params.yaml", "mlci.yaml", ".gitignore",
+            "requirements.txt", "src/load.py", "src/prepare.py", "src/train.py", "src/evaluate.py"]
 
 
 def config_value(root: Path, level: str, key: str) -> str:
@@ -28,7 +28,7 @@ def test_init_makes_a_project_with_a_local_remote_outside_the_repo(tmp_path: Pat
     assert config_value(root, "local", "core.remote") == "storage"
     assert config_value(root, "project", "remote.storage.url") == ""
     assert config_value(root, "project", "core.analytics") == "False"
-    assert "created: dvc.yaml" in result.stdout
+    assert "created: data/schema.yaml, dvc.yaml, " in result.stdout
     assert "this machine only" in result.stdout
 
 
@@ -36,7 +36,7 @@ def test_init_twice_skips_and_says_so(tmp_path: Path) -> None:
     mlci("init", str(tmp_path / "p"), cwd=tmp_path)
     (tmp_path / "p" / "params.yaml").write_text("train:\n  C: 3\n")
     second = mlci("init", str(tmp_path / "p"), cwd=tmp_path)
-    assert "skipped (exists; --force to overwrite): dvc.yaml" in second.stdout
+    assert "skipped (exists; --force to overwrite): data/schema.yaml, dvc.yaml" in second.stdout
     assert "params.yaml" in second.stdout
     assert (tmp_path / "p" / "params.yaml").read_text() == "train:\n  C: 3\n"
     assert "initialised" not in second.stdout

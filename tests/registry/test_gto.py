@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,18 +15,11 @@ REQUIREMENTS = REPO_ROOT / ".ci" / "gto-requirements.txt"
 
 @pytest.fixture(scope="session")
 def gto() -> Path:
-    """`.ci/gto-venv/bin/gto`, which .ci/run installs; made here from PyPI if missing."""
+    """`.ci/gto-venv/bin/gto`, which scripts/test installs from .ci/gto-requirements.txt."""
     exe = GTO_VENV / "bin" / "gto"
     if not exe.exists():
-        made = subprocess.run(
-            f"{sys.executable} -m venv --clear {GTO_VENV} && "
-            f"{GTO_VENV}/bin/pip install -q -r {REQUIREMENTS}",
-            shell=True, capture_output=True, text=True, check=False,
-        )
-        if made.returncode != 0 or not exe.exists():
-            pytest.fail(f"GTO is not installed in {GTO_VENV} and installing it failed; run "
-                        f".ci/run, or: python3 -m venv .ci/gto-venv && .ci/gto-venv/bin/pip "
-                        f"install -r .ci/gto-requirements.txt\n{made.stderr[-2000:]}")
+        pytest.fail(f"GTO is not installed in {GTO_VENV}: run scripts/test (it installs it from "
+                    f"{REQUIREMENTS.relative_to(REPO_ROOT)})")
     return exe
 
 

@@ -29,7 +29,9 @@ def test_parse_and_format_round_trip(text: str, expected: ModelTag) -> None:
 
 @pytest.mark.parametrize("text", ["v1.2.3", "model@1.2.3", "model@v1.2", "model@v01.2.3",
                                   "model#", "model#prod#x", "-model@v1.0.0", "model@latest",
-                                  "release-2024", "model@deprecated!"])
+                                  "release-2024", "model@deprecated!",
+                                  # whole-string matches: `$` alone lets a final newline through
+                                  "model@v1.0.0\n", "model#prod#1\n", "model#prod\n#1"])
 def test_rejected_tag_names(text: str) -> None:
     assert modeltags.parse_tag(text) is None
 
@@ -57,7 +59,8 @@ def test_bump(start: str, part: str, expected: str) -> None:
     assert str(SemVer.parse(start).bump(part)) == expected
 
 
-@pytest.mark.parametrize("bad", ["1.2.3", "v1.2", "v1.2.3.4", "vx.y.z", "v1.02.3", ""])
+@pytest.mark.parametrize("bad", ["1.2.3", "v1.2", "v1.2.3.4", "vx.y.z", "v1.02.3", "",
+                                 "v1.2.3\n"])
 def test_semver_rejects(bad: str) -> None:
     with pytest.raises(ValueError, match=r"v1\.2\.3"):
         SemVer.parse(bad)
@@ -172,7 +175,17 @@ def test_parse_ref(text: str, expected: modeltags.Ref) -> None:
     assert modeltags.parse_ref(text) == expected
 
 
-@pytest.mark.parametrize("bad", ["m@1.2", "m#", "@v1.0.0", "m#-x", "-m"])
+@pytest.mark.parametrize(("name", "name_ok", "stage_ok"), [
+    ("classifier", True, True), ("team/clf-2_b", True, True), ("0m", True, True),
+    ("dir/sub:m", True, False), ("prod\n", False, False), ("m\nx", False, False),
+    ("m${{ github.event.head_commit.message }}", False, False), ("m-", False, False),
+    ("", False, False), ("m x", False, False),
+])
+def test_gto_names_are_matched_whole(name: str, name_ok: bool, stage_ok: bool) -> None:
+    assert (modeltags.is_valid_name(name), modeltags.is_valid_stage(name)) == (name_ok, stage_ok)
+
+
+@pytest.mark.parametrize("bad", ["m@1.2", "m#", "@v1.0.0", "m#-x", "-m", "m#prod\n", "m\n"])
 def test_parse_ref_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
         modeltags.parse_ref(bad)

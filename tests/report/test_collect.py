@@ -32,7 +32,7 @@ def test_report_of_a_pull_request(project: Path) -> None:
     assert "| labels.csv | added | — | 2.8 KiB |" in text, text[text.find("### Data"):]
     for section in ("### Metrics", "### Gate", "### Trends", "### Plots", "### Data changes"):
         assert section in text
-    assert '    title "ROC curve: base (first line) vs head (second line)"' in text
+    assert '    title "ROC curve: base (blue) vs head (orange)"' in text
     assert "**Confusion matrix**" in text
     # trend x-axis: the two commits of main, then head
     assert f'x-axis ["{git(project, "rev-parse", "--short=7", "main~1")}", "{main_sha[:7]}", ' \

@@ -1,6 +1,6 @@
 """The report's pure parts: escaping, tables, charts, plot data, truncation, and golden reports.
 
-Regenerate the golden files with `MLCI_REGEN_GOLDEN=1 pytest tests/test_report.py`.
+Regenerate the golden files with `MLCI_REGEN_GOLDEN=1 pytest tests/report`.
 """
 
 from __future__ import annotations
@@ -44,32 +44,6 @@ def test_table_and_details() -> None:
     assert md.table(["a", "b"], [["1", "2"]], "lr") == ["| a | b |", "|---|---:|", "| 1 | 2 |"]
     assert md.details("more", ["x"]) == ["<details>", "<summary>more</summary>", "", "x", "",
                                          "</details>"]
-
-
-@pytest.mark.parametrize(("values", "expected"), [
-    ([0.9, 0.95], (0.895, 0.955)),
-    ([0.5, 0.5], (0.495, 0.505)),
-    ([0.0, 0.0], (-1.0, 1.0)),
-    ([10, 20, 30], (8.0, 32.0)),
-])
-def test_axis_range(values: list[float], expected: tuple[float, float]) -> None:
-    assert md.axis_range(values) == expected
-
-
-@pytest.mark.parametrize(("value", "expected"), [
-    (0.9312, "0.9312"), (1.5e-05, "0.000015"), (-2.5e-07, "-0.00000025"),
-    (1e20, "100000000000000000000"),
-    (12, "12"), (-0.0, "0"), (1e-18, "0"), (0.1 + 0.2, "0.3"),
-])
-def test_mermaid_numbers_have_no_exponent(value: float, expected: str) -> None:
-    assert md.number(value) == expected  # xychart's grammar: [+-]?digits[.digits]
-
-
-def test_xychart_quotes_are_safe() -> None:
-    chart = md.xychart('say "hi"\nthere %%', ["a\"b", "c"], "y", [[1.0, 2.0]], (0.0, 3.0))
-    assert chart == ["```mermaid", "xychart-beta", "    title \"say 'hi' there % %\"",
-                     "    x-axis [\"a'b\", \"c\"]", '    y-axis "y" 0 --> 3', "    line [1, 2]",
-                     "```"]
 
 
 @pytest.mark.parametrize(("points", "expected"), [
@@ -163,12 +137,14 @@ def check_golden(name: str, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text, (
-        f"{path} differs; MLCI_REGEN_GOLDEN=1 pytest tests/test_report.py regenerates it")
+        f"{path} differs; MLCI_REGEN_GOLDEN=1 pytest tests/report regenerates it")
 
 
 NUM = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"  # NUMBER_WITH_DECIMAL in mermaid's xychart.jison
 MERMAID_LINES = [re.compile(p) for p in (
-    r"xychart-beta", r'    title "[^"%]*"', r'    x-axis \["[^"]*"(, "[^"]*")*\]',
+    r'%%\{init: \{"themeVariables": \{"xyChart": \{"plotColorPalette": "#[0-9a-f]{6}'
+    r'(, #[0-9a-f]{6})*"\}\}\}\}%%', r"xychart-beta",
+    r'    title "[^"%]*"', r'    x-axis \["[^"]*"(, "[^"]*")*\]',
     rf'    x-axis "[^"]*" {NUM} --> {NUM}', rf'    y-axis "[^"]*" {NUM} --> {NUM}',
     rf"    line \[{NUM}(, {NUM})*\]",
 )]
@@ -182,7 +158,7 @@ def test_golden_full_report() -> None:
     text = report.render(full_report())
     check_golden("full.md", text)
     blocks = mermaid_blocks(text)
-    assert len(blocks) == 3 and all(block[0] == "xychart-beta" for block in blocks)
+    assert len(blocks) == 3 and all(block[1] == "xychart-beta" for block in blocks)
     for block in blocks:  # what xychart's grammar accepts: no exponents, no stray quotes
         assert [line for line in block if not any(p.fullmatch(line) for p in MERMAID_LINES)] == []
     assert text.startswith(REPORT_MARKER + "\n")
@@ -231,3 +207,25 @@ def test_hard_cut_as_a_last_resort() -> None:
     text = report.render(many_rows(2_000), limit=3_000)
     assert len(text) <= 3_000 and "Report cut at 3,000 characters" in text
     assert text.startswith(REPORT_MARKER)
+
+
+def test_data_checks_section() -> None:
+    from mlci.data.scan import ScanResult
+    from mlci.data.validation import Failure
+
+    failures = tuple(Failure(f"col{i}", "not_nullable", i + 1, (None,)) for i in range(25))
+    checks = (report.SchemaCheck("data/a.csv", "data/a.yaml", True, False, failures),
+              report.SchemaCheck("data/b.csv", "data/b.yaml", None, None, (),
+                                 "no data/b.json: run the pipeline (`mlci repro`)"))
+    text = report.render(report.Report(base="1a2b3c4", head="5d6e7f8",
+                                       gate=evaluate({}, None, {}), checks=checks,
+                                       privacy=ScanResult((), 3, 120, 9)))
+    section = text.split("### Data checks\n\n", 1)[1]
+    assert section.startswith("| Data | Schema | Base | Head |\n|---|---|---|---|\n"
+                              "| data/a.csv | data/a.yaml | ✅ valid | ❌ failed |\n"
+                              "| data/b.csv | data/b.yaml | ➖ no result | ➖ no result |\n")
+    assert "| col19 | not\\_nullable | 20 | null |" in section
+    assert "col20" not in section and "_5 more failed check(s) not shown._" in section
+    assert "**data/b.csv**: no data/b.json: run the pipeline (\\`mlci repro\\`)" in section
+    assert ("**Privacy scan**: ✅ no personal data or secrets (scanned 3 file(s), 120 rows, "
+            "9 columns).") in section

@@ -44,3 +44,25 @@ def test_resolve_and_errors(repo: Path, tmp_path_factory: pytest.TempPathFactory
         gitrepo.find_root(tmp_path_factory.mktemp("plain"))
     with pytest.raises(MlciError, match=r"`git log --no-such-option` exited with"):
         gitrepo.git(repo, "log", "--no-such-option")
+
+
+def test_work_tree_commit_holds_uncommitted_changes_and_moves_nothing(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD")
+    assert gitrepo.work_tree_commit(repo) == head  # clean: HEAD itself
+    (repo / "my metrics.json").write_text('{"a": 2}\n')
+    (repo / "untracked.txt").write_text("not in any commit\n")
+    commit = gitrepo.work_tree_commit(repo)
+    assert gitrepo.show_file(repo, commit, "my metrics.json") == '{"a": 2}\n'
+    assert gitrepo.show_file(repo, commit, "untracked.txt") is None
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert git(repo, "stash", "list") == ""
+    assert git(repo, "status", "--porcelain").splitlines() == [  # git() strips the first " "
+        'M "my metrics.json"', "?? untracked.txt"]
+    with gitrepo.worktree(repo, commit) as tree:
+        assert (tree / "my metrics.json").read_text() == '{"a": 2}\n'
+
+
+def test_work_tree_commit_needs_a_commit(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    with pytest.raises(MlciError, match="no commits yet"):
+        gitrepo.work_tree_commit(tmp_path)

@@ -9,6 +9,8 @@ from support.commands import commit_all, dvc, git, mlci, run
 from support.projects import copy_project
 
 TOKEN = "e2e-token-0123456789abcdef"  # never to be seen in any output or step environment
+# customer contacts a pull request adds to the pipeline's data: never to be seen unmasked
+CONTACTS = [(f"customer{i}@example.org", f"+1 415-555-{1000 + i}") for i in range(40)]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,22 @@ class Scenario:
         sha = commit_all(self.root, message)
         git(self.root, "push", "-q", "origin", branch)
         return sha
+
+    def add_contacts(self, branch: str, message: str) -> str:
+        """On a new `branch` from main, make the load stage also write CONTACTS to
+        data/contacts.csv (an output of the stage), reproduce, commit and push; the head SHA."""
+        git(self.root, "checkout", "-q", "-b", branch, "main")
+        load = self.root / "src" / "load.py"
+        rows = "".join(f"c{i},{email},{phone}\\n" for i, (email, phone) in enumerate(CONTACTS))
+        load.write_text(load.read_text().replace(
+            '    print(f"wrote', f"    Path('data/contacts.csv').write_text('name,email,phone"
+            f"\\n{rows}')\n    print(f\"wrote", 1))
+        pipeline = self.root / "dvc.yaml"
+        pipeline.write_text(pipeline.read_text().replace(
+            "      - data/raw.csv\n  validate:",
+            "      - data/raw.csv\n      - data/contacts.csv\n  validate:", 1))
+        mlci("repro", cwd=self.root)
+        return self.push(branch, message)
 
     def merge_to_main(self, branch: str, message: str) -> None:
         """Merge `branch` into main (a merge commit, as a PR merge makes), push main, and put

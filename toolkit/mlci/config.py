@@ -8,6 +8,7 @@ reads the file; the schema is small enough for the 50 lines here.)
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
@@ -16,13 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mlci.errors import ConfigError
+from mlci.shared import names
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
-    """Field metadata: each string must match `pattern` (they go into generated workflows)."""
+    """Field metadata: each string must match `pattern` whole (they go into generated CI
+    files: a newline or `${{` there would be a new step or an expression)."""
     return {"pattern": re.compile(pattern), "hint": hint, "one_or_many": one_or_many,
             "nonempty": nonempty}
 
@@ -35,12 +38,23 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
-SECRETS = _rule(r"(?!GITHUB_)[A-Za-z_][A-Za-z0-9_]*",
-                "secret names are letters, digits and '_', not starting with GITHUB_")
-# GTO's stage grammar (registry/modeltags.NAME_RE): stage names reach generated workflows
-STAGES = _rule(r"[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?",
-               "stage names are letters, digits, '-', '_' and '/', starting and ending with a "
-               "letter or digit")
+# GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
+SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
+                "secret names are letters, digits and '_', not starting with GITHUB_ (any case)")
+STAGE = _rule(names.NAME, f"a stage name: {names.NAME_HINT}")
+# `[FILE:]KEY` as `mlci repro -S` takes it; it reaches CI job names and matrix values
+PARAM_KEY = _rule(r"(?:[A-Za-z0-9_][A-Za-z0-9_./-]*:)?[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*",
+                  "a params.yaml key as `mlci repro -S` takes it, e.g. train.C or "
+                  "params.yaml:train.C")
+# one `-S KEY=VALUE` per value, joined by spaces in the CI matrix (a GitLab matrix variable):
+# no space, quote, `$`, brace or backslash inside
+PARAM_VALUE = _rule(r"[A-Za-z0-9_.+/-]+", "sweep values are numbers, booleans or strings of "
+                    "letters, digits, '.', '_', '+', '/' and '-'")
+POSITIVE = {"minimum": 1, "hint": "a whole number of jobs, at least 1"}
+NAME = _rule(r"(?s).*\S.*", "a non-empty name")
+AT_LEAST_ONE = {"minimum": 1, "hint": "a whole number, at least 1"}
+SHARE = {"minimum": 0.0, "maximum": 1.0, "hint": "a share between 0 and 1, e.g. 0.1 for 10%"}
+MAX_COMBINATIONS = 256  # GitHub's limit of jobs per matrix
 # an OCI reference pinned by digest: the deploy image must not move under a rebuild
 IMAGE = _rule(r"[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}",
               "a base image pinned by digest, e.g. python:3.11-slim-bookworm@sha256:<64 hex>")
@@ -48,8 +62,6 @@ IMAGE = _rule(r"[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}"
 COMMAND = _rule(r"(?!.*(?:\$\{\{|\{\{|\}\}))[^\x00-\x1f\x7f]+",
                 "one command line without line breaks or ${{ }} expressions; use $MLCI_IMAGE "
                 "for the pushed image")
-# column names of served and logged tables (no control characters)
-COLUMNS = _rule(r"[^\x00-\x1f\x7f]+", "column names, e.g. [email, phone]")
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,8 @@ class MetricPolicy:
 @dataclass(frozen=True)
 class PublishConfig:
     branches: tuple[str, ...] = field(default=("main",), metadata=BRANCH_PATTERNS)
-    compare_to: str | None = "prod"
-    stages: tuple[str, ...] = ()
+    compare_to: str | None = field(default="prod", metadata=STAGE)
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
 
 
 @dataclass(frozen=True)
@@ -90,21 +102,43 @@ class DeployConfig:
     `secrets` named here in its environment.
     """
 
-    stages: tuple[str, ...] = field(default=(), metadata=STAGES)
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
     command: str | None = field(default=None, metadata=COMMAND)
     secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
     base_image: str = field(default=DEFAULT_BASE_IMAGE, metadata=IMAGE)
 
 
+SweepValue = typing.Union[bool, int, float, str]  # noqa: UP007 (a runtime type for _convert)
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """A parameter grid: every combination of `params` runs, ranked by metric `rank_by`."""
+
+    params: dict[str, tuple[SweepValue, ...]] = field(metadata=PARAM_KEY)
+    rank_by: str
+    max_parallel: int = field(default=8, metadata=POSITIVE)
+
+
+@dataclass(frozen=True)
+class PrivacyAllow:
+    """A finding of the privacy scan accepted after review: a data path (glob) and, for a
+    table, one column (none: the whole file)."""
+
+    path: str = field(metadata=NAME)
+    column: str | None = field(default=None, metadata=NAME)
+
+
 @dataclass(frozen=True)
 class PrivacyConfig:
-    """Columns with personal data: `exclude` is dropped and `hash` hashed wherever mlci
-    writes or shows rows (prediction logs, monitoring); `allow` lists reviewed
-    `path:column` findings of `mlci data scan`."""
+    """`privacy:`: what the scan accepts, and the columns prediction logs and monitoring must
+    drop (`exclude`) or hash (`hash`); data-check examples of those columns are masked too."""
 
-    allow: tuple[str, ...] = field(default=(), metadata=COLUMNS)
-    exclude: tuple[str, ...] = field(default=(), metadata=COLUMNS)
-    hash: tuple[str, ...] = field(default=(), metadata=COLUMNS)
+    allow: tuple[PrivacyAllow, ...] = ()
+    exclude: tuple[str, ...] = field(default=(), metadata=NAME)
+    hash: tuple[str, ...] = field(default=(), metadata=NAME)
+    min_distinct_hits: int = field(default=5, metadata=AT_LEAST_ONE)  # a column is flagged
+    min_share: float = field(default=0.1, metadata=SHARE)  # ... at this share of its values
 
 
 @dataclass(frozen=True)
@@ -115,6 +149,7 @@ class Config:
     metrics: dict[str, MetricPolicy] = field(default_factory=dict)
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
+    sweep: SweepConfig | None = None
     deploy: DeployConfig = DeployConfig()
     privacy: PrivacyConfig = PrivacyConfig()
 
@@ -153,7 +188,7 @@ def load(root: Path) -> Config:
     except yaml.YAMLError:  # the round-trip parser names the line
         data = _round_trip(text)
     try:
-        return _convert(data, Config, ())  # type: ignore[no-any-return]
+        return _checked(_convert(data, Config, ()))
     except _Invalid as exc:
         raise _error(exc, _round_trip(text)) from None
 
@@ -161,9 +196,29 @@ def load(root: Path) -> Config:
 def parse(data: Any) -> Config:
     """Validate an already parsed document (round-trip YAML gives errors with lines)."""
     try:
-        return _convert(data, Config, ())  # type: ignore[no-any-return]
+        return _checked(_convert(data, Config, ()))
     except _Invalid as exc:
         raise _error(exc, data) from None
+
+
+def _checked(config: Config) -> Config:
+    """What types alone cannot say: the sweep ranks by a metric `metrics:` gives a direction."""
+    sweep = config.sweep
+    if sweep is None:
+        return config
+    policy = config.metrics.get(sweep.rank_by)
+    if policy is None:
+        known = ", ".join(config.metrics) or "(none)"
+        raise _Invalid(("sweep", "rank_by"), f"{sweep.rank_by!r} is not a metric of metrics:",
+                       f"name one of: {known} (or add it to metrics: with a direction)")
+    if policy.direction is None:
+        raise _Invalid(("sweep", "rank_by"), f"metric {sweep.rank_by!r} has no direction",
+                       f"set metrics.{sweep.rank_by}.direction to higher or lower")
+    count = math.prod(len(values) for values in sweep.params.values())
+    if count > MAX_COMBINATIONS:
+        raise _Invalid(("sweep", "params"), f"{count} combinations, over the CI matrix limit "
+                       f"of {MAX_COMBINATIONS}", "sweep fewer values, or split the grid")
+    return config
 
 
 def _round_trip(text: str) -> Any:
@@ -175,6 +230,8 @@ def _round_trip(text: str) -> Any:
 def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> Any:
     """`value` checked against the type `hint` (and a field's `rule`), lists made tuples."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint == SweepValue:
+        return _convert_scalar(value, path, rule)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
@@ -187,22 +244,42 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
     if dataclasses.is_dataclass(hint):
         return _convert_dataclass(value, hint, path)
     if origin is dict:
-        if not isinstance(value, dict):
-            raise _Invalid(path, f"expected a mapping, got {_shown(value)}")
-        return {str(k): _convert(v, args[1], (*path, str(k))) for k, v in value.items()}
+        return _convert_dict(value, args[1], path, rule)
     if origin is tuple:
         return _convert_list(value, args[0], path, rule)
     if hint is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if rule and not rule["minimum"] <= value <= rule["maximum"]:
+            raise _Invalid(path, f"expected {rule['minimum']:g} to {rule['maximum']:g}, got "
+                           f"{_shown(value)}", rule["hint"])
         return float(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool):
+        if rule and value < rule["minimum"]:
+            raise _Invalid(path, f"expected at least {rule['minimum']}, got {value}",
+                           rule["hint"])
+        return int(value)
     if hint is str and isinstance(value, str):
         if rule and not rule["pattern"].fullmatch(value):
             raise _Invalid(path, f"not valid here: {_shown(value)}", rule["hint"])
         return str(value)
-    expected = {float: "a number", str: "a string"}[hint]
+    expected = {float: "a number", str: "a string", int: "a whole number"}[hint]
     raise _Invalid(path, f"expected {expected}, got {_shown(value)}", _type_hint(path, value))
 
 
+def _convert_dict(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> dict[str, Any]:
+    """A mapping; with a `rule`, its keys must match it (a sweep's params) and it is nonempty."""
+    if not isinstance(value, dict):
+        raise _Invalid(path, f"expected a mapping, got {_shown(value)}")
+    if rule and not value:
+        raise _Invalid(path, "expected at least one entry", _MISSING_HINTS.get(path[-1]))
+    for key in value if rule else ():
+        if not isinstance(key, str) or not rule["pattern"].fullmatch(key):
+            raise _Invalid((*path, str(key)), f"not valid here: {_shown(key)}", rule["hint"])
+    return {str(k): _convert(v, item, (*path, str(k))) for k, v in value.items()}
+
+
 def _convert_list(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> tuple[Any, ...]:
+    if item == SweepValue:
+        return _convert_values(value, path)
     if rule and rule["one_or_many"] and isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)):
@@ -210,6 +287,28 @@ def _convert_list(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> tu
     if rule and rule["nonempty"] and not value:
         raise _Invalid(path, "expected at least one entry", rule["hint"])
     return tuple(_convert(v, item, (*path, i), rule) for i, v in enumerate(value))
+
+
+def _convert_values(value: Any, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A sweep's values for one parameter: a nonempty list of distinct scalars."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise _Invalid(path, f"expected a nonempty list of values, got {_shown(value)}",
+                       "e.g. train.C: [0.1, 0.3, 1.0]")
+    values = tuple(_convert_scalar(v, (*path, i), PARAM_VALUE) for i, v in enumerate(value))
+    for i, item in enumerate(values):
+        if any(type(item) is type(other) and item == other for other in values[:i]):
+            raise _Invalid((*path, i), f"{item!r} is listed twice")
+    return values
+
+
+def _convert_scalar(value: Any, path: tuple[Any, ...], rule: Any) -> Any:
+    """A number, boolean or string (a parameter value), as a plain Python value."""
+    if not isinstance(value, (bool, int, float, str)):
+        raise _Invalid(path, f"expected a number, boolean or string, got {_shown(value)}")
+    plain = _plain(value)
+    if isinstance(plain, str) and rule and not rule["pattern"].fullmatch(plain):
+        raise _Invalid(path, f"not valid here: {_shown(plain)}", rule["hint"])
+    return plain
 
 
 def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
@@ -221,11 +320,21 @@ def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
     for key in value:
         if key not in fields:
             raise _Invalid((*path, key), "unknown key", "known keys: " + ", ".join(fields))
+    for name, spec in fields.items():
+        if name not in value and spec.default is dataclasses.MISSING \
+                and spec.default_factory is dataclasses.MISSING:
+            raise _Invalid(path, f"missing key {name!r}", _MISSING_HINTS.get(name))
     hints = typing.get_type_hints(hint)
     return hint(**{
         name: _convert(value[name], hints[name], (*path, name), fields[name].metadata or None)
         for name in value
     })
+
+
+_MISSING_HINTS = {
+    "params": "e.g. params: {train.C: [0.1, 1.0]} (a list of values per params.yaml key)",
+    "rank_by": "name the metric of metrics: that orders the leaderboard, e.g. rank_by: roc_auc",
+}
 
 
 def _shown(value: Any) -> str:

@@ -33,6 +33,8 @@ TARGETS = (
     Target("github", "github/mlci-comment.yml.j2", ".github/workflows/mlci-comment.yml"),
     Target("github", "github/mlci-publish.yml.j2", ".github/workflows/mlci-publish.yml",
            lambda ctx: bool(ctx.models)),
+    Target("github", "github/mlci-sweep.yml.j2", ".github/workflows/mlci-sweep.yml",
+           lambda ctx: ctx.sweep),
     Target("github", "github/actionlint.yaml.j2", ".github/actionlint.yaml",
            lambda ctx: bool(ctx.custom_labels)),
     Target("github", "github/mlci-deploy.yml.j2", ".github/workflows/mlci-deploy.yml",

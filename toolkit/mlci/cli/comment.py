@@ -23,14 +23,20 @@ def notify(message: str) -> None:
 
 
 def read_report(file: str) -> str:
-    """The Markdown of FILE, or stdin for `-`."""
+    """The Markdown of FILE (a regular file, never followed through a symlink), or stdin."""
+    from mlci.shared.files import NotRegularFile, read_regular
+
     if file == "-":
         return sys.stdin.read()
     try:
-        return Path(file).read_text(encoding="utf-8")
+        return read_regular(Path(file))
     except FileNotFoundError:
         raise MlciError(f"{file}: no such file",
                         hint="write it first, e.g. with `mlci report`") from None
+    except NotRegularFile as exc:
+        raise MlciError(f"{file}: {exc.strerror}, not a regular file: refusing to post it",
+                        hint="mlci comment posts regular files only: a link could point at "
+                        "secrets (e.g. /proc/self/environ)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MlciError(f"{file}: cannot read it as UTF-8 text ({exc})") from None
 
@@ -53,7 +59,8 @@ def checked_sha(value: str | None, option: str) -> str | None:
              "for a GitHub App token): a marker in anyone else's comment is ignored.")
 def comment(
     file: str = typer.Argument(..., metavar="FILE",
-                               help="Markdown report to post, or '-' to read stdin."),
+                               help="Markdown report to post (a regular file: a symbolic "
+                               "link is refused), or '-' to read stdin."),
     pr: int | None = typer.Option(None, "--pr", min=1, metavar="N",
                                   help="Pull / merge request number (default: from the CI "
                                   "event, else the open PR of the commit)."),
@@ -98,6 +105,9 @@ def _render(result: CommentResult) -> str:
         verb = {"unchanged": "left unchanged (same body)"}.get(result.action, result.action)
         url = f": {result.comment.url}" if result.comment.url else ""
         lines.append(f"{verb} comment {result.comment.id} on {where}{url}")
+    if result.unverified:
+        lines.append("marked it unverified: the pull request comes from a fork, whose own code "
+                     "made the report (its @mentions notify nobody)")
     if result.dropped:
         lines.append(f"the report was cut at a section boundary to {result.size:,} characters "
                      f"({result.dropped:,} dropped; the limit is {result.limit:,})")

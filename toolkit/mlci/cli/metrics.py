@@ -62,8 +62,12 @@ def gate(
                                           "run's artifact) by this checkout's mlci.yaml; the "
                                           "file's own rules and verdict are ignored. The values "
                                           "of a fork's pull request are still the fork's, so "
-                                          "its status is advisory. With --status, exits 0 once "
+                                          "its status says 'unverified (fork)'. With --status, "
+                                          "exits 0 once "
                                           "the status is set, whatever the verdict."),
+    privacy: Path | None = typer.Option(None, "--privacy", metavar="FILE", help="Also fail "
+                                        "when the privacy scan result in FILE (`mlci data scan "
+                                        "--output FILE`) flags anything."),
 ) -> None:
     import os
 
@@ -73,10 +77,12 @@ def gate(
     from mlci.metrics.gate import rejudge, status_sha
     from mlci.shared import gitrepo
 
-    if from_json is not None and base is not None:
-        raise typer.BadParameter("--from-json takes the values from FILE", param_hint="'--base'")
+    if from_json is not None and (base is not None or privacy is not None):
+        raise typer.BadParameter("--from-json takes the values from FILE",
+                                 param_hint="'--base'" if base is not None else "'--privacy'")
     root = gitrepo.find_root(Path.cwd())
-    result = rejudge(root, from_json) if from_json is not None else run_gate(root, base, head)
+    result = (rejudge(root, from_json) if from_json is not None
+              else run_gate(root, base, head, privacy=privacy))
     print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result))
     if status:
         done = set_gate_status(result.passed, result.describe(), status_sha(root, head),
@@ -112,13 +118,16 @@ def report(
                                help="Write the report here ('-': stdout)."),
     trend: int = typer.Option(10, "--trend", min=0, metavar="N", help="Trend charts over the "
                               "last N commits of the default branch plus head (0: none)."),
+    privacy: Path | None = typer.Option(None, "--privacy", metavar="FILE", help="Show the privacy "
+                                 "scan result in FILE (`mlci data scan --output FILE`, masked) "
+                                 "under Data checks, and gate on it."),
 ) -> None:
     from mlci.report.collect import ReportRequest, build
     from mlci.shared import gitrepo
     from mlci.shared.files import atomic_write
 
     root = gitrepo.find_root(Path.cwd())
-    text = build(ReportRequest(root, base, head, trend))
+    text = build(ReportRequest(root, base, head, trend, privacy))
     if output == "-":
         sys.stdout.write(text)
     else:

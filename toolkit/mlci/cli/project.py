@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from mlci.cli import app
+from mlci.errors import MlciError, StageFailed
 
 if TYPE_CHECKING:
     from mlci.metrics.comparison import Comparison
@@ -25,13 +26,22 @@ def init(
         None, "--remote", help="DVC remote URL (s3://..., a local path ...); default: a local "
         "directory outside the repo, configured for this machine only.",
     ),
+    remote_endpoint: str | None = typer.Option(
+        None, "--remote-endpoint", metavar="URL", help="With an s3:// --remote: the URL of an "
+        "S3-compatible server (MinIO, Ceph ...), written as the remote's `endpointurl`.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
     from mlci.ci.generate import GenerateRequest, generate
     from mlci.project.scaffold import InitRequest
     from mlci.project.scaffold import init as run_init
 
-    result = run_init(InitRequest(path=path, remote=remote, force=force))
+    if remote_endpoint is not None and not (remote or "").startswith("s3://"):
+        raise typer.BadParameter("needs an s3:// --remote", param_hint="'--remote-endpoint'")
+    if remote_endpoint is not None and not remote_endpoint.startswith(("http://", "https://")):
+        raise typer.BadParameter(f"expected an http(s):// URL, got {remote_endpoint!r}",
+                                 param_hint="'--remote-endpoint'")
+    result = run_init(InitRequest(path, remote, force, remote_endpoint))
     # after the remote: the workflows pull and push only when .dvc/config names one
     ci = generate(GenerateRequest(result.root, force=force)).files
     for step in result.steps:
@@ -83,9 +93,16 @@ def repro(
         root=root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
         dry_run=dry_run, to_stderr=as_json,
     )
-    pipeline.require_project(root)
-    with params.applied(root, overrides, keep=not dry_run) as changes:  # a dry run puts them back
-        result = pipeline.reproduce(request)
+    changes: list[Change] = []
+    try:
+        pipeline.require_project(root)
+        # a dry run puts the parameters back
+        with params.applied(root, overrides, keep=not dry_run) as changes:
+            result = pipeline.reproduce(request)
+    except MlciError as exc:
+        if as_json:  # a machine reading stdout learns what failed too (mlci sweep does)
+            print(json.dumps(_failure(changes, exc), indent=2))
+        raise
     outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root))
     print(json.dumps(_summary(outcome), indent=2) if as_json else _render(outcome))
 
@@ -99,13 +116,21 @@ class ReproOutcome:
 
 
 def _metrics_vs_head(root: Path) -> tuple[Comparison | None, str | None]:
-    from mlci.errors import MlciError
     from mlci.metrics.comparison import against_head
 
     try:
         return against_head(root), None
     except MlciError as exc:
         return None, exc.message
+
+
+def _failure(changes: list[Change], exc: MlciError) -> dict[str, Any]:
+    """`--json` for a run that failed: the parameters set and the error (with its stage)."""
+    return {
+        "params": [{"param": k, "old": old, "new": new} for k, old, new in changes],
+        "error": {"message": exc.message, "hint": exc.hint,
+                  "stage": exc.stage if isinstance(exc, StageFailed) else None},
+    }
 
 
 def _summary(outcome: ReproOutcome) -> dict[str, Any]:

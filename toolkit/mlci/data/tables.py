@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -27,7 +27,7 @@ SUFFIXES: dict[str, Format] = {
     ".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
 }
 BATCH_ROWS = 65_536  # rows per batch: a few MB for typical tables
-_CSV_BLOCK = 8 << 20  # bytes pyarrow reads at once; the first block decides the column types
+_CSV_BLOCK = 2 << 20  # bytes per block; the first decides column types; ~30 are read ahead
 
 
 def format_of(path: Path, explicit: str | None = None) -> Format:
@@ -67,16 +67,22 @@ def files(path: Path) -> list[Path]:
     return found
 
 
+class TableTypeError(MlciError):
+    """A CSV value does not fit its column's type (inferred from the first rows, or asked for)."""
+
+
 def batches(path: Path, columns: Sequence[str] | None = None, batch_rows: int = BATCH_ROWS,
-            fmt: str | None = None) -> Iterator[pa.RecordBatch]:
+            fmt: str | None = None, types: Mapping[str, pa.DataType] | None = None,
+            ) -> Iterator[pa.RecordBatch]:
     """Record batches of `path` (a file or a directory of them), at most `batch_rows` rows each.
 
     Memory stays bounded by one batch. `columns` selects and orders columns; a missing one is
-    an error naming the file.
+    an error naming the file. `types` fixes CSV column types instead of inferring them (a
+    value that does not fit raises TableTypeError); other formats carry their own types.
     """
     require_pyarrow()
     for file in files(path):
-        yield from _file_batches(file, format_of(file, fmt), columns, batch_rows)
+        yield from _file_batches(file, format_of(file, fmt), columns, batch_rows, types)
 
 
 def read(path: Path, columns: Sequence[str] | None = None, max_rows: int | None = None,
@@ -101,28 +107,31 @@ def schema(path: Path, fmt: str | None = None) -> pa.Schema:
     """Column names and types of the first file of `path` (reads one batch at most)."""
     require_pyarrow()
     first = files(path)[0]
-    for batch in _file_batches(first, format_of(first, fmt), None, 1024):
+    for batch in _file_batches(first, format_of(first, fmt), None, 1024, None):
         return batch.schema
     return _empty(first, None, fmt).schema
 
 
 def _file_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
-                  batch_rows: int) -> Iterator[pa.RecordBatch]:
+                  batch_rows: int, types: Mapping[str, pa.DataType] | None = None,
+                  ) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
     try:
-        for batch in _raw_batches(file, fmt, columns, batch_rows):
+        for batch in _raw_batches(file, fmt, columns, batch_rows, types):
             for offset in range(0, batch.num_rows, batch_rows):
                 yield batch.slice(offset, batch_rows)
     except pa.ArrowInvalid as exc:
-        raise MlciError(f"{file}: not readable as {fmt.upper()}: {_first_line(exc)}",
-                        hint=_hint(fmt)) from None
+        error = TableTypeError if "conversion error" in str(exc) else MlciError
+        raise error(f"{file}: not readable as {fmt.upper()}: {_first_line(exc)}",
+                    hint=_hint(fmt)) from None
     except OSError as exc:
         raise MlciError(f"{file}: cannot read: {exc.strerror or exc}") from None
 
 
 def _raw_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
-                 batch_rows: int) -> Iterator[pa.RecordBatch]:
+                 batch_rows: int, types: Mapping[str, pa.DataType] | None,
+                 ) -> Iterator[pa.RecordBatch]:
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -137,8 +146,9 @@ def _raw_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
     if fmt == "csv":
         import pyarrow.csv as csv
 
+        convert = csv.ConvertOptions(strings_can_be_null=True, column_types=dict(types or {}))
         reader = csv.open_csv(file, read_options=csv.ReadOptions(block_size=_CSV_BLOCK),
-                              convert_options=csv.ConvertOptions(strings_can_be_null=True))
+                              convert_options=convert)
     else:
         import pyarrow.json as json
 

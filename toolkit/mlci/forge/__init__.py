@@ -34,6 +34,7 @@ class PullRequest:
     head_sha: str
     open: bool
     head_repo: str = ""
+    fork: bool = False  # its head is in another repository / project than its base
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from mlci.errors import ForgeError
-from mlci.forge import Comment, Forge, Notify, connect, sticky
+from mlci.forge import Comment, Forge, Notify, PullRequest, connect, fork, sticky
 from mlci.forge.http import UncertainWrite
 from mlci.forge.job import Context
 from mlci.forge.retry import REQUEST_ATTEMPTS, backoff
@@ -43,6 +43,7 @@ class CommentResult:
     notes: tuple[str, ...] = ()
     plan: tuple[str, ...] = ()
     summary: Path | None = None
+    unverified: bool = False  # a fork's report: posted under the "unverified" notice
 
 
 def comment(request: CommentRequest, context: Context, notify: Notify) -> CommentResult:
@@ -50,24 +51,32 @@ def comment(request: CommentRequest, context: Context, notify: Notify) -> Commen
     mark = sticky.marker(request.marker_id)
     forge = connect(context, notify)
     try:
-        fitted = sticky.fit(sticky.stamp(request.body, mark), forge.comment_limit,
-                            f" of a {forge.name} comment")
         if request.dry_run:
-            return _plan(forge, context, request, mark, fitted)
+            return _plan(forge, context, request, mark, _fitted(forge, request, mark,
+                                                                context.fork))
         summary = _append_summary(context.step_summary, request.body)
         if context.token is None:
             raise ForgeError(f"{context.token_name} is not set: cannot post to {forge.name}",
                              hint=_token_hint(context))
         pr, notes = find_pr(forge, context, request.pr)
-        if request.expect_sha:
-            check_head(forge, pr, request.expect_sha)
+        pull = check_head(forge, pr, request.expect_sha) if request.expect_sha else None
+        unverified = context.fork or (pull is not None and pull.fork)
+        fitted = _fitted(forge, request, mark, unverified)
         author = context.comment_author or forge.identity()
         target = CommentTarget(pr, mark, author)
         action, posted = _upsert(forge, target, fitted.text, context.max_wait, notify)
         return CommentResult(forge.name, pr, action, posted, len(fitted.text), fitted.dropped,
-                             forge.comment_limit, notes, summary=summary)
+                             forge.comment_limit, notes, summary=summary, unverified=unverified)
     finally:
         forge.close()
+
+
+def _fitted(forge: Forge, request: CommentRequest, mark: str, unverified: bool) -> sticky.Fitted:
+    """The body to post: marked, a fork's under the "unverified" notice, cut to the limit."""
+    body = sticky.stamp(request.body, mark)
+    if unverified:
+        body = fork.mark_unverified(body)
+    return sticky.fit(body, forge.comment_limit, f" of a {forge.name} comment")
 
 
 def _token_hint(context: Context) -> str:
@@ -102,15 +111,17 @@ def find_pr(forge: Forge, context: Context, pr: int | None) -> tuple[int, tuple[
     return chosen.number, (note,)
 
 
-def check_head(forge: Forge, pr: int, expect_sha: str) -> None:
-    """Refuse unless PR `pr`'s head commit is `expect_sha` (full or abbreviated)."""
-    head = forge.pull(pr).head_sha
+def check_head(forge: Forge, pr: int, expect_sha: str) -> PullRequest:
+    """PR `pr`, or a refusal unless its head commit is `expect_sha` (full or abbreviated)."""
+    pull = forge.pull(pr)
+    head = pull.head_sha
     if not head.lower().startswith(expect_sha.lower()):
         raise ForgeError(
             f"{pr_name(forge.name, pr)} is at {head[:12] or '(unknown)'}, not {expect_sha[:12]}: "
             "refusing to post a report made for another commit",
             hint="the PR got new commits after this report was made; its next run will post",
         )
+    return pull
 
 
 def pr_name(forge: str, pr: int | str) -> str:

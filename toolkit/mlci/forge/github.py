@@ -149,5 +149,9 @@ def _pull(data: Any) -> PullRequest:
     if not isinstance(data, dict) or not isinstance(data.get("number"), int):
         raise ForgeError(f"GitHub: unexpected pull request in reply: {str(data)[:200]}")
     head = data.get("head") or {}
+    head_repo = str((head.get("repo") or {}).get("full_name") or "")
+    base_repo = str(((data.get("base") or {}).get("repo") or {}).get("full_name") or "")
+    # a deleted fork has no head repository: still not the base one
+    fork = bool(base_repo) and head_repo.casefold() != base_repo.casefold()
     return PullRequest(int(data["number"]), head.get("sha", ""), data.get("state") == "open",
-                       (head.get("repo") or {}).get("full_name", ""))
+                       head_repo, fork)

@@ -124,8 +124,10 @@ def _note(data: Any) -> Comment:
 def _merge_request(data: Any) -> PullRequest:
     if not isinstance(data, dict) or not isinstance(data.get("iid"), int):
         raise ForgeError(f"GitLab: unexpected merge request in reply: {str(data)[:200]}")
+    source = str(data.get("source_project_id") or "")
+    target = str(data.get("target_project_id") or data.get("project_id") or "")
     return PullRequest(int(data["iid"]), data.get("sha") or "", data.get("state") == "opened",
-                       str(data.get("source_project_id", "")))
+                       source, bool(source and target) and source != target)
 
 
 def _release_url(data: Any) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from mlci.errors import ForgeError
 from mlci.forge import retry
@@ -155,9 +156,19 @@ class Api:
         time.sleep(wait)
 
     def _redact(self, text: str) -> str:
-        if self._token and self._token.reveal():
-            return text.replace(self._token.reveal(), "***")
+        return redact(text, self._token.reveal() if self._token else "")
+
+
+def redact(text: str, secret: str) -> str:
+    """`text` without `secret`, as written and as Python, bytes, JSON and URLs escape it (pure):
+    httpx shows a bad header as `b'Bearer ...\\n'`, which the raw string does not match."""
+    if not secret:
         return text
+    forms = {secret, repr(secret)[1:-1], repr(secret.encode("utf-8"))[2:-1],
+             json.dumps(secret)[1:-1], quote(secret, safe="")}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
 
 
 def auth_value(header: str, token: Token | None) -> str:

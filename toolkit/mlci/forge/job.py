@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,6 +13,9 @@ from mlci.errors import ForgeError
 from mlci.forge.retry import DEFAULT_MAX_WAIT, max_wait
 
 ForgeName = Literal["github", "gitlab"]
+# what a token may hold: visible ASCII. A newline (`echo` into a secret), a space or a control
+# character would end up in an HTTP header, and httpx's error for it prints the header escaped
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
 class Token:
@@ -33,6 +37,22 @@ class Token:
 
     def __reduce__(self) -> Any:
         raise TypeError("a Token cannot be pickled")
+
+
+def check_token(name: str, value: str) -> str:
+    """`value` if it is usable as a token, else an error naming the variable (never the value)."""
+    if not _TOKEN.fullmatch(value):
+        raise ForgeError(
+            f"{name} holds a line break, a space, a control or a non-ASCII character: "
+            "refusing to send it",
+            hint=f"set {name} again without the trailing newline or spaces (e.g. "
+            "`printf %s TOKEN`, not `echo TOKEN`, when piping it into a secret)")
+    return value
+
+
+def _token(env: Mapping[str, str], name: str) -> Token | None:
+    value = env.get(name, "")
+    return Token(check_token(name, value)) if value else None
 
 
 @dataclass(frozen=True)
@@ -96,14 +116,15 @@ def _github(env: Mapping[str, str]) -> Context:
     repo = _need(env, "GITHUB_REPOSITORY", "GitHub")
     event_name = env.get("GITHUB_EVENT_NAME", "")
     event = read_event(env.get("GITHUB_EVENT_PATH", ""), event_name)
-    token = env.get("GITHUB_TOKEN", "")
     server, run_id = env.get("GITHUB_SERVER_URL", ""), env.get("GITHUB_RUN_ID", "")
     summary = env.get("GITHUB_STEP_SUMMARY", "")
     return Context(
         forge="github", api_url=_need(env, "GITHUB_API_URL", "GitHub").rstrip("/"), repo=repo,
-        token=Token(token) if token else None, token_name="GITHUB_TOKEN", pr=event.pr,
+        token=_token(env, "GITHUB_TOKEN"), token_name="GITHUB_TOKEN", pr=event.pr,
         head_sha=event.head_sha or env.get("GITHUB_SHA") or None,
-        fork=event_name == "pull_request" and bool(event.head_repo) and event.head_repo != repo,
+        # the workflow_run of a fork's pull request run names the fork as its head repository
+        fork=event_name in ("pull_request", "workflow_run")
+        and (event.head_repo or repo).casefold() != repo.casefold(),
         event=event_name,
         step_summary=Path(summary) if summary else None,
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if server and run_id else "",
@@ -111,14 +132,18 @@ def _github(env: Mapping[str, str]) -> Context:
 
 
 def _gitlab(env: Mapping[str, str]) -> Context:
-    token, name = env.get("MLCI_GITLAB_TOKEN", ""), "MLCI_GITLAB_TOKEN"
-    if not token and env.get("CI_JOB_TOKEN"):
-        token, name = env["CI_JOB_TOKEN"], "CI_JOB_TOKEN"
+    name = "MLCI_GITLAB_TOKEN"
+    if not env.get(name) and env.get("CI_JOB_TOKEN"):
+        name = "CI_JOB_TOKEN"
     iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
+    # an MR from a fork: its source project is not the MR's (target) project
+    source = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "").strip()
+    target = env.get("CI_MERGE_REQUEST_PROJECT_ID", "").strip()
     return Context(
         forge="gitlab", api_url=_need(env, "CI_API_V4_URL", "GitLab").rstrip("/"),
-        repo=_need(env, "CI_PROJECT_ID", "GitLab"), token=Token(token) if token else None,
+        repo=_need(env, "CI_PROJECT_ID", "GitLab"), token=_token(env, name),
         token_name=name, pr=_number(iid, "CI_MERGE_REQUEST_IID") if iid else None,
+        fork=bool(source and target) and source != target,
         # merged-results pipelines run on a merge commit; the MR's head is the source branch SHA
         head_sha=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA") or None,
         event=env.get("CI_PIPELINE_SOURCE", ""),

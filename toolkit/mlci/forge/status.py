@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mlci.errors import ForgeError
-from mlci.forge import Notify, State, connect
+from mlci.forge import Notify, State, connect, fork
 from mlci.forge.job import Context, detect, dry_run
 
 GATE_CONTEXT = "mlci/gate"
@@ -33,6 +33,8 @@ def set_gate_status(passed: bool, description: str, sha: str | None, env: Mappin
         return StatusResult("", sha or "", state, GATE_CONTEXT, one_line(description),
                             planned=True)
     context = detect(env)
+    if context.fork:  # the values are the fork's own: its status must not pass for verified
+        description = fork.status_description(description)
     return set_status(context, head_sha(context, sha), state, description, notify)
 
 

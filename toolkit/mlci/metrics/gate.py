@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mlci import config
 from mlci.config import MetricPolicy
+from mlci.data import checks
+from mlci.data import scan as scan_module
+from mlci.data.checks import Outcome
+from mlci.data.scan import ScanResult
 from mlci.errors import MlciError
+from mlci.metrics import datarules
 from mlci.metrics import rules as gates
 from mlci.metrics.rules import GateResult
 from mlci.project import snapshot
@@ -16,20 +21,37 @@ from mlci.project.values import lookup
 
 
 def gate(root: Path, base: str | None, head: str | None,
-         policy: Mapping[str, MetricPolicy] | None = None) -> GateResult:
+         policy: Mapping[str, MetricPolicy] | None = None,
+         privacy: Path | None = None) -> GateResult:
     """Evaluate `policy` (default: mlci.yaml's) at `head` (None: workspace) against `base`
-    (None: no base)."""
+    (None: no base), with head's data checks and the privacy scan result in `privacy`."""
     rules = config.load(root).metrics if policy is None else policy
     revs: list[str | None] = [head] if base is None else [base, head]
     snaps = snapshot.read(root, revs, snapshot.Want(params=False))
-    return judge(rules, snaps[0] if base is not None else None, snaps[-1])
+    outcomes = checks.read(root, [snaps[-1]])[0]
+    scan = load_scan(privacy) if privacy is not None else None
+    return judge(rules, snaps[0] if base is not None else None, snaps[-1], outcomes, scan)
 
 
-def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None,
-          head: Snapshot) -> GateResult:
+def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None, head: Snapshot,
+          outcomes: Sequence[Outcome] = (), scan: ScanResult | None = None) -> GateResult:
     """The gate on snapshots already read (the report reads them once for everything)."""
     base_values = lookup(base.flat_metrics()) if base is not None else None
-    return gates.evaluate(rules, base_values, lookup(head.flat_metrics()))
+    result = gates.evaluate(rules, base_values, lookup(head.flat_metrics()))
+    return datarules.extend(result, outcomes, scan)
+
+
+def load_scan(path: Path) -> ScanResult:
+    """A privacy scan result written by `mlci data scan --output FILE`."""
+    import json
+
+    try:
+        return scan_module.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise MlciError(f"{path}: no such file",
+                        hint="write it with `mlci data scan --output FILE`") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise MlciError(f"{path}: not a result of `mlci data scan --json` ({exc})") from None
 
 
 def rejudge(root: Path, path: Path) -> GateResult:
@@ -39,12 +61,21 @@ def rejudge(root: Path, path: Path) -> GateResult:
     """
     import json
 
+    from mlci.shared.files import NotRegularFile, read_regular
+
     policy = config.load(root).metrics
     try:
-        return gates.reevaluate(json.loads(path.read_text(encoding="utf-8")), policy)
+        document = json.loads(read_regular(path))
+        judged = gates.reevaluate(document, policy)
+        outcomes, scan = datarules.from_values(document.get("data"))
+        return datarules.extend(judged, outcomes, scan)
     except FileNotFoundError:
         raise MlciError(f"{path}: no such file",
                         hint="write it with `mlci gate --json > FILE`") from None
+    except NotRegularFile as exc:
+        raise MlciError(f"{path}: {exc.strerror}, not a regular file: refusing to read it",
+                        hint="a gate result is a regular file written by `mlci gate --json`"
+                        ) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
 

@@ -47,6 +47,7 @@ class GateResult:
     rules: tuple[Rule, ...]
     head_values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     base_values: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    data: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)  # data checks
 
     @property
     def passed(self) -> bool:
@@ -85,8 +86,9 @@ class GateResult:
         rules = [{**asdict(rule), "base": _json_value(rule.base), "head": _json_value(rule.head)}
                  for rule in self.rules]
         base = None if self.base_values is None else _json_values(self.base_values)
-        return {"passed": self.passed, "description": self.describe(), "rules": rules,
-                "values": {"base": base, "head": _json_values(self.head_values)}}
+        found = {"passed": self.passed, "description": self.describe(), "rules": rules,
+                 "values": {"base": base, "head": _json_values(self.head_values)}}
+        return found if self.data is None else {**found, "data": dict(self.data)}
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,23 +4,34 @@ dvc itself is imported inside the functions that need it, so importing this pack
 """
 
 from mlci.pipeline.artifacts import get_artifact, md5_of, push_artifact, stale, verify
-from mlci.pipeline.remotes import add_remote, default_remote, init, shared_remote
+from mlci.pipeline.graph import stage_params
+from mlci.pipeline.remotes import (
+    add_remote,
+    default_remote,
+    init,
+    set_remote_option,
+    share_cache,
+    shared_remote,
+)
 from mlci.pipeline.repro import (
     STATUSES,
     ReproRequest,
     ReproResult,
     StageRun,
+    push,
     reproduce,
 )
 from mlci.pipeline.session import (
     NO_PROJECT_HINT,
     StageStatus,
     is_initialised,
+    no_remote,
     require_project,
 )
 
 __all__ = [
     "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
     "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "md5_of",
-    "push_artifact", "reproduce", "require_project", "shared_remote", "stale", "verify",
+    "no_remote", "push", "push_artifact", "reproduce", "require_project", "set_remote_option",
+    "share_cache", "shared_remote", "stage_params", "stale", "verify",
 ]

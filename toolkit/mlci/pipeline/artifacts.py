@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import ArtifactMismatch, PipelineError
-from mlci.pipeline.session import dvc_logging, open_repo, translate
+from mlci.pipeline.session import (
+    dvc_logging,
+    from_storage_sdk,
+    open_repo,
+    storage_error,
+    translate,
+)
 
 _ABSENT = ("deleted", "not in cache")
 
@@ -88,6 +94,10 @@ def _download(root: Path, commit: str, path: str, out: Path) -> int:
                 f"{path} at {commit[:7]} is neither in the DVC cache nor in the DVC remote",
                 hint="was it published with `mlci publish` (which pushes it)?",
             ) from None
+        except Exception as exc:
+            if not from_storage_sdk(exc):
+                raise
+            raise storage_error(exc) from None
 
 
 def md5_of(path: Path, legacy: bool = False) -> str:

@@ -45,3 +45,23 @@ def add_remote(root: Path, name: str, url: str, level: str) -> None:
     with open_repo(root) as repo, repo.config.edit(level) as conf:
         conf["remote"][name] = {"url": url}
         conf["core"]["remote"] = name
+
+
+def set_remote_option(root: Path, name: str, option: str, value: str, level: str) -> None:
+    """Set `option` (e.g. `endpointurl`) of remote `name` at config `level`."""
+    with open_repo(root) as repo, repo.config.edit(level) as conf:
+        conf["remote"][name][option] = value
+
+
+def share_cache(source: Path, tree: Path) -> None:
+    """Make the DVC project in work tree `tree` use `source`'s cache (outputs and run-cache)
+    and its machine-local settings (`.dvc/config.local`: remotes, credentials paths)."""
+    from dvc.config import Config, merge
+
+    with dvc_logging(io.StringIO()):
+        settings = Config(dvc_dir=str(source / ".dvc"), validate=False)
+        local = settings.load_one("local")  # paths made absolute
+        cache_dir = (settings.get("cache") or {}).get("dir") or str(source / ".dvc" / "cache")
+        with Config(dvc_dir=str(tree / ".dvc"), validate=False).edit("local") as conf:
+            merge(conf, local)
+            conf["cache"]["dir"] = str(cache_dir)

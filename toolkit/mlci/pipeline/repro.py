@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 import time
@@ -151,3 +152,12 @@ def _push_run_cache_outputs(repo: Any) -> int:
         return 0
     return len(repo.cloud.push(wanted).transferred)
 
+
+
+def push(root: Path) -> int:
+    """`dvc push --run-cache` to the default remote (and the outputs every run-cache entry
+    restores); returns how many files were transferred."""
+    with dvc_logging(io.StringIO()), open_repo(root) as repo:
+        if not repo.config["core"].get("remote"):
+            raise no_remote()
+        return _push(repo)

@@ -43,8 +43,32 @@ def open_repo(root: Path) -> Iterator[Any]:
         yield repo
     except DvcException as exc:
         raise translate(exc, root) from None
+    except Exception as exc:
+        if not from_storage_sdk(exc):
+            raise
+        raise storage_error(exc) from None
     finally:
         repo.close()
+
+
+# the SDKs behind DVC's remotes; their errors (no credentials, access denied ...) reach us as is
+_STORAGE_SDKS = {"botocore", "aiobotocore", "s3fs", "boto3", "gcsfs", "google", "adlfs", "azure",
+                 "asyncssh", "paramiko", "sshfs", "aiohttp"}
+
+
+def from_storage_sdk(exc: BaseException) -> bool:
+    """True for an error raised by the cloud storage client under a DVC remote."""
+    return type(exc).__module__.partition(".")[0] in _STORAGE_SDKS
+
+
+def storage_error(exc: BaseException) -> PipelineError:
+    """A remote's storage error as one line with what to check."""
+    return PipelineError(
+        f"the DVC remote's storage failed: {type(exc).__name__}: {flatten_message(exc)}",
+        hint="check the remote's URL and credentials (S3: AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, a profile, or `dvc remote modify --local NAME ...`); in CI, "
+        "name the secrets in mlci.yaml's ci.dvc_remote_secrets",
+    )
 
 
 def translate(exc: Exception, root: Path) -> MlciError:

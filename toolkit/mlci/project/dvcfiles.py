@@ -28,6 +28,15 @@ class Plot:
 
 
 @dataclass(frozen=True)
+class Command:
+    """One command of a stage, with the directory it runs in (a repository path)."""
+
+    stage: str
+    wdir: str
+    cmd: str
+
+
+@dataclass(frozen=True)
 class Layout:
     """The metrics, params and plots files dvc.yaml declares, as repository paths."""
 
@@ -36,6 +45,9 @@ class Layout:
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # () = the whole file
     plots: tuple[Plot, ...] = ()
     wdirs: dict[str, str] = field(default_factory=dict)  # stage -> its directory (lock paths)
+    outs: dict[str, bool] = field(default_factory=dict)  # stage `outs:` -> cached by DVC
+    deps: tuple[str, ...] = ()
+    commands: tuple[Command, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,8 +70,15 @@ def layout(data: Any, base: str = "") -> Layout:
                                                  _names(data.get("params"))]
     plots = [_plot(base, entry) for entry in _entries(data.get("plots"))]
     wdirs: dict[str, str] = {}
+    outs: dict[str, bool] = {}
+    deps: list[str] = []
+    commands: list[Command] = []
     for name, stage in _stages(data):
         wdir = wdirs[name] = _norm(base, str(stage.get("wdir") or "."))
+        outs.update((_norm(wdir, p), props.get("cache", True) is not False)
+                    for p, props in _entries(stage.get("outs")))
+        deps.extend(_norm(wdir, p) for p in _names(stage.get("deps")))
+        commands.extend(Command(name, wdir, cmd) for cmd in _commands(stage.get("cmd")))
         for path, props in _entries(stage.get("metrics")):
             metrics.append(_norm(wdir, path))
             if props.get("cache", True):
@@ -71,7 +90,9 @@ def layout(data: Any, base: str = "") -> Layout:
         params.extend(_stage_params(wdir, stage.get("params")))
     return Layout(_unique(m for m in metrics if "${" not in m),
                   frozenset(c for c in cached if "${" not in c),
-                  _merge_params(params), tuple(p for p in plots if "${" not in p.path), wdirs)
+                  _merge_params(params), tuple(p for p in plots if "${" not in p.path), wdirs,
+                  {p: c for p, c in outs.items() if "${" not in p},
+                  _unique(d for d in deps if "${" not in d), tuple(commands))
 
 
 def merge(layouts: list[Layout]) -> Layout:
@@ -83,7 +104,16 @@ def merge(layouts: list[Layout]) -> Layout:
         frozenset(c for lay in layouts for c in lay.cached),
         _merge_params([entry for lay in layouts for entry in lay.params.items()]),
         tuple(p for lay in layouts for p in lay.plots),
+        outs={p: c for lay in layouts for p, c in lay.outs.items()},
+        deps=_unique(d for lay in layouts for d in lay.deps),
+        commands=tuple(c for lay in layouts for c in lay.commands),
     )
+
+
+def _commands(value: Any) -> list[str]:
+    """A stage's `cmd:`: one command or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, str)]
 
 
 def _stages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

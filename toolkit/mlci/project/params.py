@@ -56,6 +56,20 @@ def apply(root: Path, overrides: list[Override]) -> list[Change]:
 
     All files are checked before any is written, so a bad key changes nothing.
     """
+    documents, changes = _edited(root, overrides)
+    for file, data in documents.items():
+        dump_yaml(data, root / file)
+    return changes
+
+
+def check(root: Path, overrides: list[Override]) -> list[Change]:
+    """The changes the overrides would make; ConfigError unless every one names an existing
+    parameter. Writes nothing."""
+    return _edited(root, overrides)[1]
+
+
+def _edited(root: Path, overrides: list[Override]) -> tuple[dict[str, Any], list[Change]]:
+    """The params files with every override set in memory, and the changes."""
     documents: dict[str, Any] = {}
     changes: list[Change] = []
     for override in overrides:
@@ -63,9 +77,7 @@ def apply(root: Path, overrides: list[Override]) -> list[Change]:
             documents[override.file] = load_yaml(root / override.file, override.file)
         old = _set(documents[override.file], override)
         changes.append((f"{override.file}:{override.key}", old, override.value))
-    for file, data in documents.items():
-        dump_yaml(data, root / file)
-    return changes
+    return documents, changes
 
 
 def _set(document: Any, override: Override) -> Any:

@@ -25,6 +25,7 @@ class InitRequest:
     path: Path
     remote: str | None = None
     force: bool = False
+    remote_endpoint: str | None = None  # an S3-compatible server's URL (MinIO, moto, Ceph ...)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def init(request: InitRequest) -> InitResult:
         pipeline.init(root, subdir=toplevel is not None and toplevel != root)
         steps.append("initialised DVC (analytics off)")
     created, overwritten, skipped = _write_files(root, request.force)
-    steps.extend(_configure_remote(root, request.remote))
+    steps.extend(_configure_remote(root, request.remote, request.remote_endpoint))
     return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps))
 
 
@@ -81,11 +82,15 @@ def _write_files(root: Path, force: bool) -> tuple[list[str], list[str], list[st
     return created, overwritten, skipped
 
 
-def _configure_remote(root: Path, url: str | None) -> list[str]:
+def _configure_remote(root: Path, url: str | None, endpoint: str | None) -> list[str]:
     if url is not None:
         # a named remote is shared with the team: it goes in the committed .dvc/config
         pipeline.add_remote(root, REMOTE_NAME, _normalise_url(url), level="repo")
-        return [f"default DVC remote '{REMOTE_NAME}': {url} (in .dvc/config)"]
+        steps = [f"default DVC remote '{REMOTE_NAME}': {url} (in .dvc/config)"]
+        if endpoint is not None:
+            pipeline.set_remote_option(root, REMOTE_NAME, "endpointurl", endpoint, level="repo")
+            steps.append(f"remote '{REMOTE_NAME}' endpoint: {endpoint} (endpointurl)")
+        return steps
     if pipeline.default_remote(root) is not None:
         return []
     local = default_local_remote(root)

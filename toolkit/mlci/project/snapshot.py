@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,55 @@ def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[
     return [{name: data for name, data in found.items() if data is not None} for found in parsed]
 
 
+def read_raw(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, bytes]]:
+    """More files of snapshots already read, unparsed (one git read): {name: bytes} each."""
+    sources = [_Source(s.rev, s.sha) for s in snaps]
+    blobs = _fetch(root, [(s, name) for s in sources for name in names])
+    return [{name: raw for name in names if (raw := blobs.get((s, name))) is not None}
+            for s in sources]
+
+
+def layout(root: Path, rev: str | None = None) -> dvcfiles.Layout:
+    """What the dvc.yaml files declare at `rev` (None: the workspace); nothing else is read."""
+    source, dirs = resolve(root, rev), pipeline_dirs(root)
+    blobs = _fetch(root, [(source, _in(d, "dvc.yaml")) for d in dirs])
+    return dvcfiles.merge([dvcfiles.layout(_parse(blobs, source, _in(d, "dvc.yaml")), d)
+                           for d in dirs])
+
+
+def added_outs(root: Path) -> list[str]:
+    """What the work tree's tracked `.dvc` files (`dvc add`) track, as repository paths."""
+    names = gitrepo.git(root, "ls-files", "--", "*.dvc").splitlines()
+    source = resolve(root, None)
+    blobs = _fetch(root, [(source, name) for name in names])
+    found: list[str] = []
+    for name in names:
+        found.extend(dvcfiles.dvcfile_outs(_parse(blobs, source, name), name))
+    return found
+
+
 def pipeline_dirs(root: Path) -> list[str]:
-    """Directories holding a tracked dvc.yaml (the root first), from one `git ls-files`."""
+    """Directories holding a tracked dvc.yaml (the root first), from one `git ls-files`;
+    those the root .dvcignore hides from DVC are left out, as DVC leaves them out."""
     found = gitrepo.git(root, "ls-files", "--", "dvc.yaml", "*/dvc.yaml").splitlines()
-    subdirs = sorted({posixpath.dirname(path) for path in found} - {""})
+    ignored = _dvcignore(root)
+    subdirs = sorted({posixpath.dirname(path) for path in found
+                      if not ignored(path)} - {""})
     return ["", *subdirs]
+
+
+def _dvcignore(root: Path) -> Callable[[str], bool]:
+    """Whether the root .dvcignore (gitignore patterns, as DVC reads them) hides a path."""
+    try:
+        lines = (root / ".dvcignore").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return lambda path: False
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return lambda path: False
+    import pathspec  # DVC's own dependency for .dvcignore
+
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return lambda path: bool(spec.match_file(path))
 
 
 def _in(directory: str, name: str) -> str:

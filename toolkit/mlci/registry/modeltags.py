@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from enum import Enum
 
 from mlci.registry.semver import SEMVER, SemVer
+from mlci.shared.names import NAME as NAME_RE
+from mlci.shared.names import is_valid_name, is_valid_stage
 
-NAME_RE = r"[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?"
+__all__ = ["NAME_RE", "Action", "ModelTag", "Ref", "format_tag", "is_valid_name",
+           "is_valid_stage", "name_to_tag", "parse_ref", "parse_tag", "tag_to_name"]
+
 _FULLNAME_IN_TAG = rf"(?:[a-zA-Z0-9-_./]+=)?{NAME_RE}"
 # GTO's `tag_re` (gto/constants.py), with named groups for what mlci reads
 _TAG_RE = re.compile(
-    rf"^(?P<artifact>{_FULLNAME_IN_TAG})"
+    rf"(?P<artifact>{_FULLNAME_IN_TAG})"
     rf"(?:(?:#(?P<stage>{NAME_RE})|@(?P<version>v{SEMVER}))(?P<cancel>!?)"
     r"|@(?P<deprecated>deprecated))"
-    r"(?:#(?P<counter>[0-9]+))?$"
+    r"(?:#(?P<counter>[0-9]+))?"
 )
-_FULLNAME_RE = re.compile(rf"^(?:[a-zA-Z0-9-_./]+:)?{NAME_RE}$")
-_STAGE_RE = re.compile(f"^{NAME_RE}$")
 
 
 class Action(Enum):
@@ -56,18 +58,9 @@ def tag_to_name(text: str) -> str:
     return text.replace("=", ":")
 
 
-def is_valid_name(name: str) -> bool:
-    """Whether GTO accepts `name` (optionally `dir:name`) as an artifact name."""
-    return bool(_FULLNAME_RE.match(name))
-
-
-def is_valid_stage(stage: str) -> bool:
-    return bool(_STAGE_RE.match(stage))
-
-
 def parse_tag(text: str) -> ModelTag | None:
     """The registry meaning of a tag name, or None when it is not a registry tag."""
-    match = _TAG_RE.match(text)
+    match = _TAG_RE.fullmatch(text)
     if not match:
         return None
     name = tag_to_name(match["artifact"])

@@ -11,7 +11,7 @@ SEMVER = (
     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
-_SEMVER_RE = re.compile(f"^v{SEMVER}$")
+_SEMVER_RE = re.compile(f"v{SEMVER}")
 BUMPS = ("major", "minor", "patch")
 
 
@@ -28,7 +28,7 @@ class SemVer:
     @classmethod
     def parse(cls, text: str) -> SemVer:
         """Parse `vX.Y.Z...`; ValueError names what was expected."""
-        match = _SEMVER_RE.match(text)
+        match = _SEMVER_RE.fullmatch(text)
         if not match:
             raise ValueError(f"expected a version like v1.2.3, got {text!r}")
         major, minor, patch, pre, build = match.groups()

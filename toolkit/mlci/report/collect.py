@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from mlci import config
+from mlci.data import checks
+from mlci.data.checks import Outcome
 from mlci.errors import RevisionNotFound
 from mlci.metrics import comparison
-from mlci.metrics.gate import judge
+from mlci.metrics.gate import judge, load_scan
 from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
 from mlci.project.values import is_number, lookup, rows
@@ -29,6 +31,7 @@ class ReportRequest:
     base: str | None = None
     head: str | None = None
     trend: int = 10
+    privacy: Path | None = None  # a `mlci data scan --output` result to show and gate on
 
 
 def build(request: ReportRequest) -> str:
@@ -49,9 +52,13 @@ def collect(request: ReportRequest) -> report.Report:
     compared = comparison.between(base, head, comparison.directions(settings), all=True)
     history = _history(root, branch_ref, request.trend)
     head_sha = head.sha or gitrepo.head_sha(root)
+    base_checks, head_checks = checks.read(root, [base, head])
+    scan = load_scan(request.privacy) if request.privacy is not None else None
     return report.Report(
         base=base.label, head=head_sha[:7] if head_sha else head.label,
-        workspace=head.sha is None, gate=judge(settings.metrics, base, head),
+        workspace=head.sha is None,
+        gate=judge(settings.metrics, base, head, head_checks, scan),
+        checks=schema_checks(base_checks, head_checks), privacy=scan,
         branch=settings.default_branch,
         stages=dvcfiles.changed_stages(base.lock, head.lock),
         metrics=_metric_rows(compared), params=_param_rows(compared),
@@ -208,6 +215,20 @@ def _outs_of(files: dict[str, Any]) -> Outs:
 
 
 def _git_tracked(snap: Snapshot) -> set[str]:
-    """Metrics and plots kept in git (cache: false): they show in their own sections."""
+    """Metrics, plots and other outputs kept in git (cache: false): not DVC-tracked data."""
     declared = set(snap.layout.metrics) | {p.path for p in snap.layout.plots}
-    return declared - snap.layout.cached
+    return (declared - snap.layout.cached) | {p for p, cached in snap.layout.outs.items()
+                                               if not cached}
+
+
+def schema_checks(base: tuple[Outcome, ...],
+                  head: tuple[Outcome, ...]) -> tuple[report.SchemaCheck, ...]:
+    """Each check of head with its verdict at base and head (None: no result there)."""
+    before = {o.check.result: o.result for o in base}
+    return tuple(report.SchemaCheck(
+        o.check.data, o.check.schema, _valid(before.get(o.check.result)), _valid(o.result),
+        o.result.failures if o.result is not None else (), o.problem) for o in head)
+
+
+def _valid(result: Any) -> bool | None:
+    return None if result is None else bool(result.valid)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from mlci.data.scan import ScanResult
+from mlci.data.validation import Failure
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
 from mlci.metrics.rules import FAIL, PASS, GateResult
 from mlci.project.values import is_number
 from mlci.report import plots as plotdata
+from mlci.shared import charts
 from mlci.shared import markdown as md
 from mlci.shared.markdown import REPORT_MARKER
 
@@ -69,6 +73,18 @@ class DataChange:
 
 
 @dataclass(frozen=True)
+class SchemaCheck:
+    """A data check at base and head: valid (True), failed (False), no result (None)."""
+
+    data: str
+    schema: str
+    base: bool | None
+    head: bool | None
+    failures: tuple[Failure, ...] = ()  # head's
+    problem: str = ""  # why head has no result
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the report shows, gathered by `mlci.review`."""
 
@@ -83,7 +99,10 @@ class Report:
     trends: tuple[Trend, ...] = ()
     plots: tuple[PlotPair, ...] = ()
     data: tuple[DataChange, ...] = ()
+    checks: tuple[SchemaCheck, ...] = ()
+    privacy: ScanResult | None = None  # masked findings of `mlci data scan`
     plot_tables: bool = True  # the collapsed numbers under each plot
+    check_rows: int = 20  # failures and findings shown per table
     cuts: tuple[str, ...] = ()  # what was left out to fit the limit
 
 
@@ -106,12 +125,14 @@ def _cuts(report: Report) -> list[tuple[str, Report]]:
     r4 = replace(r3, metrics=tuple(m for m in r3.metrics if m.verdict != "unchanged"))
     r5 = replace(r4, params=r4.params[:50], data=r4.data[:50])
     r6 = replace(r5, metrics=r5.metrics[:200], params=r5.params[:10], data=r5.data[:10])
+    r7 = replace(r6, check_rows=3)
     return [
         ("the numbers under the plots", r1), (f"{len(report.plots)} plot(s)", r2),
         (f"{len(report.trends)} trend chart(s)", r3),
         ("the unchanged metrics", r4),
         (f"params and data rows beyond 50 (of {len(report.params)} and {len(report.data)})", r5),
         (f"metric rows beyond 200 (of {len(r5.metrics)}), params and data rows beyond 10", r6),
+        ("data-check rows beyond 3 per table", r7),
     ]
 
 
@@ -123,7 +144,7 @@ def _hard_cut(text: str, limit: int) -> str:
 
 def _text(report: Report) -> str:
     parts = [_headline(report), _metrics(report), _params(report), _gate(report),
-             _trends(report), _plots(report), _data(report), _footer(report)]
+             _checks(report), _trends(report), _plots(report), _data(report), _footer(report)]
     return "\n\n".join("\n".join(p) for p in parts if p) + "\n"
 
 
@@ -190,16 +211,85 @@ def _gate(report: Report) -> list[str]:
         ["Metric", "Rule", "Threshold", "Base", "Head", "Result", "Reason"], rows, "llrrrll")]
 
 
+CHECK_STATES = {True: "✅ valid", False: "❌ failed", None: "➖ no result"}
+
+
+def _checks(report: Report) -> list[str]:
+    if not report.checks and report.privacy is None:
+        return []
+    lines = ["### Data checks"]
+    if report.checks:
+        rows = [[md.escape(c.data), md.escape(c.schema), CHECK_STATES[c.base],
+                 CHECK_STATES[c.head]] for c in report.checks]
+        lines += ["", *md.table(["Data", "Schema", "Base", "Head"], rows, "llll")]
+    for check in report.checks:
+        lines += _check_details(check, report.check_rows)
+    if report.privacy is not None:
+        lines += ["", *_privacy(report.privacy, report.check_rows)]
+    return lines
+
+
+def _check_details(check: SchemaCheck, limit: int) -> list[str]:
+    if check.head is None:
+        return ["", f"**{md.escape(check.data)}**: {md.escape(check.problem)}"]
+    if check.head:
+        return []
+    rows = [[md.escape(f.column or "(table)"), md.escape(f.check), f"{f.failing_rows:,}",
+             md.escape(", ".join(_example(e) for e in f.examples))]
+            for f in check.failures[:limit]]
+    lines = ["", f"**{md.escape(check.data)}** fails {md.escape(check.schema)}:", "",
+             *md.table(["Column", "Check", "Failing rows", "Examples"], rows, "llrl")]
+    if len(check.failures) > limit:
+        lines.append(f"\n_{len(check.failures) - limit} more failed check(s) not shown._")
+    return lines
+
+
+def _example(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _privacy(scan: ScanResult, limit: int) -> list[str]:
+    scanned = (f"scanned {scan.files:,} file(s), {scan.rows:,} rows, {scan.columns:,} "
+               "columns")
+    if scan.clean:
+        return [f"**Privacy scan**: ✅ no personal data or secrets ({scanned})."]
+    rows = [[md.escape(f.path), md.escape(f.column or "(text)"), md.escape(f.kind),
+             f"{f.distinct_hits:,}", f"{f.share:.0%}", md.escape(", ".join(f.examples))]
+            for f in scan.flagged[:limit]]
+    lines = [f"**Privacy scan**: ❌ {len(scan.flagged)} finding(s) of personal data or secrets "
+             f"({scanned}). Examples are masked; remove the data, or accept a reviewed column "
+             "in mlci.yaml `privacy.allow`.", "",
+             *md.table(["Path", "Column", "Kind", "Distinct hits", "Share", "Examples"], rows,
+                       "lllrrl")]
+    if len(scan.flagged) > limit:
+        lines.append(f"\n_{len(scan.flagged) - limit} more finding(s) not shown._")
+    return lines
+
+
 def _trends(report: Report) -> list[str]:
     if not report.trends:
         return []
     lines = ["### Trends", "",
              f"The last commits of {md.escape(report.branch)}, oldest first, then head."]
+    better = {"higher": " (higher is better)", "lower": " (lower is better)"}
     for trend in report.trends:
-        better = {"higher": " (higher is better)", "lower": " (lower is better)"}
         title = f"{trend.metric}{better.get(trend.direction or '', '')}"
-        lines += ["", *md.xychart(title, trend.labels, trend.metric, [trend.values])]
+        chart = charts.xychart(title, trend.labels, [charts.Series(trend.metric, trend.values)],
+                               y_title=trend.metric, min_span=_gate_span(report.gate, trend.metric))
+        lines += ["", *chart.split("\n")]
     return lines
+
+
+def _gate_span(gate: GateResult, metric: str) -> charts.MinSpan | None:
+    """Twice the gate's largest max_drop/max_rise for `metric`: a change the gate allows
+    fills at most about half of the chart, noise much less."""
+    limits = [(r.threshold, r.rule) for r in gate.rules if r.metric == metric
+              and r.rule in ("max_drop", "max_rise") and r.threshold]
+    if not limits:
+        return None
+    limit, rule = max(limits)
+    return charts.MinSpan(2 * limit, f"twice the gate's {rule} {fmt(limit)}")
 
 
 def _plots(report: Report) -> list[str]:
@@ -223,10 +313,11 @@ def _plot(plot: PlotPair, with_table: bool) -> list[str]:
     if low == high:
         return []
     lines_ = [plotdata.grid(points, low, high) for points in (base, head) if points]
-    series = "base (first line) vs head (second line)" if base else "head"
-    title = f"{plot.title}: {series}"
-    chart = md.xychart(title, (), plot.y, lines_, x_range=(low, high, plot.x))
-    out = [f"**{md.escape(plot.title)}** ({md.escape(plot.path)})", "", *chart]
+    names = ["base", "head"] if base else ["head"]
+    series = [charts.Series(name, tuple(line)) for name, line in zip(names, lines_, strict=True)]
+    title = plot.title if base else f"{plot.title}: head"
+    chart = charts.xychart(title, charts.XRange(plot.x, low, high), series, y_title=plot.y)
+    out = [f"**{md.escape(plot.title)}** ({md.escape(plot.path)})", "", *chart.split("\n")]
     if with_table:
         step = [low + (high - low) * i / (plotdata.GRID_POINTS - 1)
                 for i in range(plotdata.GRID_POINTS)]

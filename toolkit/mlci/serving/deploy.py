@@ -20,6 +20,8 @@ from mlci.errors import MlciError
 from mlci.serving import fetch
 
 RUNTIME_CORE = ("typer",)  # the core dependencies `mlci serve --bundle` imports
+# extras of mlci nothing in the image uses: pipeline tooling, tests
+TOOLING_EXTRAS = frozenset({"data", "test", "local-ci", "s3"})
 REQUIREMENTS = "requirements.txt"
 _MLCI_LINE = re.compile(r"\s*mlci\s*(\[[^\]]*\])?\s*([<>=!~;@].*)?", re.IGNORECASE)
 _LOCAL_LINE = re.compile(r"\s*(-e\s+|--editable[ =]\s*)?(?P<path>\.{1,2}(/[^\[\s]*)?)"
@@ -136,7 +138,9 @@ def _project_lines(line: str, root: Path, source: Path | None) -> list[str]:
 
 
 def _extras(text: str | None) -> tuple[str, ...]:
-    return tuple(e.strip() for e in (text or "").strip("[]").split(",") if e.strip())
+    """The extras a requirement names, but mlci's tooling extras (the image only serves)."""
+    named = (e.strip() for e in (text or "").strip("[]").split(","))
+    return tuple(e for e in named if e and e not in TOOLING_EXTRAS)
 
 
 def _pip(root: Path, args: list[str]) -> None:

@@ -27,6 +27,36 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+class NotRegularFile(OSError):
+    """The path is a symlink, a directory, a FIFO or a device: refused, not followed."""
+
+
+def read_regular(path: Path) -> str:
+    """The UTF-8 text of `path` if it is a regular file (not a symlink: O_NOFOLLOW).
+
+    For files another job wrote (a pull request's artifact): a `report.md` that links to
+    `/proc/self/environ` must not carry this job's token into a comment. A FIFO is not
+    waited on (O_NONBLOCK) and a directory is refused the same way.
+    """
+    import errno
+    import stat
+
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFile(errno.ELOOP, "a symbolic link", str(path)) from None
+        raise
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
+        raise NotRegularFile(errno.EINVAL, kind, str(path))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
 def _yaml(typ: str = "rt") -> Any:
     from ruamel.yaml import YAML
 

@@ -94,6 +94,15 @@ def resolve(root: Path, rev: str) -> str:
     return out
 
 
+def work_tree_commit(root: Path) -> str:
+    """A commit of the tracked files as they are in the work tree (`git stash create`; HEAD
+    when nothing changed), made without touching the work tree, the index or any ref."""
+    if head_sha(root) is None:
+        raise MlciError("this repository has no commits yet",
+                        hint="commit first, e.g. `git add -A && git commit`")
+    return git(root, "stash", "create").strip() or resolve(root, "HEAD")
+
+
 def dirty_paths(root: Path) -> list[str]:
     """Tracked files with uncommitted changes (untracked files do not count)."""
     out = git(root, "status", "--porcelain", "--untracked-files=no")
@@ -266,7 +275,8 @@ def worktree(root: Path, commit: str) -> Iterator[Path]:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="mlci-worktree-") as tmp:
-        path = Path(tmp) / "tree"
+        # a unique name: git keeps its admin files in .git/worktrees/NAME (sweeps add several)
+        path = Path(tmp) / Path(tmp).name
         git(root, "worktree", "add", "--quiet", "--detach", str(path), commit)
         try:
             yield path

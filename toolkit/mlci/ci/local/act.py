@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +75,15 @@ def _run_workflow(act: str, request: runs.RunRequest, path: Path, data: Any,
     checkout = _checkout(request.root)
     payload = _payload(request, state, data, checkout)
     run_id = runs.next_run_id(state)
-    with tempfile.TemporaryDirectory(prefix="mlci-act-") as tmp:
-        work = Path(tmp)
+    # the secrets file lives in a private directory that goes on every way out, SIGTERM too
+    with runs.private_dir("mlci-act-") as work:
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
-        flags = _flags(request, path, data, work, checkout, run_id, dry_run)
         # as on GitHub, a pull request from a fork runs with no secrets at all
-        if not events.is_fork(payload, checkout.repo):
-            _write_secrets(work / "secrets", request.root)
+        fork = events.is_fork(payload, checkout.repo)
+        runs.write_secret(work / "secrets", "" if fork else _secrets(request.root))
+        flags = _flags(request, path, data, work, checkout, run_id, dry_run)
         args = [act, request.event, *flags]
-        env = runs.job_env(request.root)
-        code = subprocess.run(args, cwd=request.root, env=env, check=False).returncode
+        code = runs.run_tool(args, request.root, runs.job_env(request.root))
     record = _record(request.event, payload, checkout, run_id, str(data.get("name", path.stem)),
                      code)
     runs.save_record(state, record)
@@ -95,8 +92,8 @@ def _run_workflow(act: str, request: runs.RunRequest, path: Path, data: Any,
 
 def _flags(request: runs.RunRequest, path: Path, data: Any, work: Path, checkout: Checkout,
            run_id: int, dry_run: bool) -> list[str]:
-    for name in ("secrets", "vars", "env", "input"):
-        (work / name).touch(mode=0o600)
+    for name in ("vars", "env", "input"):
+        runs.write_secret(work / name, "")
     flags = ["-W", str(path), "-e", str(work / "event.json"),
              "--action-cache-path", str(work / "act"), "--no-cache-server",
              "--cache-server-addr", "127.0.0.1", "--artifact-server-addr", "127.0.0.1",
@@ -135,11 +132,10 @@ def stand_ins() -> dict[str, Path]:
             for action in STAND_INS if action in pins}
 
 
-def _write_secrets(path: Path, root: Path) -> None:
-    """The secrets a workflow may ask for, from this environment, in a file only act reads."""
+def _secrets(root: Path) -> str:
+    """The secrets a workflow may ask for, from this environment, for a file only act reads."""
     names = ["GITHUB_TOKEN", *config_module.load(root).ci.dvc_remote_secrets]
-    lines = [f"{name}={os.environ[name]}" for name in names if os.environ.get(name)]
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return "".join(f"{name}={value}\n" for name, value in runs.secret_values(names).items())
 
 
 def _checkout(root: Path) -> Checkout:

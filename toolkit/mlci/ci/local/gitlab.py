@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,14 @@ from mlci.shared import gitrepo
 from mlci.shared.files import atomic_write, load_yaml
 
 PIPELINE = ".gitlab-ci.yml"
+TOKEN = "MLCI_GITLAB_TOKEN"
 STATE = ".gitlab-ci-local"  # gitlab-ci-local's own state dir: builds, artifacts, logs
 LOCAL_FILE = f"{STATE}/mlci-gitlab-ci.yml"
 SOURCES = {"merge_request": "merge_request_event", "merge_request_event": "merge_request_event",
            "pull_request": "merge_request_event", "push": "push"}
+# the environments MLCI_GITLAB_TOKEN is scoped to, as .gitlab-ci.yml's header asks of a real
+# project: the report job's and the publish job's (releases); no other job gets it
+TOKEN_SCOPES = ("mlci-report", "model-release")
 DRY_RUN_NOTE = ("CI_API_V4_URL is not set: forge calls (note, status, release) are skipped "
                 "(dry run); set CI_API_V4_URL, CI_PROJECT_ID and MLCI_GITLAB_TOKEN to send them")
 
@@ -43,14 +46,16 @@ def run(request: runs.RunRequest) -> runs.RunResult:
         raise MlciError(f"job {request.job!r} publishes (tags, releases): not run in a dry run",
                         hint="set CI_API_V4_URL, CI_PROJECT_ID and MLCI_GITLAB_TOKEN to run it")
     atomic_write(root / LOCAL_FILE, shell_pipeline(pipeline))
+    (root / STATE / "mlci-variables.yml").unlink(missing_ok=True)  # earlier mlci kept it here
     variables = pipeline_variables(root, source, dry_run)
-    secrets = Path(STATE) / "mlci-variables.yml"  # gitlab-ci-local wants it relative to cwd
-    _write_secrets(root / secrets)
-    try:
-        code = subprocess.run(_args(binary, request.job, variables, secrets), cwd=root, check=False,
-                              env=runs.job_env(root)).returncode
-    finally:
-        (root / secrets).unlink(missing_ok=True)
+    # the token file lives in a private directory that goes on every way out, SIGTERM too
+    with runs.private_dir("mlci-gitlab-") as private:
+        secrets = private / "variables.yml"
+        runs.write_secret(secrets, scoped_variables(runs.secret_values([TOKEN])))
+        # gitlab-ci-local reads `--variables-file` relative to its working directory
+        relative = Path(os.path.relpath(secrets.resolve(), root.resolve()))
+        code = runs.run_tool(_args(binary, request.job, variables, relative), root,
+                             runs.job_env(root))
     name = f"gitlab {source} pipeline" + (f" (job {request.job})" if request.job else "")
     return runs.RunResult((runs.WorkflowRun(name, code),), (DRY_RUN_NOTE,) if dry_run else ())
 
@@ -112,15 +117,14 @@ def _args(binary: str, job: str | None, variables: dict[str, str], secrets: Path
     return args + ([job] if job else [])
 
 
-def _write_secrets(path: Path) -> None:
-    """MLCI_GITLAB_TOKEN for the jobs, in a file only gitlab-ci-local reads (never argv)."""
+def scoped_variables(values: dict[str, str]) -> str:
+    """gitlab-ci-local's variables file giving each value only to the jobs of TOKEN_SCOPES'
+    environments (a plain `NAME: value` is scope `*`: every job, the MR's code too) (pure)."""
     import json
 
-    token = os.environ.get("MLCI_GITLAB_TOKEN", "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(f"MLCI_GITLAB_TOKEN: {json.dumps(token)}\n" if token else "{}\n",
-                    encoding="utf-8")
+    data = {name: {"type": "variable", "values": dict.fromkeys(TOKEN_SCOPES, value)}
+            for name, value in values.items()}
+    return json.dumps(data, indent=1) + "\n"  # JSON is YAML: every value stays a string
 
 
 def _exclude_state(root: Path) -> None:

@@ -1,0 +1,66 @@
+"""`mlci sweep collect DIR`: the results CI matrix jobs uploaded, merged into the leaderboard.
+
+Each job uploads a directory with `overrides.txt` (its combination, as `mlci sweep plan`
+names it) and `repro.json` (what `mlci repro --json` printed). They are data from jobs that
+ran the pull request's code: read with size limits, never followed through symlinks, and
+matched against the grid of this checkout's mlci.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mlci.errors import MlciError
+from mlci.sweep import leaderboard
+from mlci.sweep import plan as plans
+from mlci.sweep.leaderboard import Leaderboard
+
+OVERRIDES = "overrides.txt"
+RESULT = "repro.json"
+MAX_BYTES = 4 * 1024 * 1024
+_MISSING = object()
+
+
+def collect(root: Path, directory: Path) -> Leaderboard:
+    """The leaderboard of the results under `directory` for mlci.yaml's grid."""
+    if not directory.is_dir():
+        raise MlciError(f"{directory}: no such directory",
+                        hint="download the matrix jobs' artifacts there first")
+    plan = plans.load(root)
+    judge = plans.judge(root, plan)
+    found = results(directory)
+    runs = []
+    for combination in plan.combinations:
+        document = found.get(combination.label, _MISSING)
+        runs.append(leaderboard.failed(
+            combination, None, "no result: its CI job uploaded none (cancelled, or it failed "
+            "before mlci repro ran)") if document is _MISSING
+            else leaderboard.record(combination, document, judge))
+    return leaderboard.rank(runs, plan.settings.rank_by, plan.direction, judge.base_label)
+
+
+def results(directory: Path) -> dict[str, Any]:
+    """{combination label: parsed repro.json (None when absent or unreadable)}."""
+    found: dict[str, Any] = {}
+    for marker in sorted(directory.rglob(OVERRIDES)):
+        label = _read(marker)
+        if label is None or not label.strip():
+            continue
+        raw = _read(marker.parent / RESULT)
+        found.setdefault(" ".join(label.split()), _json(raw))
+    return found
+
+
+def _read(path: Path) -> str | None:
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+        return None
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return None
