@@ -28,8 +28,8 @@ def main() -> None:
     model.fit(features, target)
     MODEL.parent.mkdir(parents=True, exist_ok=True)
     MODEL.write_bytes(pickle.dumps(model))
-    print(f"trained StandardScaler + LogisticRegression(C={params['C']}) on {len(table)} rows, "
-          f"{features.shape[1]} columns")
+    print(f"trained LogisticRegression(C={params['C']}) after a StandardScaler, one Pipeline, "
+          f"on {len(table)} rows of {features.shape[1]} named columns")
 
 
 if __name__ == "__main__":
