@@ -81,7 +81,8 @@ def test_follow_swaps_without_a_failed_request(trained_template: Path, tmp_path:
     commit_all(root, "retrain with C=0.3")
     git(root, "push", "-q", "origin", "main")
     mlci("publish", "classifier", "--stage", "staging", cwd=root)
-    with serving(["classifier#prod", "--follow", "1"], deployed.clone, tmp_path / "log") as server, \
+    args = ["classifier#prod", "--follow", "1"]
+    with serving(args, deployed.clone, tmp_path / "log") as server, \
             Load(server, _infer_body(deployed)) as load:
         assert server.client.get("/v2/models/classifier").json()["versions"] == ["v0.0.1"]
         mlci("promote", "classifier", "v0.0.2", "prod", cwd=root)  # pushes the tag to origin

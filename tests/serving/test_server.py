@@ -170,7 +170,7 @@ def test_metrics_parse_with_prometheus_parser(server: Server, rows: Any) -> None
                 for s in families["mlci_requests"].samples if s.name == "mlci_requests_total"}
     assert requests[("/invocations", "200")] >= 1
     assert requests[("/v2/health/ready", "200")] >= 1
-    info = [s for s in families["mlci_model_info"].samples]
+    info = list(families["mlci_model_info"].samples)
     assert [(s.labels["name"], s.labels["version"], s.value) for s in info] == [
         ("classifier", "v0.0.1", 1.0)]
     rows_scored = [s.value for s in families["mlci_rows_scored"].samples

@@ -32,8 +32,8 @@ ci:
   dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]
 deploy:
   stages: [staging, prod]
-  command: kubectl set image deployment/classifier server="$MLCI_IMAGE" --kubeconfig "$KUBECONFIG_PATH"
-  secrets: [KUBECONFIG_PATH]
+  command: kubectl set image deployment/classifier server="$MLCI_IMAGE" --kubeconfig "$KUBE"
+  secrets: [KUBE]
 """
 # every value that reaches a generated file at the edge of what its grammar accepts: leading
 # digits, YAML words, '/', '.', '_' and '-' (hostile values beyond that are refused:
