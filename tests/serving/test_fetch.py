@@ -84,3 +84,16 @@ def test_default_reference_is_the_first_model_in_compare_to(published: Published
                              cwd=published.clone).stdout)
     assert (result["name"], result["version"], result["stage"]) == ("classifier", "v0.0.1",
                                                                     "prod")
+
+
+def test_md5_of_is_what_dvc_records_for_files_and_directories(published: Published) -> None:
+    import yaml
+
+    from mlci.pipeline import md5_of
+
+    lock = yaml.safe_load((published.root / "dvc.lock").read_text())
+    recorded = {out["path"]: out["md5"] for stage in lock["stages"].values()
+                for out in stage.get("outs", [])}
+    for path in ("models/model.pkl", "data/prepared", "data/raw.csv"):
+        assert md5_of(published.root / path) == recorded[path], path
+    assert recorded["data/prepared"].endswith(".dir")
