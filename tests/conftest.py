@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from support import browser
+from support.adopted import Adopted
+from support.adopted import build as build_adopted
 from support.commands import commit_all, mlci
 from support.projects import copy_project
 
@@ -65,6 +67,13 @@ def trained_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(trained_template: Path, tmp_path: Path) -> Path:
     """A trained, committed project of its own, with its own empty DVC remote and a bare origin."""
     return copy_project(trained_template, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def adopted(tmp_path_factory: pytest.TempPathFactory) -> Adopted:
+    """An existing DVC project as found in the wild (support.adopted): shared, never changed;
+    copy it (`support.adopted.copy`) or clone its origin to change anything."""
+    return build_adopted(tmp_path_factory.mktemp("adopted"))
 
 
 @pytest.fixture

@@ -34,6 +34,26 @@ def test_runs_on_accepts_one_label_or_a_list(text: str, expected: tuple[str, ...
     assert parse(text).ci.runs_on == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", ("github", "gitlab")),
+    ("ci:\n  forges: github\n", ("github",)),
+    ("ci:\n  forges: [gitlab, github]\n", ("gitlab", "github")),
+])
+def test_forges_default_to_both(text: str, expected: tuple[str, ...]) -> None:
+    assert parse(text).ci.forges == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("ci:\n  forges: [github, bitbucket]\n",
+     "mlci.yaml:2: ci.forges[1]: expected 'github' or 'gitlab', got 'bitbucket'"),
+    ("ci:\n  forges: []\n", "mlci.yaml:2: ci.forges: expected at least one entry"),
+])
+def test_forges_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert caught.value.message == message
+
+
 def test_metric_policy_is_typed() -> None:
     cfg = parse("metrics:\n  test.f1: {direction: higher, min: 0.8, max_drop: 1}\n")
     policy = cfg.metrics["test.f1"]

@@ -115,7 +115,7 @@ def test_bad_ci_settings_name_the_key_and_write_nothing(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("dvc_remote_secrets: []",
                                                  'dvc_remote_secrets: ["A B"]'))
     result = mlci("ci", "generate", cwd=root, expect=1)
-    assert "mlci.yaml:15: ci.dvc_remote_secrets[0]: not valid here: 'A B'" in result.stderr
+    assert "mlci.yaml:16: ci.dvc_remote_secrets[0]: not valid here: 'A B'" in result.stderr
     assert "hint: secret names are letters, digits and '_'" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (root / ".github").exists()
@@ -135,11 +135,12 @@ def test_init_generates_the_ci_files(tmp_path: Path) -> None:
 
 
 def test_this_repository_has_no_ci_drift() -> None:
-    result = mlci("ci", "generate", "--check", "--forge", "github", cwd=REPO_ROOT, expect=None)
+    result = mlci("ci", "generate", "--check", cwd=REPO_ROOT, expect=None)  # ci.forges: [github]
     assert result.returncode == 0, (
         "this repo's .github/workflows drifted from `mlci ci generate`:\n" + result.stdout
-        + result.stderr + "\nrun `mlci ci generate --forge github` and commit"
+        + result.stderr + "\nrun `mlci ci generate` and commit"
     )
+    assert not (REPO_ROOT / ".gitlab-ci.yml").exists()
 
 
 def test_hand_written_tests_workflow_uses_the_pinned_actions() -> None:

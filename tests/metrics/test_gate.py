@@ -82,9 +82,15 @@ def test_api_for_other_commands(tmp_path: Path) -> None:
     assert gate(root, None, "HEAD~1").passed
 
 
-def test_without_mlci_yaml_nothing_is_checked(tmp_path: Path) -> None:
+def test_without_mlci_yaml_there_is_no_gate(tmp_path: Path) -> None:
     root = make_repo(tmp_path, policy=None)
-    assert mlci("gate", cwd=root).stdout == "gate passed: 0 rules\n"
+    assert mlci("gate", cwd=root).stdout == (
+        "no gate: this project has no mlci.yaml (`mlci init` writes one with its metrics; "
+        "add thresholds to gate them)\n")
+    (root / "mlci.yaml").write_text("default_branch: main\n")
+    assert mlci("gate", cwd=root).stdout == "no gate: no metric has a rule\n"
+    assert json.loads(mlci("gate", "--json", cwd=root).stdout)["description"] == (
+        "no gate: no metric has a rule")
 
 
 def test_invalid_policy_names_file_and_key(tmp_path: Path) -> None:

@@ -165,7 +165,9 @@ def test_signed(value: float, expected: str) -> None:
 
 def test_lookup_by_key_and_by_file() -> None:
     found = values.lookup({"a.json": {"acc": 1, "f1": 2}, "b.json": {"acc": 3}})
-    assert found == {"acc": 1, "f1": 2, "a.json:acc": 1, "a.json:f1": 2, "b.json:acc": 3}
+    # `acc` is in two files: no bare name, mlci.yaml must say which (the gate says so)
+    assert found == {"f1": 2, "a.json:acc": 1, "a.json:f1": 2, "b.json:acc": 3}
+    assert values.short_names(found) == {"f1": 2, "a.json:acc": 1, "b.json:acc": 3}
 
 
 DVC_YAML = {

@@ -75,8 +75,8 @@ def test_without_credentials_the_push_fails_with_one_line(trained_template: Path
          cwd=tmp_path)
     result = mlci("repro", "--push", cwd=root, expect=1)
     assert "Traceback" not in result.stderr
-    assert "mlci: error: the DVC remote's storage failed: NoCredentialsError: Unable to " \
-           "locate credentials\n" in result.stderr
+    assert (f"mlci: error: the DVC remote 'storage' ({s3.url('nocreds')}) refused access: "
+            "Unable to locate credentials\n") in result.stderr
     assert "ci.dvc_remote_secrets" in result.stderr.splitlines()[-1]
     assert s3.keys("nocreds") == set()
 

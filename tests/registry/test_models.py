@@ -90,7 +90,7 @@ def test_failed_get_leaves_nothing_behind(project: Path, tmp_path: Path) -> None
     (out / "model.pkl").write_text("the model being served")
     failed = mlci("models", "get", "classifier", "--force", "-o", str(out / "model.pkl"),
                   cwd=clone, expect=1)
-    assert "neither in the DVC cache nor in the DVC remote" in failed.stderr
+    assert "neither in this machine's DVC cache nor in the DVC remote 'storage'" in failed.stderr
     assert [p.name for p in out.iterdir()] == ["model.pkl"]
     assert (out / "model.pkl").read_text() == "the model being served"
 

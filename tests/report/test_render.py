@@ -56,9 +56,12 @@ def test_grid_is_a_step_curve(points: list[tuple[float, float]], expected: list[
 
 @pytest.mark.parametrize(("data", "expected"), [
     ({"roc": [{"fpr": 0, "tpr": 1}]}, [{"fpr": 0, "tpr": 1}]),
-    ([{"a": 1}, "junk"], [{"a": 1}]),
+    ([{"a": 1}, "junk"], []),  # as DVC's get_datapoints: a list with non-records is no data
     ({"meta": {"x": 1}, "rows": {"inner": [{"a": 2}]}}, [{"a": 2}]),
     ({"nothing": 1}, []),
+    # DVC merges every list of records, record by record
+    ({"x": [{"a": 1}, {"a": 2}], "y": [{"b": 3}]}, [{"a": 1, "b": 3}, {"a": 2}]),
+    ({"x": [{"a": 1}, {"b": 2}]}, []),  # records with different keys are no datapoints
 ])
 def test_plot_rows(data: object, expected: list[dict[str, object]]) -> None:
     assert values.rows(data) == expected

@@ -21,6 +21,7 @@ from mlci.shared import names
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
+Forge = Literal["github", "gitlab"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
@@ -38,6 +39,8 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
+FORGES = _rule(r".*", "which CI files to generate: [github], [gitlab] or [github, gitlab]",
+               one_or_many=True, nonempty=True)
 # GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
 SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
                 "secret names are letters, digits and '_', not starting with GITHUB_ (any case)")
@@ -84,6 +87,8 @@ class PublishConfig:
 
 @dataclass(frozen=True)
 class CiConfig:
+    # the CI files `mlci ci generate` writes and `--check` checks
+    forges: tuple[Forge, ...] = field(default=("github", "gitlab"), metadata=FORGES)
     python: str = field(default="3.11", metadata=PYTHON)
     runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=LABELS)
     dvc_remote_secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
@@ -168,6 +173,11 @@ class _Invalid(Exception):
     def __init__(self, path: tuple[Any, ...], problem: str, hint: str | None = None) -> None:
         super().__init__(problem)
         self.path, self.problem, self.hint = path, problem, hint
+
+
+def exists(root: Path) -> bool:
+    """True when the project has an `mlci.yaml` (without one, every default applies)."""
+    return (root / CONFIG_FILE).is_file()
 
 
 def load(root: Path) -> Config:

@@ -15,7 +15,8 @@ from mlci.shared.files import atomic_write
 from mlci.templates import path as template_path
 
 FORGES = ("github", "gitlab")
-Status = Literal["created", "updated", "unchanged", "overwritten", "skipped", "drift", "missing"]
+Status = Literal["created", "updated", "unchanged", "overwritten", "skipped", "drift", "missing",
+                 "foreign"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ TARGETS = (
 @dataclass(frozen=True)
 class GenerateRequest:
     root: Path
-    forges: tuple[str, ...] = FORGES
+    forges: tuple[str, ...] | None = None  # None: mlci.yaml's ci.forges (default: both)
     check: bool = False
     force: bool = False
 
@@ -73,15 +74,17 @@ class GenerateResult:
         return any(f.status in ("drift", "missing", "skipped") for f in self.files)
 
 
-def rendered(root: Path, forges: tuple[str, ...] = FORGES) -> dict[str, str]:
-    """{project-relative path: text} of every file the forges need, rendered in memory."""
+def rendered(root: Path, forges: tuple[str, ...] | None = None) -> dict[str, str]:
+    """{project-relative path: text} of every file the forges need (None: mlci.yaml's
+    ci.forges), rendered in memory."""
     ctx = ci_context.load(root)
     variables = ctx.as_dict()
+    chosen = ctx.forges if forges is None else forges
     return {
         target.output: render(template_path(target.template).read_text(encoding="utf-8"),
                               variables)
         for target in TARGETS
-        if (target.forge == "all" or target.forge in forges) and target.wanted(ctx)
+        if (target.forge == "all" or target.forge in chosen) and target.wanted(ctx)
     }
 
 
@@ -99,6 +102,8 @@ def _compare(request: GenerateRequest, rel: str, text: str) -> FileOutcome:
     current = target.read_text(encoding="utf-8", errors="replace")  # drift either way
     if current == text:
         return FileOutcome(rel, "unchanged")
+    if not has_marker(current):  # the team's own file: not mlci's to check
+        return FileOutcome(rel, "foreign")
     return FileOutcome(rel, "drift", unified_diff(rel, current, text))
 
 

@@ -37,6 +37,8 @@ def diff(
         raise typer.BadParameter("choose one of --json and --md", param_hint="'--json'")
     root = gitrepo.find_root(Path.cwd())
     result = compare(DiffRequest(root, a_rev, b_rev, show_all, tuple(targets or ())))
+    for note in result.notes():  # DVC warns too; mlci says which file, where and why
+        print(f"mlci: warning: {note}", file=sys.stderr)
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
     else:
@@ -83,7 +85,7 @@ def gate(
     root = gitrepo.find_root(Path.cwd())
     result = (rejudge(root, from_json) if from_json is not None
               else run_gate(root, base, head, privacy=privacy))
-    print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result))
+    print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result, root))
     if status:
         done = set_gate_status(result.passed, result.describe(), status_sha(root, head),
                                os.environ, notify)
@@ -94,11 +96,15 @@ def gate(
         raise typer.Exit(1)
 
 
-def _gate_text(result: GateResult) -> str:
+def _gate_text(result: GateResult, root: Path) -> str:
     from tabulate import tabulate
 
+    from mlci import config
     from mlci.metrics.diff import fmt
 
+    if not result.rules and not config.exists(root):
+        return ("no gate: this project has no mlci.yaml (`mlci init` writes one with its "
+                "metrics; add thresholds to gate them)")
     rows = [(r.metric, r.rule, "" if r.threshold is None else fmt(r.threshold),
              "" if r.base is None else fmt(r.base), "" if r.head is None else fmt(r.head),
              r.outcome, r.reason) for r in result.rules]

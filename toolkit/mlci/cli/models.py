@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from mlci.forge.job import Context
     from mlci.metrics.rules import GateResult
     from mlci.registry import Model
-    from mlci.registry.modelcard import ModelCard
     from mlci.registry.publishing import Published
 
 models_app = typer.Typer(
@@ -205,23 +204,30 @@ def show(
 
     root = _root()
     model = models.find(models.state(root), name)
-    cards = models.cards(model)
+    metrics = models.version_metrics(root, model)
     if as_json:
         print(json.dumps([{
             "version": v.version, "commit": v.commit, "date": v.date, "tag": v.tag,
-            "stages": list(v.stages), "metrics": (c.metrics if (c := cards[v.version]) else {}),
+            "stages": list(v.stages), "metrics": metrics[v.version],
         } for v in model.versions], indent=2))
         return
     keys = list(config.load(root).metrics)[:4]
-    rows = [[v.version, v.commit[:7], v.date[:19].replace("T", " "), ", ".join(v.stages) or "-",
-             *[_metric(cards[v.version], k) for k in keys]] for v in model.versions]
+    rows = [[v.version, v.commit[:7], _date(v.date), ", ".join(v.stages) or "-",
+             *[_metric(metrics[v.version], k) for k in keys]] for v in model.versions]
     _table(["version", "commit", "date", "stages", *keys], rows)
 
 
-def _metric(card: ModelCard | None, key: str) -> str:
+def _date(iso: str) -> str:
+    """`2026-01-02T10:00:00+02:00` as `2026-01-02 10:00:00 +02:00`: the tagger's zone kept."""
+    import re
+
+    return re.sub(r"([+-]\d\d:?\d\d|Z)$", r" \1", iso.replace("T", " ", 1))
+
+
+def _metric(values: dict[str, Any], key: str) -> str:
     from mlci.metrics.diff import fmt
 
-    return fmt(card.metrics.get(key)) if card is not None else "-"
+    return fmt(values[key]) if key in values else "-"
 
 
 @models_app.command(short_help="Registrations and stage assignments, in order.",

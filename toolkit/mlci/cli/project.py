@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,24 +18,39 @@ if TYPE_CHECKING:
     from mlci.metrics.comparison import Comparison
     from mlci.pipeline import ReproResult
     from mlci.project.params import Change
+    from mlci.project.scaffold import InitResult
 
 
-@app.command(short_help="Make a directory an mlci project.",
-             help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote.")
+class InitForge(str, Enum):
+    github = "github"
+    gitlab = "gitlab"
+    all = "all"
+
+
+@app.command(short_help="Make a directory an mlci project, or adopt a DVC project.",
+             help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote. "
+             "In an existing DVC project (a dvc.yaml), write only mlci.yaml, from its metrics "
+             "and models, and the CI workflows.")
 def init(
     path: Path = typer.Argument(Path(), help="Directory to initialise (created if missing)."),
     remote: str | None = typer.Option(
         None, "--remote", help="DVC remote URL (s3://..., a local path ...); default: a local "
-        "directory outside the repo, configured for this machine only.",
+        "directory outside the repo, configured for this machine only (an existing DVC "
+        "project keeps its own).",
     ),
     remote_endpoint: str | None = typer.Option(
         None, "--remote-endpoint", metavar="URL", help="With an s3:// --remote: the URL of an "
         "S3-compatible server (MinIO, Ceph ...), written as the remote's `endpointurl`.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
+    example: bool = typer.Option(
+        False, "--example", help="Write the example pipeline even where a dvc.yaml exists."),
+    forge: InitForge = typer.Option(
+        None, "--forge", show_default=False, help="Which forge's CI files to write (mlci.yaml's "
+        "ci.forges; default: from the origin remote's URL, else both)."),
 ) -> None:
     from mlci.ci.generate import GenerateRequest, generate
-    from mlci.project.scaffold import InitRequest
+    from mlci.project.scaffold import FORGES, InitRequest
     from mlci.project.scaffold import init as run_init
 
     if remote_endpoint is not None and not (remote or "").startswith("s3://"):
@@ -41,7 +58,10 @@ def init(
     if remote_endpoint is not None and not remote_endpoint.startswith(("http://", "https://")):
         raise typer.BadParameter(f"expected an http(s):// URL, got {remote_endpoint!r}",
                                  param_hint="'--remote-endpoint'")
-    result = run_init(InitRequest(path, remote, force, remote_endpoint))
+    forges = None if forge is None else FORGES if forge is InitForge.all else (forge.value,)
+    result = run_init(InitRequest(path=path, remote=remote, force=force,
+                                  remote_endpoint=remote_endpoint, example=example,
+                                  forges=forges))
     # after the remote: the workflows pull and push only when .dvc/config names one
     ci = generate(GenerateRequest(result.root, force=force)).files
     for step in result.steps:
@@ -54,7 +74,24 @@ def init(
         files = (*files, *(f.path for f in ci if f.status in statuses))
         if files:
             print(f"{label}: {', '.join(files)}")
-    print(f"\nnext: cd {result.root} && mlci repro && git add -A && git commit -m 'mlci init'")
+    _print_adoption(result)
+
+
+def _print_adoption(result: InitResult) -> None:
+    """What mlci.yaml now says, what CI would miss, and what to run next."""
+    if result.metrics:
+        print("metrics in mlci.yaml (directions guessed from their names; check them, then "
+              "add thresholds to gate them): " + ", ".join(
+                  f"{name} {direction}" for name, direction in result.metrics.items()))
+    for warning in result.warnings:
+        print(f"mlci: warning: {warning}", file=sys.stderr)
+    install = ""
+    if result.missing_here:
+        print(f"not installed in this Python: {', '.join(result.missing_here)} (the stages "
+              "import them)")
+        install = "pip install -r requirements.txt && "
+    where = "" if result.root == Path.cwd().resolve() else f"cd {result.root} && "
+    print(f"\nnext: {where}{install}mlci repro && git add -A && git commit -m 'mlci init'")
 
 
 @app.command(short_help="Reproduce the DVC pipeline as CI does, then show metrics.",
@@ -100,10 +137,10 @@ def repro(
         with params.applied(root, overrides, keep=not dry_run) as changes:
             result = pipeline.reproduce(request)
     except MlciError as exc:
-        if as_json:  # a machine reading stdout learns what failed too (mlci sweep does)
+        if as_json:  # stdout stays JSON on failure too (mlci sweep reads it); error on stderr
             print(json.dumps(_failure(changes, exc), indent=2))
         raise
-    outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root))
+    outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root, fetch=not dry_run))
     print(json.dumps(_summary(outcome), indent=2) if as_json else _render(outcome))
 
 
@@ -115,22 +152,13 @@ class ReproOutcome:
     metrics_error: str | None = None  # why they could not be compared (the run still succeeded)
 
 
-def _metrics_vs_head(root: Path) -> tuple[Comparison | None, str | None]:
+def _metrics_vs_head(root: Path, fetch: bool) -> tuple[Comparison | None, str | None]:
     from mlci.metrics.comparison import against_head
 
     try:
-        return against_head(root), None
+        return against_head(root, fetch), None
     except MlciError as exc:
         return None, exc.message
-
-
-def _failure(changes: list[Change], exc: MlciError) -> dict[str, Any]:
-    """`--json` for a run that failed: the parameters set and the error (with its stage)."""
-    return {
-        "params": [{"param": k, "old": old, "new": new} for k, old, new in changes],
-        "error": {"message": exc.message, "hint": exc.hint,
-                  "stage": exc.stage if isinstance(exc, StageFailed) else None},
-    }
 
 
 def _summary(outcome: ReproOutcome) -> dict[str, Any]:
@@ -144,6 +172,19 @@ def _summary(outcome: ReproOutcome) -> dict[str, Any]:
         "metrics": outcome.metrics.head.flat_metrics() if outcome.metrics else {},
         "metrics_vs_head": outcome.metrics.metrics if outcome.metrics else None,
         "pushed": result.pushed,
+        "error": None,
+    }
+
+
+def _failure(changes: list[Change], exc: MlciError) -> dict[str, Any]:
+    """`--json` when the run failed: the same keys, and the error stderr shows too (with the
+    stage that failed, if one did)."""
+    failed = exc.stage if isinstance(exc, StageFailed) else None
+    return {
+        "params": [{"param": k, "old": old, "new": new} for k, old, new in changes],
+        "stages": [{"name": failed, "status": "failed"}] if failed else [],
+        "metrics": {}, "metrics_vs_head": None, "pushed": None,
+        "error": {"message": exc.message, "hint": exc.hint, "stage": failed},
     }
 
 

@@ -38,20 +38,45 @@ class Comparison:
         """The direction mlci.yaml gives `key` of metrics file `path`, if any."""
         return self.directions.get(f"{path}:{key}") or self.directions.get(key)
 
+    def unavailable(self, path: str) -> str | None:
+        """"base" or "head" when metrics file `path` exists there but could not be read."""
+        for side, snap in (("base", self.base), ("head", self.head)):
+            if path in snap.missing_metrics():
+                return side
+        return None
+
+    def verdict(self, path: str, key: str, change: dict[str, Any]) -> str | None:
+        """The verdict of one change; "unavailable" where one side's file could not be read."""
+        side = self.unavailable(path)
+        if side is not None and change["old" if side == "base" else "new"] is None:
+            return "unavailable"
+        return verdict(self.direction(path, key), change["old"], change["new"])
+
+    def notes(self) -> list[str]:
+        """Which revision's metrics files could not be read, and why (one line each)."""
+        return [f"{path} {snap.where} is {why}" for snap in (self.base, self.head)
+                for path, why in snap.missing_metrics().items()]
+
     def to_json(self) -> dict[str, Any]:
-        """`{"metrics": ..., "params": ...}` as DVC's --json, plus direction and verdict."""
+        """`{"metrics": ..., "params": ...}` as DVC's --json, plus direction and verdict, and
+        `unavailable` ({"base": {file: why}, "head": ...}) when a file could not be read."""
         annotated: Changes = {}
         for path, changes in self.metrics.items():
             annotated[path] = {key: self._annotate(path, key, change)
                                for key, change in changes.items()}
-        return {"metrics": annotated, "params": self.params}
+        found: dict[str, Any] = {"metrics": annotated, "params": self.params}
+        if self.notes():
+            found["unavailable"] = {"base": self.base.missing_metrics(),
+                                    "head": self.head.missing_metrics()}
+        return found
 
     def _annotate(self, path: str, key: str, change: dict[str, Any]) -> dict[str, Any]:
         direction = self.direction(path, key)
-        if direction is None:
+        judged = self.verdict(path, key, change)
+        if direction is None and judged != "unavailable":
             return change
-        judged = verdict(direction, change["old"], change["new"])
-        return {**change, "direction": direction, **({"verdict": judged} if judged else {})}
+        return {**change, **({"direction": direction} if direction else {}),
+                **({"verdict": judged} if judged else {})}
 
 
 def compare(request: DiffRequest) -> Comparison:
@@ -61,13 +86,15 @@ def compare(request: DiffRequest) -> Comparison:
     return between(base, head, directions(config.load(request.root)), request.all)
 
 
-def against_head(root: Path) -> Comparison:
-    """The workspace vs HEAD, every metric included; before the first commit, vs nothing."""
+def against_head(root: Path, fetch: bool = True) -> Comparison:
+    """The workspace vs HEAD, every metric included; before the first commit, vs nothing.
+    Without `fetch`, DVC-cached metrics the cache lacks are not fetched (a dry run)."""
     from mlci.shared import gitrepo
 
     sha = gitrepo.head_sha(root)  # resolved once: `mlci repro` runs this after every run
     sources = [snapshot.source(sha, "HEAD")] if sha else []
-    *base, head = snapshot.read_sources(root, [*sources, snapshot.resolve(root, None)])
+    want = snapshot.Want(fetch=fetch)
+    *base, head = snapshot.read_sources(root, [*sources, snapshot.resolve(root, None)], want)
     return between(base[0] if base else Snapshot("no commit", None), head,
                    directions(config.load(root)), all=True)
 

@@ -102,7 +102,8 @@ def verdict(direction: str | None, old: Any, new: Any) -> str | None:
 
 # How reports and tables show each verdict of `verdict`.
 VERDICT_LABELS = {"improved": "🟢 improved", "regressed": "🔴 regressed", "added": "🆕 added",
-                  "removed": "➖ removed", "unchanged": "unchanged"}
+                  "removed": "➖ removed", "unchanged": "unchanged",
+                  "unavailable": "⚠️ unavailable"}
 
 
 def percent(old: Any, new: Any) -> float | None:

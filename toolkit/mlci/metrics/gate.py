@@ -37,7 +37,8 @@ def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None, head: Snapsh
           outcomes: Sequence[Outcome] = (), scan: ScanResult | None = None) -> GateResult:
     """The gate on snapshots already read (the report reads them once for everything)."""
     base_values = lookup(base.flat_metrics()) if base is not None else None
-    result = gates.evaluate(rules, base_values, lookup(head.flat_metrics()))
+    gaps = gates.Gaps(base.missing_metrics() if base is not None else {}, head.missing_metrics())
+    result = gates.evaluate(rules, base_values, lookup(head.flat_metrics()), gaps)
     return datarules.extend(result, outcomes, scan)
 
 

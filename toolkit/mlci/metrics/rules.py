@@ -41,6 +41,14 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Gaps:
+    """Metrics files each revision has but whose values could not be read: {file: why}."""
+
+    base: Mapping[str, str] = field(default_factory=dict)
+    head: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class GateResult:
     """Every rule's outcome (the gate passes when no rule fails) and the values judged."""
 
@@ -48,6 +56,7 @@ class GateResult:
     head_values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     base_values: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     data: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)  # data checks
+    gaps: Gaps = field(default_factory=Gaps, compare=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -59,6 +68,8 @@ class GateResult:
 
     def describe(self) -> str:
         """One line for a commit status: 'gate passed: 6 rules' / 'gate failed: accuracy ...'."""
+        if not self.rules:
+            return "no gate: no metric has a rule"
         if self.passed:
             checked, skipped = self._tally()
             text = f"gate passed: {_count(checked, 'rule')}"
@@ -86,8 +97,11 @@ class GateResult:
         rules = [{**asdict(rule), "base": _json_value(rule.base), "head": _json_value(rule.head)}
                  for rule in self.rules]
         base = None if self.base_values is None else _json_values(self.base_values)
+        values: dict[str, Any] = {"base": base, "head": _json_values(self.head_values)}
+        if self.gaps.base or self.gaps.head:
+            values["unavailable"] = {"base": dict(self.gaps.base), "head": dict(self.gaps.head)}
         found = {"passed": self.passed, "description": self.describe(), "rules": rules,
-                 "values": {"base": base, "head": _json_values(self.head_values)}}
+                 "values": values}
         return found if self.data is None else {**found, "data": dict(self.data)}
 
 
@@ -112,7 +126,7 @@ def reevaluate(data: Any, policy: Mapping[str, MetricPolicy]) -> GateResult:
     metric values are data, and this checkout's policy decides.
     """
     base, head = _values(data)
-    return evaluate(policy, base, head)
+    return evaluate(policy, base, head, _gaps(data["values"].get("unavailable")))
 
 
 def _values(data: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -126,26 +140,66 @@ def _values(data: Any) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     return (None if base is None else _from_json(base)), _from_json(values["head"])
 
 
+def _gaps(data: Any) -> Gaps:
+    """`values.unavailable` of a gate result (a claim that can only fail rules, never pass)."""
+    if not isinstance(data, dict):
+        return Gaps()
+    sides = [data.get(side) for side in ("base", "head")]
+    base, head = ({str(k): str(v) for k, v in side.items()} if isinstance(side, dict) else {}
+                  for side in sides)
+    return Gaps(base, head)
+
+
 def _from_json(values: dict[str, Any]) -> dict[str, Any]:
     return {str(name): NON_FINITE.get(value, value) if isinstance(value, str) else value
             for name, value in values.items()}
 
 
 def evaluate(policy: Mapping[str, MetricPolicy], base: Mapping[str, Any] | None,
-             head: Mapping[str, Any]) -> GateResult:
-    """Judge each metric of `policy` (names as in mlci.yaml) against head and base values."""
+             head: Mapping[str, Any], gaps: Gaps | None = None) -> GateResult:
+    """Judge each metric of `policy` (names as in mlci.yaml) against head and base values;
+    `gaps` names the metrics files a revision has but could not read."""
+    gaps = gaps or Gaps()
     rules: list[Rule] = []
     for name, metric_policy in policy.items():
         base_value = None if base is None else base.get(name)
-        rules.extend(_metric_rules(name, metric_policy, base_value, head.get(name)))
-    return GateResult(tuple(rules), dict(head), None if base is None else dict(base))
+        head_gap = missing(name, head, gaps.head, "head")
+        base_gap = None if base is None else missing(name, base, gaps.base, "base")
+        found = _metric_rules(name, metric_policy, base_value, head.get(name), head_gap)
+        rules.extend(_no_base(rule, base_gap) for rule in found)
+    return GateResult(tuple(rules), dict(head), None if base is None else dict(base), gaps=gaps)
 
 
-def _metric_rules(name: str, policy: MetricPolicy, base: Any, head: Any) -> list[Rule]:
+def missing(name: str, values: Mapping[str, Any], gaps: Mapping[str, str],
+            side: str) -> str | None:
+    """Why `name` has no value at `side` though that revision may hold one: several files
+    have the key (mlci.yaml must say which), or its file could not be read."""
+    if name in values:
+        return None
+    files = [key[: -len(name) - 1] for key in values if key.endswith(":" + name)]
+    if len(files) > 1:
+        return (f"ambiguous at {side}: {', '.join(files)} all have it; name one in mlci.yaml, "
+                f"e.g. '{files[0]}:{name}'")
+    path = name.rpartition(":")[0]
+    unread = {path: gaps[path]} if path in gaps else {} if path else dict(gaps)
+    if not unread:
+        return None
+    return f"unavailable at {side}: " + "; ".join(f"{f} is {why}" for f, why in unread.items())
+
+
+def _no_base(rule: Rule, gap: str | None) -> Rule:
+    """A regression rule without a base value fails when that value exists but is unreadable."""
+    if gap is None or rule.outcome != NOT_APPLICABLE or rule.base is not None:
+        return rule
+    return Rule(rule.metric, rule.rule, rule.threshold, rule.base, rule.head, FAIL, gap)
+
+
+def _metric_rules(name: str, policy: MetricPolicy, base: Any, head: Any,
+                  gap: str | None = None) -> list[Rule]:
     thresholds = [(rule, getattr(policy, rule)) for rule in RULES
                   if getattr(policy, rule) is not None]
     if not is_number(head):
-        problem = _problem(head)
+        problem = gap or _problem(head)
         if not thresholds:
             return [Rule(name, "present", None, base, head, FAIL, problem)]
         return [Rule(name, rule, limit, base, head, FAIL, problem) for rule, limit in thresholds]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
+from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed
 from mlci.shared import markdown as md
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ def render(result: Comparison, markdown: bool = False, params: bool = True) -> s
                   for key, c in changes.items()]
     if param_rows:
         parts.append(draw(["Path", "Param", a, b, "Change"], param_rows, "llrrr"))
+    if not parts and result.notes():
+        return f"no metrics or params to compare between {a} and {b}"
     return "\n\n".join(parts) or f"no changes in metrics or params between {a} and {b}"
 
 
@@ -42,9 +44,12 @@ def _markdown(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> 
 
 
 def _metric_row(result: Comparison, path: str, key: str, change: dict[str, Any]) -> tuple[str, ...]:
-    judged = verdict(result.direction(path, key), change["old"], change["new"])
+    judged = result.verdict(path, key, change)
     pct = percent(change["old"], change["new"])
-    return (path, key, fmt(change["old"]), fmt(change["new"]), _change(change),
+    side = result.unavailable(path)
+    old = "unavailable" if side == "base" and change["old"] is None else fmt(change["old"])
+    new = "unavailable" if side == "head" and change["new"] is None else fmt(change["new"])
+    return (path, key, old, new, _change(change),
             "" if pct is None else f"{pct:+.2f}%", VERDICT_LABELS.get(judged or "", ""))
 
 

@@ -7,14 +7,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import ArtifactMismatch, PipelineError
-from mlci.pipeline.session import (
-    dvc_logging,
-    from_storage_sdk,
-    open_repo,
-    storage_error,
-    translate,
-)
+from mlci.errors import ArtifactMismatch, MlciError, PipelineError
+from mlci.pipeline.remotes import default_info, remote_access, remote_error
+from mlci.pipeline.session import dvc_logging, no_remote, open_repo, translate
 
 _ABSENT = ("deleted", "not in cache")
 
@@ -50,7 +45,7 @@ def _change_lines(change: Any, worktree: bool) -> list[str]:
 
 def push_artifact(root: Path, commit: str, path: str) -> int:
     """Push the DVC-tracked `path` as committed at `commit` to the default remote."""
-    with dvc_logging(io.StringIO()), open_repo(root) as repo:
+    with dvc_logging(io.StringIO()), open_repo(root) as repo, remote_access(repo):
         return int(repo.push(targets=[path], revs=[commit], workspace=False))
 
 
@@ -85,19 +80,31 @@ def _download(root: Path, commit: str, path: str, out: Path) -> int:
 
     with dvc_logging(io.StringIO()):
         try:
-            with Repo.open(str(root), rev=commit, subrepos=False) as repo:
-                return len(download(repo.dvcfs, f"/{path}", str(out.resolve())))
+            with Repo.open(str(root), rev=commit, subrepos=False) as repo, remote_access(repo):
+                try:
+                    return len(download(repo.dvcfs, f"/{path}", str(out.resolve())))
+                except FileNotFoundError:
+                    raise _not_found(repo, path, commit) from None
         except DvcException as exc:
             raise translate(exc, root) from None
-        except FileNotFoundError:
-            raise PipelineError(
-                f"{path} at {commit[:7]} is neither in the DVC cache nor in the DVC remote",
-                hint="was it published with `mlci publish` (which pushes it)?",
-            ) from None
-        except Exception as exc:
-            if not from_storage_sdk(exc):
-                raise
-            raise storage_error(exc) from None
+
+
+def _not_found(repo: Any, path: str, commit: str) -> MlciError:
+    """Why DVC found no copy of `path`: no remote, an unreachable one (raised by using it
+    here, inside `remote_access`), or a remote without it."""
+    info = default_info(repo)
+    if info is None:
+        return no_remote()
+    remote = repo.cloud.get_remote()
+    where = f"the DVC remote '{info.name}' ({info.url})"
+    try:
+        remote.fs.info(remote.path)
+    except FileNotFoundError as exc:  # fsspec's HTTP says so of a refused connection too
+        return remote_error(exc, info) or PipelineError(
+            f"{where} does not exist (or is empty)", hint="check its URL with `dvc remote list`")
+    return PipelineError(
+        f"{path} at {commit[:7]} is neither in this machine's DVC cache nor in {where}",
+        hint="was it published with `mlci publish` (which pushes it)?")
 
 
 def md5_of(path: Path, legacy: bool = False) -> str:

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import StageFailed
+from mlci.errors import MlciError, PipelineError, StageFailed
+from mlci.pipeline.remotes import probe, remote_access
 from mlci.pipeline.session import (
     DvcLog,
     StageStatus,
+    causes,
     dvc_logging,
     flatten_message,
     no_remote,
@@ -78,16 +80,35 @@ def reproduce(request: ReproRequest) -> ReproResult:
             start = time.perf_counter()
             try:
                 result = _reproduce_stage(stage, **kwargs)
-            except Exception:
+            except Exception as exc:
+                if request.dry_run and _awaits_upstream(exc, kwargs.get("upstream"), runs):
+                    # DVC's dry run fails here; the inputs come from a stage that would run
+                    runs.append(StageRun(stage.addressing, "would_run", 0.0))
+                    return stage
                 runs.append(StageRun(stage.addressing, "failed", time.perf_counter() - start))
                 raise
             status = _status(result is not None, log.status, request.dry_run)
             runs.append(StageRun(stage.addressing, status, time.perf_counter() - start))
             return result
 
-        _run_repro(repo, request, timed, log)
-        pushed = _push(repo) if request.push and not request.dry_run else None
+        with remote_access(repo):
+            if (request.pull or request.push) and not request.dry_run:
+                probe(repo)
+            _run_repro(repo, request, timed, log)
+            pushed = _push(repo) if request.push and not request.dry_run else None
     return ReproResult(tuple(runs), pushed)
+
+
+def _awaits_upstream(exc: Exception, upstream: Any, runs: list[StageRun]) -> bool:
+    """A dry run's stage lacks an input that an upstream stage, which would run, makes."""
+    missing = next((Path(str(c.filename)) for c in causes(exc)
+                    if isinstance(c, FileNotFoundError) and c.filename), None)
+    pending = {r.name for r in runs if r.status in ("would_run", "would_restore")}
+    return missing is not None and any(
+        stage.addressing in pending and any(
+            missing == Path(out.fs_path) or Path(out.fs_path) in missing.parents
+            for out in stage.outs)
+        for stage in upstream or ())
 
 
 def _status(changed: bool, logged: StageStatus | None, dry_run: bool) -> StageStatus:
@@ -107,18 +128,57 @@ def _run_repro(repo: Any, request: ReproRequest, timed: Any, log: DvcLog) -> Non
 
     with tee_output(stdout_to_stderr=request.to_stderr) as tail:
         try:
-            repo.reproduce(
-                list(request.targets) or None, pull=request.pull, force=request.force,
-                dry=request.dry_run, repro_fn=timed,
+            repo.reproduce(  # a dry run pulls nothing: it changes nothing
+                list(request.targets) or None, pull=request.pull and not request.dry_run,
+                force=request.force, dry=request.dry_run, repro_fn=timed,
             )
         except ReproductionError as exc:
             failed = _failed_stage(exc)
             code = re.search(r"exited with (-?\d+)", flatten_message(exc))
             if failed is None or not log.command:
-                raise
+                missing = _missing_input(repo, exc, request)
+                if missing is None:
+                    raise
+                raise missing from None
             raise StageFailed(
                 failed, log.command, int(code.group(1)) if code else None, "\n".join(tail)
             ) from None
+
+
+def _missing_input(repo: Any, exc: Exception, request: ReproRequest) -> MlciError | None:
+    """A stage input that DVC tracks but the workspace lacks: say how to fetch it."""
+    path = _missing_path(exc, request.root)
+    if path is None:
+        return None
+    for out in repo.index.outs:
+        where = Path(out.fs_path)
+        if path == where or where in path.parents:
+            rel = path.relative_to(request.root) if request.root in path.parents else path
+            source = out.stage.relpath if out.stage.is_data_source else out.stage.addressing
+            return PipelineError(
+                f"{rel} is tracked by DVC ({source}) but is not in the workspace",
+                hint=_fetch_hint(request, source))
+    return None
+
+
+def _missing_path(exc: Exception, root: Path) -> Path | None:
+    """The file a failed repro lacked: DVC's "missing data 'source'" or a FileNotFoundError."""
+    for cause in causes(exc):
+        if isinstance(cause, FileNotFoundError) and cause.filename:
+            return Path(str(cause.filename))
+        source = re.search(r"missing data 'source': (\S.*)$", str(cause))
+        if source:
+            return root / source.group(1).strip()
+    return None
+
+
+def _fetch_hint(request: ReproRequest, source: str) -> str:
+    if request.pull and request.dry_run:
+        return f"a dry run pulls nothing: run `dvc pull {source}` first, or drop --dry-run"
+    if request.pull:
+        return ("the DVC remote does not have it either: push it from where it was made "
+                "(`dvc push`)")
+    return f"fetch it from the DVC remote: `mlci repro --pull` (or `dvc pull {source}`)"
 
 
 def _failed_stage(exc: Exception) -> str | None:

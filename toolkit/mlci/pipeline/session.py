@@ -107,6 +107,16 @@ def no_remote() -> PipelineError:
     )
 
 
+def causes(exc: BaseException, depth: int = 6) -> Iterator[BaseException]:
+    """`exc`, then what caused it, and so on (at most `depth` of them)."""
+    seen: BaseException | None = exc
+    for _ in range(depth):
+        if seen is None:
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
 def flatten_message(exc: BaseException) -> str:
     parts: list[str] = []
     seen: BaseException | None = exc

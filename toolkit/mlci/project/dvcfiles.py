@@ -17,14 +17,24 @@ DEFAULT_PARAMS = "params.yaml"
 
 
 @dataclass(frozen=True)
-class Plot:
-    """A plot data file and how DVC draws it (x/y fields, template, title)."""
+class PlotSource:
+    """Data one plot draws: a file, or a directory whose every file is a plot of its own."""
 
-    path: str
+    path: str  # repository path
+    x: str | None = None  # None: the record's index, which DVC calls "step"
+    y: tuple[str, ...] = ()  # (): the last field of the first record, as DVC infers it
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A plot as dvc.yaml declares it: its data sources and how DVC draws them."""
+
+    path: str  # its id: the data file or directory, or a top-level plot's name
     x: str | None = None
-    y: str | None = None
+    y: str | None = None  # the one y field, when there is exactly one
     template: str | None = None
     title: str | None = None
+    sources: tuple[PlotSource, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Layout:
 
     metrics: tuple[str, ...] = ()
     cached: frozenset[str] = frozenset()  # metrics/plots kept in the DVC cache, not in git
+    uncached: frozenset[str] = frozenset()  # stage outputs with `cache: false` (kept in git)
     params: dict[str, tuple[str, ...]] = field(default_factory=dict)  # () = the whole file
     plots: tuple[Plot, ...] = ()
     wdirs: dict[str, str] = field(default_factory=dict)  # stage -> its directory (lock paths)
@@ -66,6 +77,7 @@ def layout(data: Any, base: str = "") -> Layout:
     data = data if isinstance(data, dict) else {}
     metrics: list[str] = [_norm(base, p) for p in _names(data.get("metrics"))]
     cached: set[str] = set()
+    uncached: set[str] = set()
     params: list[tuple[str, tuple[str, ...]]] = [(_norm(base, p), ()) for p in
                                                  _names(data.get("params"))]
     plots = [_plot(base, entry) for entry in _entries(data.get("plots"))]
@@ -81,15 +93,16 @@ def layout(data: Any, base: str = "") -> Layout:
         commands.extend(Command(name, wdir, cmd) for cmd in _commands(stage.get("cmd")))
         for path, props in _entries(stage.get("metrics")):
             metrics.append(_norm(wdir, path))
-            if props.get("cache", True):
-                cached.add(_norm(wdir, path))
+            (cached if props.get("cache", True) else uncached).add(_norm(wdir, path))
         for path, props in _entries(stage.get("plots")):
             plots.append(_plot(wdir, (path, props)))
-            if props.get("cache", True):
-                cached.add(_norm(wdir, path))
+            (cached if props.get("cache", True) else uncached).add(_norm(wdir, path))
+        uncached.update(_norm(wdir, path) for path, props in _entries(stage.get("outs"))
+                        if props.get("cache", True) is False)
         params.extend(_stage_params(wdir, stage.get("params")))
     return Layout(_unique(m for m in metrics if "${" not in m),
                   frozenset(c for c in cached if "${" not in c),
+                  frozenset(u for u in uncached if "${" not in u),
                   _merge_params(params), tuple(p for p in plots if "${" not in p.path), wdirs,
                   {p: c for p, c in outs.items() if "${" not in p},
                   _unique(d for d in deps if "${" not in d), tuple(commands))
@@ -102,6 +115,7 @@ def merge(layouts: list[Layout]) -> Layout:
     return Layout(
         _unique(m for lay in layouts for m in lay.metrics),
         frozenset(c for lay in layouts for c in lay.cached),
+        frozenset(u for lay in layouts for u in lay.uncached),
         _merge_params([entry for lay in layouts for entry in lay.params.items()]),
         tuple(p for lay in layouts for p in lay.plots),
         outs={p: c for lay in layouts for p, c in lay.outs.items()},
@@ -144,10 +158,31 @@ def _norm(wdir: str, path: str) -> str:
 
 
 def _plot(wdir: str, entry: tuple[str, dict[str, Any]]) -> Plot:
+    """DVC's plot definitions: `y: {file: field(s)}` draws several files (x per file or one
+    for all); otherwise the id is the data file or directory, `y` one field or a list."""
     path, props = entry
     text = {k: v if isinstance(v, str) else None for k, v in props.items()}
+    x, y = props.get("x"), props.get("y")
+    if isinstance(y, dict):
+        sources = tuple(PlotSource(_norm(wdir, str(file)), _x_of(x, str(file)), _fields(fields))
+                        for file, fields in y.items())
+    else:
+        sources = (PlotSource(_norm(wdir, path), text.get("x"), _fields(y)),)
     return Plot(_norm(wdir, path), text.get("x"), text.get("y"), text.get("template"),
-                text.get("title"))
+                text.get("title"), tuple(s for s in sources if "${" not in s.path))
+
+
+def _x_of(x: Any, file: str) -> str | None:
+    if isinstance(x, dict):
+        found = x.get(file)
+        return found if isinstance(found, str) else None
+    return x if isinstance(x, str) else None
+
+
+def _fields(y: Any) -> tuple[str, ...]:
+    if isinstance(y, str):
+        return (y,)
+    return tuple(str(f) for f in y) if isinstance(y, list) else ()
 
 
 def _stage_params(wdir: str, value: Any) -> list[tuple[str, tuple[str, ...]]]:
@@ -245,7 +280,12 @@ def cache_file(cache_dir: str, out: Out) -> str:
     """Where DVC keeps a file output's content in its cache."""
     if not out.md5 or out.md5.endswith(".dir"):
         return ""
-    head, tail = out.md5[:2], out.md5[2:]
-    if out.legacy:
+    return object_file(cache_dir, out.md5, out.legacy)
+
+
+def object_file(cache_dir: str, md5: str, legacy: bool) -> str:
+    """Where DVC keeps the object `md5` (a file, or a directory's `.dir` manifest)."""
+    head, tail = md5[:2], md5[2:]
+    if legacy:
         return posixpath.join(cache_dir, head, tail)
     return posixpath.join(cache_dir, "files", "md5", head, tail)

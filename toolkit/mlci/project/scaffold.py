@@ -1,4 +1,5 @@
-"""`mlci init`: make a directory an mlci project (git, DVC, the example pipeline, a remote).
+"""`mlci init`: make a directory an mlci project (git, DVC, the example pipeline, a remote),
+or adopt an existing DVC project (only mlci.yaml, written from what is there).
 
 The CI workflows come after, from `mlci.ci.generate` (they depend on the remote set here).
 """
@@ -10,12 +11,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlci import pipeline
+from mlci import config, pipeline
+from mlci.pipeline import remotes
+from mlci.project import adoption, requirements, snapshot
 from mlci.shared import gitrepo
-from mlci.shared.files import atomic_write
+from mlci.shared.files import atomic_write, dump_yaml, load_yaml
 from mlci.templates import path as template_path
 
 REMOTE_NAME = "storage"
+FORGES = ("github", "gitlab")
 # files kept without their leading dot inside the wheel (setuptools skips dotfiles)
 DOTFILES = {"gitignore": ".gitignore"}
 
@@ -26,6 +30,8 @@ class InitRequest:
     remote: str | None = None
     force: bool = False
     remote_endpoint: str | None = None  # an S3-compatible server's URL (MinIO, moto, Ceph ...)
+    example: bool = False  # the example pipeline even where a dvc.yaml exists
+    forges: tuple[str, ...] | None = None  # None: from origin's URL, else both
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ class InitResult:
     overwritten: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
     steps: tuple[str, ...] = field(default=())  # what else init did: git init, dvc init, remote
+    adopted: bool = False  # an existing DVC project: only mlci.yaml was written
+    metrics: dict[str, str] = field(default_factory=dict)  # adopted: name -> direction
+    warnings: tuple[str, ...] = ()  # what CI would miss (requirements, remote secrets)
+    missing_here: tuple[str, ...] = ()  # packages the stages import that this Python lacks
 
 
 def scaffold_files() -> dict[str, bytes]:
@@ -49,7 +59,8 @@ def scaffold_files() -> dict[str, bytes]:
 
 
 def init(request: InitRequest) -> InitResult:
-    """Create what is missing; never overwrite an existing file unless `force`."""
+    """Create what is missing; never overwrite an existing file unless `force`. A directory
+    with a DVC pipeline is adopted: mlci.yaml is all it gets (unless `example`)."""
     root = request.path.resolve()
     root.mkdir(parents=True, exist_ok=True)
     steps: list[str] = []
@@ -57,19 +68,92 @@ def init(request: InitRequest) -> InitResult:
     if toplevel is None:
         gitrepo.init(root)
         steps.append("initialised a git repository (branch main)")
+    adopt = not request.example and has_pipeline(root) and not _is_example(root)
     if not pipeline.is_initialised(root):
         pipeline.init(root, subdir=toplevel is not None and toplevel != root)
         steps.append("initialised DVC (analytics off)")
-    created, overwritten, skipped = _write_files(root, request.force)
+    forges = request.forges or guess_forges(root)
+    if adopt:
+        return _adopt(root, request, steps, forges)
+    created, overwritten, skipped = _write_files(root, request.force, scaffold_files())
     steps.extend(_configure_remote(root, request.remote, request.remote_endpoint))
-    return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps))
+    if request.forges or config.CONFIG_FILE in (*created, *overwritten):
+        steps.extend(_set_forges(root, forges))
+    imported = requirements.stage_imports(root, adoption.commands(root))
+    remote = remotes.shared_remote_info(root)
+    warnings = adoption.install_warnings(root, imported, remotes.needs(remote.url)
+                                         if remote else None)
+    if remote is not None:
+        warnings += adoption.remote_warnings(remote, config.load(root).ci.dvc_remote_secrets)
+    return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps),
+                      warnings=tuple(warnings), missing_here=tuple(
+                          i.distribution for i in requirements.missing_here(imported)))
 
 
-def _write_files(root: Path, force: bool) -> tuple[list[str], list[str], list[str]]:
+def _adopt(root: Path, request: InitRequest, steps: list[str],
+           forges: tuple[str, ...]) -> InitResult:
+    """An existing DVC project: mlci.yaml from what is there; no example, no local remote."""
+    steps.append("found a DVC pipeline (dvc.yaml): adopting it, writing mlci.yaml only "
+                 "(`mlci init --example` writes the example pipeline instead)")
+    if request.remote is not None:
+        steps.extend(_configure_remote(root, request.remote, request.remote_endpoint))
+    found = adoption.survey(root)
+    created, overwritten, skipped = _write_files(
+        root, request.force, {config.CONFIG_FILE: adoption.policy_text(found, forges).encode()})
+    if skipped and request.forges:
+        steps.extend(_set_forges(root, forges))
+    return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps),
+                      True, dict(found.metrics), found.warnings, found.missing_here)
+
+
+def has_pipeline(root: Path) -> bool:
+    """True when `root` holds a dvc.yaml, itself or (tracked by git) in a subdirectory."""
+    if (root / "dvc.yaml").is_file():
+        return True
+    if gitrepo.toplevel_or_none(root) is None:
+        return False
+    return len(snapshot.pipeline_dirs(root)) > 1
+
+
+def _is_example(root: Path) -> bool:
+    """The example's own dvc.yaml (`mlci init` run again): the scaffold, not an adoption."""
+    try:
+        return (root / "dvc.yaml").read_bytes() == scaffold_files()["dvc.yaml"]
+    except OSError:
+        return False
+
+
+def guess_forges(root: Path) -> tuple[str, ...]:
+    """GitLab or GitHub by the `origin` remote's URL; both when it says neither."""
+    url = gitrepo.git(root, "remote", "get-url", "origin", check=False).strip().lower()
+    for forge in ("gitlab", "github"):
+        if forge in url:
+            return (forge,)
+    return FORGES
+
+
+def _set_forges(root: Path, forges: tuple[str, ...]) -> list[str]:
+    """Set mlci.yaml's ci.forges (comments kept) when it differs from `forges`."""
+    path = root / config.CONFIG_FILE
+    if not path.is_file() or config.load(root).ci.forges == forges:
+        return []
+    data = load_yaml(path, config.CONFIG_FILE)
+    if not isinstance(data, dict):
+        return []
+    ci = data.setdefault("ci", {})
+    if not isinstance(ci, dict):
+        return []
+    ci["forges"] = list(forges)
+    dump_yaml(data, path)
+    return [f"mlci.yaml: ci.forges: [{', '.join(forges)}]"]
+
+
+def _write_files(root: Path, force: bool,
+                 files: dict[str, bytes]) -> tuple[list[str], list[str], list[str]]:
     created: list[str] = []
     overwritten: list[str] = []
     skipped: list[str] = []
-    for rel, content in scaffold_files().items():
+    for rel, content in files.items():
         target = root / rel
         if target.exists():
             if not force or target.read_bytes() == content:

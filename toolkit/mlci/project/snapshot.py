@@ -1,14 +1,14 @@
 """Metrics, params, plots and dvc.lock at revisions or in the workspace, without a checkout.
 
 Committed files come from git objects through one `git cat-file --batch` per round (two rounds
-whatever the number of revisions, after one `git ls-files` for the dvc.yaml files); metrics
-that are DVC-cached outputs come from the DVC cache by the hash dvc.lock records. No DVC or
-GitPython import: this is the fast path of `mlci diff`.
+whatever the number of revisions, after one `git ls-files` for the dvc.yaml files); files that
+are DVC outputs come from the DVC cache by the hash dvc.lock records, fetched from the DVC
+remote when the cache lacks them (`storage`). No DVC or GitPython import unless a fetch is
+needed: this is the fast path of `mlci diff`.
 """
 
 from __future__ import annotations
 
-import configparser
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import ConfigError, RevisionNotFound
-from mlci.project import dvcfiles, values
+from mlci.project import dvcfiles, storage, values
+from mlci.project.storage import WORKSPACE, Blobs, CacheRef, Key, Source
 from mlci.shared import gitrepo
 
-WORKSPACE = "workspace"
+__all__ = ["WORKSPACE", "Snapshot", "Source", "Want", "read", "read_sources", "resolve", "source"]
+PLOT_SUFFIXES = ("json", "yaml", "yml", "csv", "tsv")
 
 
 @dataclass(frozen=True)
@@ -30,36 +32,38 @@ class Snapshot:
     sha: str | None  # None for the workspace
     metrics: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
-    plots: dict[str, Any] = field(default_factory=dict)
+    plots: dict[str, Any] = field(default_factory=dict)  # data file -> parsed data
     layout: dvcfiles.Layout = field(default_factory=dvcfiles.Layout)
     lock: Any = None
+    plot_files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source -> data files
+    unavailable: dict[str, str] = field(default_factory=dict)  # file -> why it could not be read
 
     @property
     def label(self) -> str:
         """`abc1234` for a commit, `workspace` for the work tree."""
         return self.sha[:7] if self.sha else self.rev
 
+    @property
+    def where(self) -> str:
+        """`at main (abc1234)` or `in the workspace`, for messages."""
+        return Source(self.rev, self.sha).where
+
     def flat_metrics(self) -> dict[str, dict[str, Any]]:
         """Metrics flattened per file: {file: {"test.f1": 0.9}}."""
         return {path: values.flatten(data) for path, data in self.metrics.items()}
 
-
-@dataclass(frozen=True)
-class _Source:
-    rev: str
-    sha: str | None
-
-    @property
-    def where(self) -> str:
-        return "in the workspace" if self.sha is None else f"at {self.rev} ({self.sha[:7]})"
+    def missing_metrics(self) -> dict[str, str]:
+        """Metrics files this revision has but whose content could not be read, with why."""
+        declared = set(self.layout.metrics)
+        return {path: why for path, why in self.unavailable.items() if path in declared}
 
 
-def resolve(root: Path, rev: str | None) -> _Source:
+def resolve(root: Path, rev: str | None) -> Source:
     """A revision name as a source to read; None or "workspace" is the work tree."""
     if rev is None or rev == WORKSPACE:
-        return _Source(WORKSPACE, None)
+        return Source(WORKSPACE, None)
     try:
-        return _Source(rev, gitrepo.resolve(root, rev))
+        return Source(rev, gitrepo.resolve(root, rev))
     except RevisionNotFound as exc:
         if gitrepo.head_sha(root) is None:
             raise RevisionNotFound(f"unknown revision '{rev}': this repository has no commits yet",
@@ -75,17 +79,18 @@ def resolve(root: Path, rev: str | None) -> _Source:
 
 @dataclass(frozen=True)
 class Want:
-    """What to read besides metrics: params, plots, dvc.lock (each costs parsing)."""
+    """What to read besides metrics: params, plots (each costs parsing)."""
 
     params: bool = True
     plots: bool = False
-    lock: bool = False
     targets: tuple[str, ...] = ()  # only these metrics/params files
+    lenient: bool = False  # an unreadable metrics file is unavailable, not an error (history)
+    fetch: bool = True  # DVC-cached files the cache lacks come from the DVC remote
 
 
-def source(sha: str, rev: str | None = None) -> _Source:
+def source(sha: str, rev: str | None = None) -> Source:
     """A full commit SHA (from `git log`) as a source, with no lookup; `rev` names it."""
-    return _Source(rev or sha, sha)
+    return Source(rev or sha, sha)
 
 
 def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapshot]:
@@ -93,34 +98,37 @@ def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapsh
     return read_sources(root, [resolve(root, rev) for rev in revs], want)
 
 
-def read_sources(root: Path, sources: list[_Source], want: Want = Want()) -> list[Snapshot]:
+def read_sources(root: Path, sources: list[Source], want: Want = Want()) -> list[Snapshot]:
     """Snapshots of already resolved sources."""
     dirs = pipeline_dirs(root)
-    first = _fetch(root, [(s, name) for s in sources for name in _pipeline_files(dirs, want)])
-    pipelines = [_pipelines(first, s, dirs, want.lock) for s in sources]
-    layouts = [layout for layout, _ in pipelines]
-    locks = [lock for _, lock in pipelines]
-    wanted = [_wanted(layout, want) for layout in layouts]
-    missing = [(s, name) for s, names in zip(sources, wanted, strict=True) for name in names
-               if (s, name) not in first]
-    second = _fetch(root, missing, _cache_reads(root, sources, layouts, locks))
-    second.update(first)
-    return [_snapshot(second, s, lay, lock, want)
-            for s, lay, lock in zip(sources, layouts, locks, strict=True)]
+    first = storage.read(root, [(s, name) for s in sources for name in _pipeline_files(dirs, want)])
+    pipelines = [_pipelines(first, s, dirs) for s in sources]
+    plots = [_plot_files(root, s, lay, lock) if want.plots else ({}, {})
+             for s, (lay, lock) in zip(sources, pipelines, strict=True)]
+    wanted = [(s, name) for s, (lay, _), (files, _) in zip(sources, pipelines, plots, strict=True)
+              for name in _wanted(lay, want, files) if (s, name) not in first]
+    blobs = {**storage.read(root, wanted), **first}
+    cached = storage.read_cached(root, _cache_refs(blobs, wanted, pipelines, sources),
+                                 want.fetch)
+    blobs.update(cached.blobs)
+    return [_snapshot(blobs, s, lay, lock, want, files,
+                      {**gaps, **{n: why for (src, n), why in cached.unavailable.items()
+                                  if src == s}})
+            for s, (lay, lock), (files, gaps) in zip(sources, pipelines, plots, strict=True)]
 
 
 def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, Any]]:
     """More files of snapshots already read (one git read): {name: parsed data} per snapshot."""
-    sources = [_Source(s.rev, s.sha) for s in snaps]
-    blobs = _fetch(root, [(s, name) for s in sources for name in names])
+    sources = [Source(s.rev, s.sha) for s in snaps]
+    blobs = storage.read(root, [(s, name) for s in sources for name in names])
     parsed = [{name: _parse(blobs, s, name) for name in names} for s in sources]
     return [{name: data for name, data in found.items() if data is not None} for found in parsed]
 
 
 def read_raw(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, bytes]]:
     """More files of snapshots already read, unparsed (one git read): {name: bytes} each."""
-    sources = [_Source(s.rev, s.sha) for s in snaps]
-    blobs = _fetch(root, [(s, name) for s in sources for name in names])
+    sources = [Source(s.rev, s.sha) for s in snaps]
+    blobs = storage.read(root, [(s, name) for s in sources for name in names])
     return [{name: raw for name in names if (raw := blobs.get((s, name))) is not None}
             for s in sources]
 
@@ -128,7 +136,7 @@ def read_raw(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[s
 def layout(root: Path, rev: str | None = None) -> dvcfiles.Layout:
     """What the dvc.yaml files declare at `rev` (None: the workspace); nothing else is read."""
     source, dirs = resolve(root, rev), pipeline_dirs(root)
-    blobs = _fetch(root, [(source, _in(d, "dvc.yaml")) for d in dirs])
+    blobs = storage.read(root, [(source, _in(d, "dvc.yaml")) for d in dirs])
     return dvcfiles.merge([dvcfiles.layout(_parse(blobs, source, _in(d, "dvc.yaml")), d)
                            for d in dirs])
 
@@ -137,7 +145,7 @@ def added_outs(root: Path) -> list[str]:
     """What the work tree's tracked `.dvc` files (`dvc add`) track, as repository paths."""
     names = gitrepo.git(root, "ls-files", "--", "*.dvc").splitlines()
     source = resolve(root, None)
-    blobs = _fetch(root, [(source, name) for name in names])
+    blobs = storage.read(root, [(source, name) for name in names])
     found: list[str] = []
     for name in names:
         found.extend(dvcfiles.dvcfile_outs(_parse(blobs, source, name), name))
@@ -177,87 +185,95 @@ def _pipeline_files(dirs: list[str], want: Want) -> list[str]:
     return [*names, dvcfiles.DEFAULT_PARAMS] if want.params else names
 
 
-def _pipelines(blobs: Blobs, source: _Source, dirs: list[str],
-               lock: bool) -> tuple[dvcfiles.Layout, Any]:
-    """The merged Layout of every dvc.yaml and, when wanted or needed, their merged dvc.lock."""
+def _pipelines(blobs: Blobs, source: Source, dirs: list[str]) -> tuple[dvcfiles.Layout, Any]:
+    """The merged Layout of every dvc.yaml and their merged dvc.lock."""
     layouts = [dvcfiles.layout(_parse(blobs, source, _in(d, "dvc.yaml")), d) for d in dirs]
-    merged = dvcfiles.merge(layouts)
-    if not (lock or merged.cached):
-        return merged, None
     stages: dict[str, Any] = {}
     for directory, layout in zip(dirs, layouts, strict=True):
         data = _parse(blobs, source, _in(directory, "dvc.lock"))
         stages.update(dvcfiles.lock_stages(data, directory, layout.wdirs))
-    return merged, {"stages": stages}
+    return dvcfiles.merge(layouts), {"stages": stages}
 
 
-def _wanted(layout: dvcfiles.Layout, want: Want) -> list[str]:
+def _wanted(layout: dvcfiles.Layout, want: Want, plot_files: dict[str, tuple[str, ...]]
+            ) -> list[str]:
     names = list(want.targets or layout.metrics)
     if want.params:
         names += list(layout.params)
-    if want.plots:
-        names += [plot.path for plot in layout.plots]
+    names += [name for files in plot_files.values() for name in files]
     return list(dict.fromkeys(names))
 
 
-Blobs = dict[tuple[_Source, str], bytes | None]
+def _outs(layout: dvcfiles.Layout, lock: Any) -> dict[str, dvcfiles.Out]:
+    """dvc.lock's outputs whose content DVC caches (`cache: false` ones live in git)."""
+    return {p: out for p, out in dvcfiles.outs(lock).items() if p not in layout.uncached}
 
 
-def _fetch(root: Path, wanted: list[tuple[_Source, str]],
-           cached: dict[tuple[_Source, str], str] | None = None) -> Blobs:
-    """File contents: committed ones in one cat-file batch, the rest from disk or the cache."""
-    cached = cached or {}
-    found: Blobs = {}
-    committed = [(s, n) for s, n in wanted if s.sha is not None and (s, n) not in cached]
-    blobs = gitrepo.read_blobs(root, [f"{s.sha}:{n}" for s, n in committed])
-    found.update(zip(committed, blobs, strict=True))
-    for source, name in wanted:
-        if source.sha is None:
-            found[(source, name)] = _read_file(root / name)
-        elif (source, name) in cached:
-            found[(source, name)] = _read_file(root / cached[(source, name)])
+def _cache_refs(blobs: Blobs, wanted: list[Key], pipelines: list[tuple[dvcfiles.Layout, Any]],
+                sources: list[Source]) -> dict[Key, CacheRef]:
+    """The wanted files neither git nor the work tree holds that are DVC outputs."""
+    outs = {s: _outs(lay, lock) for s, (lay, lock) in zip(sources, pipelines, strict=True)}
+    refs = {}
+    for key in wanted:
+        ref = storage.covering(outs[key[0]], key[1]) if blobs.get(key) is None else None
+        if ref is not None and not _is_dir(ref):
+            refs[key] = ref
+    return refs
+
+
+def _is_dir(ref: CacheRef) -> bool:
+    return not ref.inner and (ref.out.md5 or "").endswith(".dir")
+
+
+def _plot_files(root: Path, source: Source, layout: dvcfiles.Layout, lock: Any
+                ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Each plot source's data files at `source` (a directory lists its files), and why a
+    DVC-cached directory could not be listed."""
+    paths = list(dict.fromkeys(s.path for plot in layout.plots for s in plot.sources))
+    listed = _listed(root, source, paths)
+    outs = _outs(layout, lock)
+    files: dict[str, tuple[str, ...]] = {}
+    gaps: dict[str, str] = {}
+    for path in paths:
+        found = [f for f in listed if f == path or f.startswith(path + "/")]
+        ref = None if found else storage.covering(outs, path)
+        if ref is not None:
+            found, why = _cached_files(root, path, ref)
+            if why:
+                gaps[path] = why
+        files[path] = tuple(f for f in sorted(found) if f == path or _is_plot_file(f))
+    return files, gaps
+
+
+def _cached_files(root: Path, path: str, ref: CacheRef) -> tuple[list[str], str | None]:
+    """A DVC output's files at `path`: the path itself, or what a directory output lists."""
+    if not ref.inner and not _is_dir(ref):
+        return [path], None
+    inner, why = storage.listing(root, ref)
+    if ref.inner and not inner and why is None:
+        return [path], None  # a file inside a directory output
+    return [f"{path}/{name}" for name in inner], why
+
+
+def _listed(root: Path, source: Source, paths: list[str]) -> list[str]:
+    """Files at `source` that are `paths` or under them: git's tree, or the work tree."""
+    if source.sha is not None:
+        return gitrepo.tree_files(root, source.sha, paths)
+    found = []
+    for path in paths:
+        target = root / path
+        if target.is_file():
+            found.append(path)
+        elif target.is_dir():
+            found += [p.relative_to(root).as_posix() for p in target.rglob("*") if p.is_file()]
     return found
 
 
-def _read_file(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
+def _is_plot_file(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].lower() in PLOT_SUFFIXES
 
 
-def _cache_reads(root: Path, sources: list[_Source], layouts: list[dvcfiles.Layout],
-                 locks: list[Any]) -> dict[tuple[_Source, str], str]:
-    """Committed metrics/plots that DVC caches: where their content is in .dvc/cache."""
-    reads: dict[tuple[_Source, str], str] = {}
-    directory: str | None = None
-    for source, layout, lock in zip(sources, layouts, locks, strict=True):
-        if source.sha is None or not layout.cached:
-            continue
-        directory = directory or cache_dir(root)
-        outs = dvcfiles.outs(lock)
-        for path in layout.cached & outs.keys():
-            location = dvcfiles.cache_file(directory, outs[path])
-            if location:
-                reads[(source, path)] = location
-    return reads
-
-
-def cache_dir(root: Path) -> str:
-    """The DVC cache directory relative to root (`cache.dir` of .dvc/config[.local])."""
-    configured = ".dvc/cache"
-    for name in ("config", "config.local"):
-        parser = configparser.ConfigParser(interpolation=None, strict=True)
-        try:
-            parser.read(root / ".dvc" / name, encoding="utf-8")
-        except configparser.Error:
-            continue
-        if parser.has_option("cache", "dir"):
-            configured = posixpath.join(".dvc", parser.get("cache", "dir"))
-    return posixpath.normpath(configured)
-
-
-def _parse(blobs: Blobs, source: _Source, name: str) -> Any:
+def _parse(blobs: Blobs, source: Source, name: str) -> Any:
     raw = blobs.get((source, name))
     if raw is None:
         return None
@@ -272,16 +288,16 @@ def _parse(blobs: Blobs, source: _Source, name: str) -> Any:
                           hint=f"fix {name}, or compare other revisions") from None
 
 
-def _parse_plot(blobs: Blobs, source: _Source, name: str) -> Any:
+def _parse_plot(blobs: Blobs, source: Source, name: str) -> Any:
     """Plot data: JSON/YAML like metrics, CSV/TSV as records; other or broken files are skipped
     (a plot is worth less than the rest of the report)."""
     suffix = name.rsplit(".", 1)[-1].lower()
+    raw = blobs.get((source, name))
+    if raw is None:
+        return None
     if suffix in ("csv", "tsv"):
-
-        raw = blobs.get((source, name))
-        return None if raw is None else values.parse_csv(raw.decode("utf-8", "replace"),
-                                                           tab=suffix == "tsv")
-    if suffix not in ("json", "yaml", "yml"):
+        return values.parse_csv(raw.decode("utf-8", "replace"), tab=suffix == "tsv")
+    if suffix not in PLOT_SUFFIXES:
         return None
     try:
         return _parse(blobs, source, name)
@@ -289,12 +305,18 @@ def _parse_plot(blobs: Blobs, source: _Source, name: str) -> Any:
         return None
 
 
-def _snapshot(blobs: Blobs, source: _Source, layout: dvcfiles.Layout, lock: Any,
-              want: Want) -> Snapshot:
+def _snapshot(blobs: Blobs, source: Source, layout: dvcfiles.Layout, lock: Any, want: Want,
+              plot_files: dict[str, tuple[str, ...]], unavailable: dict[str, str]) -> Snapshot:
     targets = want.targets
     found_metrics = {}
     for path in targets or layout.metrics:
-        data = _parse(blobs, source, path)
+        try:
+            data = _parse(blobs, source, path)
+        except ConfigError as exc:
+            if not want.lenient:
+                raise
+            unavailable[path] = f"unreadable ({exc.message})"
+            continue
         if data is not None:
             found_metrics[path] = values.extract(data) or {}
     found_params = {}
@@ -303,9 +325,9 @@ def _snapshot(blobs: Blobs, source: _Source, layout: dvcfiles.Layout, lock: Any,
         if data is not None and not (targets and path not in targets):
             found_params[path] = dvcfiles.select(data, keys)
     found_plots = {}
-    for plot in layout.plots if want.plots else ():
-        data = _parse_plot(blobs, source, plot.path)
+    for name in dict.fromkeys(n for files in plot_files.values() for n in files):
+        data = _parse_plot(blobs, source, name)
         if data is not None:
-            found_plots[plot.path] = data
+            found_plots[name] = data
     return Snapshot(source.rev, source.sha, found_metrics, found_params, found_plots,
-                    layout, lock)
+                    layout, lock, plot_files, unavailable)

@@ -81,25 +81,60 @@ def is_number(value: Any) -> bool:
 
 
 def lookup(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Flat values by the names mlci.yaml uses: `key` (first file wins) and `file:key`."""
+    """Flat values by the names mlci.yaml uses: `file:key`, and `key` alone when only one
+    file has it (a key in several files must be named with its file)."""
     names: dict[str, Any] = {}
+    count: dict[str, int] = {}
     for path, values in files.items():
         for key, value in values.items():
-            names.setdefault(key, value)
             names[f"{path}:{key}"] = value
+            count[key] = count.get(key, 0) + 1
+            names.setdefault(key, value)
+    for key, seen in count.items():
+        if seen > 1:
+            del names[key]
     return names
 
 
+def short_names(named: dict[str, Any]) -> dict[str, Any]:
+    """`lookup`'s values under one name each: `key`, or `file:key` where it is ambiguous."""
+    return {name: value for name, value in named.items()
+            if ":" not in name or name.rpartition(":")[2] not in named}
+
+
 def rows(data: Any) -> list[dict[str, Any]]:
-    """The records of a plot file: a list of mappings, or the first such list in a mapping."""
+    """The records of a plot file as DVC reads them (`get_datapoints`): every list of
+    mappings with the same keys, merged record by record."""
+    merged: list[dict[str, Any]] = []
+    for found in _lists(data):
+        if found and all(isinstance(row, dict) for row in found) \
+                and set(found[0]) == {key for row in found for key in row}:
+            for index, row in enumerate(found):
+                if len(merged) <= index:
+                    merged.append({})
+                merged[index].update(row)
+    return merged
+
+
+def last_field(data: Any) -> str | None:
+    """The field DVC draws when a plot names no `y`: the last key of the first record."""
+    for found in _lists(data):
+        if found and all(isinstance(row, dict) for row in found):
+            return str(list(found[0])[-1]) if found[0] else None
+    return None
+
+
+def _lists(data: Any) -> list[list[Any]]:
+    """Lists in a plot file, as DVC finds them: the file itself, else nested in mappings."""
     if isinstance(data, list):
-        return [row for row in data if isinstance(row, dict)]
-    if isinstance(data, dict):
-        for value in data.values():
-            found = rows(value) if isinstance(value, (list, dict)) else []
-            if found:
-                return found
-    return []
+        return [data]
+    found: list[list[Any]] = []
+    for value in data.values() if isinstance(data, dict) else ():
+        if isinstance(value, dict):
+            found += _lists(value)
+        elif isinstance(value, list):
+            found.append(value)
+    return found
 
 
 def parse_csv(text: str, tab: bool = False) -> list[dict[str, Any]]:

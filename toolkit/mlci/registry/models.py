@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mlci import registry
 from mlci.errors import ConfigError, MlciError
@@ -29,25 +30,39 @@ def find(models: dict[str, Model], name: str) -> Model:
 
 @dataclass(frozen=True)
 class Listing:
-    """Registered models, and artifacts declared in dvc.yaml that have no version yet."""
+    """Registered models, and models declared in dvc.yaml that have no version yet."""
 
     models: dict[str, Model]
     unpublished: tuple[str, ...]
 
 
 def list_models(root: Path) -> Listing:
-    """Every model: registered ones from tags, declared-but-unpublished ones from dvc.yaml."""
+    """Every model: registered ones from tags (as `gto show`), declared-but-unpublished ones
+    from dvc.yaml's artifacts of `type: model` (a dataset is no model)."""
     models = state(root)
     try:
-        declared = artifacts.declared_here(root)
+        declared = artifacts.model_names(root)
     except ConfigError:
-        declared = {}
+        declared = ()
     return Listing(models, tuple(n for n in declared if n not in models))
 
 
-def cards(model: Model) -> dict[str, modelcard.ModelCard | None]:
-    """Each active version's model card, read from its tag message."""
-    return {v.version: modelcard.parse(v.message) for v in model.versions}
+def version_metrics(root: Path, model: Model) -> dict[str, dict[str, Any]]:
+    """Each active version's metrics: from its model card, else (a version another tool
+    registered) from the metrics files at its commit, named as a card names them."""
+    from mlci.project import snapshot
+    from mlci.project.values import lookup, short_names
+
+    found = {v.version: dict(card.metrics) for v, card in
+             ((v, modelcard.parse(v.message)) for v in model.versions) if card is not None}
+    bare = [v for v in model.versions if v.version not in found]
+    commits = list(dict.fromkeys(v.commit for v in bare))
+    snaps = snapshot.read_sources(root, [snapshot.source(c) for c in commits],
+                                  snapshot.Want(params=False, lenient=True))
+    at = {commit: short_names(lookup(snap.flat_metrics()))
+          for commit, snap in zip(commits, snaps, strict=True)}
+    found.update({v.version: at[v.commit] for v in bare})
+    return found
 
 
 def resolve(model: Model, ref: modeltags.Ref) -> Version:

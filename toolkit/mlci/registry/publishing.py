@@ -183,13 +183,13 @@ def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult,
           signature: dict[str, Any] | None) -> ModelCard:
     """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
     from mlci.project import dvcfiles, snapshot
-    from mlci.project.values import flatten, lookup
+    from mlci.project.values import flatten, lookup, short_names
 
-    snap = snapshot.read(root, [commit], snapshot.Want(lock=True))[0]
+    snap = snapshot.read(root, [commit])[0]
     params = {key: value for values in snap.params.values()
               for key, value in flatten(values).items()}
     data = {p: out.md5 for p, out in dvcfiles.outs(snap.lock).items() if out.md5}
-    values = {k: v for k, v in lookup(snap.flat_metrics()).items() if ":" not in k}
+    values = short_names(lookup(snap.flat_metrics()))
     recorded = artifacts.recorded_hash(root, commit, artifact)
     return ModelCard(
         name=artifact.name, version="", commit=commit, path=artifact.path,

@@ -15,12 +15,13 @@ from mlci.metrics import comparison
 from mlci.metrics.gate import judge, load_scan
 from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
-from mlci.project.values import is_number, lookup, rows
+from mlci.project.values import is_number, last_field, lookup, rows
 from mlci.report import render as report
 from mlci.report.render import PlotKind
 from mlci.shared import gitrepo
 
 MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
+INDEX = "step"  # what DVC calls the record index it draws when a plot names no x
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,11 @@ def collect(request: ReportRequest) -> report.Report:
     head_source = snapshot.resolve(root, request.head)  # an unknown --head fails here, clearly
     base_rev = request.base or default_base(root, branch_ref, settings.default_branch,
                                             head_source.sha or "HEAD")
-    want = snapshot.Want(plots=True, lock=True)
+    want = snapshot.Want(plots=True)
     base, head = snapshot.read_sources(root, [snapshot.resolve(root, base_rev), head_source], want)
     compared = comparison.between(base, head, comparison.directions(settings), all=True)
-    history = _history(root, branch_ref, request.trend)
     head_sha = head.sha or gitrepo.head_sha(root)
+    history = _history(root, branch_ref, request.trend, head_sha)
     base_checks, head_checks = checks.read(root, [base, head])
     scan = load_scan(request.privacy) if request.privacy is not None else None
     return report.Report(
@@ -64,6 +65,8 @@ def collect(request: ReportRequest) -> report.Report:
         metrics=_metric_rows(compared), params=_param_rows(compared),
         trends=_trends([*history, head], compared), plots=_plots(base, head),
         data=data_changes(root, base, head),
+        unreadable=_unreadable(base, head, history, settings.default_branch),
+        has_config=config.exists(root),
     )
 
 
@@ -95,12 +98,27 @@ def default_base(root: Path, ref: str | None, branch: str, head: str = "HEAD") -
     raise RevisionNotFound(f"{head} and {ref} share no history", hint="pass --base REV")
 
 
-def _history(root: Path, ref: str | None, count: int) -> list[Snapshot]:
+def _history(root: Path, ref: str | None, count: int, head: str | None) -> list[Snapshot]:
+    """The default branch's last commits, oldest first, without head's own commit (head is
+    the last point already); a commit whose metrics cannot be read is kept, with why."""
     if not ref or count <= 0:
         return []
-    shas = gitrepo.first_parent_log(root, ref, count)
+    shas = [sha for sha in gitrepo.first_parent_log(root, ref, count) if sha != head]
     sources = [snapshot.source(sha) for sha in reversed(shas)]
-    return snapshot.read_sources(root, sources, snapshot.Want(params=False))
+    return snapshot.read_sources(root, sources, snapshot.Want(params=False, lenient=True))
+
+
+def _unreadable(base: Snapshot, head: Snapshot, history: list[Snapshot],
+                branch: str) -> tuple[report.Unreadable, ...]:
+    """Metrics files that could not be read, grouped by file and reason, revisions listed."""
+    found: dict[tuple[str, str], list[str]] = {}
+    points = [(f"base `{base.label}`", base), (f"head `{head.label}`", head),
+              *((f"{branch} `{snap.label}`", snap) for snap in history
+                if snap.sha not in (base.sha, head.sha))]
+    for label, snap in points:
+        for path, why in snap.missing_metrics().items():
+            found.setdefault((path, why), []).append(label)
+    return tuple(report.Unreadable(tuple(revs), path, why) for (path, why), revs in found.items())
 
 
 def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
@@ -112,11 +130,14 @@ def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
 
 def _metric_rows(compared: comparison.Comparison) -> tuple[report.MetricRow, ...]:
     names = _names(compared)
-    return tuple(
-        report.MetricRow(names[(path, key)], change["old"], change["new"],
-                         compared.direction(path, key))
-        for path, changes in compared.metrics.items() for key, change in changes.items()
-    )
+    rows = []
+    for path, changes in compared.metrics.items():
+        for key, change in changes.items():
+            gap = compared.unavailable(path)
+            side = gap if gap and change["old" if gap == "base" else "new"] is None else None
+            rows.append(report.MetricRow(names[(path, key)], change["old"], change["new"],
+                                         compared.direction(path, key), side))
+    return tuple(rows)
 
 
 def _param_rows(compared: comparison.Comparison) -> tuple[report.ParamRow, ...]:
@@ -150,28 +171,48 @@ def _drawable(value: Any) -> bool:
 
 
 def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
+    """Every series DVC would draw at head, one chart each: a plot's files (a directory's
+    files, `y: {file: field}`) and fields; x defaults to the record index ("step") and y to
+    the last field, as in DVC."""
     pairs = []
     for plot in head.layout.plots:
-        kind = _kind(plot)
-        if plot.path not in head.plots:
-            continue
-        pairs.append(report.PlotPair(
-            plot.path, plot.title or plot.path, kind, plot.x or "", plot.y or "",
-            tuple(_records(base.plots.get(plot.path))), tuple(_records(head.plots[plot.path]))))
+        series = [(source, name) for source in plot.sources
+                  for name in head.plot_files.get(source.path, ()) if name in head.plots]
+        for source, name in series:
+            fields = source.y or _fields(head.plots[name])
+            for field in fields:
+                title = _title(plot, source, name) + (f" ({field})" if len(fields) > 1 else "")
+                pairs.append(_pair(plot, source, name, field, title, base, head))
     return tuple(pairs)
 
 
-def _kind(plot: dvcfiles.Plot) -> PlotKind:
-    if not plot.x or not plot.y:
-        return "other"
-    if plot.template and "confusion" in plot.template:
-        return "confusion"
-    return "curve"
+def _title(plot: dvcfiles.Plot, source: dvcfiles.PlotSource, name: str) -> str:
+    """DVC's title: the plot's own, else its id; a directory's files and the files of a
+    `y: {file: field}` plot are each named."""
+    if name != source.path:  # a file in a directory plot
+        return f"{plot.title}: {name[len(source.path) + 1:]}" if plot.title else name
+    title = plot.title or plot.path
+    return f"{title}: {name}" if len(plot.sources) > 1 else title
 
 
-def _records(data: Any) -> list[dict[str, Any]]:
+def _fields(data: Any) -> tuple[str, ...]:
+    field = last_field(data)
+    return (field,) if field else ()
 
-    return rows(data) if data is not None else []
+
+def _pair(plot: dvcfiles.Plot, source: dvcfiles.PlotSource, name: str, field: str, title: str,
+          base: Snapshot, head: Snapshot) -> report.PlotPair:
+    confusion = bool(plot.template and "confusion" in plot.template and source.x)
+    kind: PlotKind = "confusion" if confusion else "curve"
+    return report.PlotPair(name, title, kind, source.x or INDEX, field,
+                           tuple(_records(base.plots.get(name), source.x)),
+                           tuple(_records(head.plots[name], source.x)))
+
+
+def _records(data: Any, x: str | None) -> list[dict[str, Any]]:
+    """A plot file's records; without an x field each gets its index as "step", as in DVC."""
+    found = rows(data) if data is not None else []
+    return found if x else [{**row, INDEX: i} for i, row in enumerate(found)]
 
 
 def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
@@ -216,7 +257,7 @@ def _outs_of(files: dict[str, Any]) -> Outs:
 
 def _git_tracked(snap: Snapshot) -> set[str]:
     """Metrics, plots and other outputs kept in git (cache: false): not DVC-tracked data."""
-    declared = set(snap.layout.metrics) | {p.path for p in snap.layout.plots}
+    declared = set(snap.layout.metrics) | {s.path for p in snap.layout.plots for s in p.sources}
     return (declared - snap.layout.cached) | {p for p, cached in snap.layout.outs.items()
                                                if not cached}
 

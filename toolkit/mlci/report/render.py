@@ -17,6 +17,7 @@ from mlci.shared import markdown as md
 from mlci.shared.markdown import REPORT_MARKER
 
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
+NO_GATE = "📊 mlci: metrics report (no gate)"
 PlotKind = Literal["curve", "confusion", "other"]
 OUTCOMES = {PASS: "✅ pass", FAIL: "❌ fail"}
 
@@ -27,10 +28,19 @@ class MetricRow:
     base: Any
     head: Any
     direction: str | None = None
+    unavailable: str | None = None  # "base" / "head": that side's file could not be read
 
     @property
     def verdict(self) -> str:
+        if self.unavailable is not None:
+            return "unavailable"
         return verdict(self.direction, self.base, self.head) or "changed"
+
+    def shown(self, side: str) -> str:
+        """The value at `side` as the tables show it."""
+        if side == self.unavailable:
+            return "unavailable"
+        return fmt(self.base if side == "base" else self.head)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,15 @@ class SchemaCheck:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """Metrics files that exist at some revisions but could not be read there, and why."""
+
+    revisions: tuple[str, ...]  # "base `abc1234`", "head", "main `def5678`"
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the report shows, gathered by `mlci.review`."""
 
@@ -104,6 +123,8 @@ class Report:
     plot_tables: bool = True  # the collapsed numbers under each plot
     check_rows: int = 20  # failures and findings shown per table
     cuts: tuple[str, ...] = ()  # what was left out to fit the limit
+    unreadable: tuple[Unreadable, ...] = ()
+    has_config: bool = True  # the project has an mlci.yaml
 
 
 def render(report: Report, limit: int = LIMIT) -> str:
@@ -143,15 +164,16 @@ def _hard_cut(text: str, limit: int) -> str:
 
 
 def _text(report: Report) -> str:
-    parts = [_headline(report), _metrics(report), _params(report), _gate(report),
-             _checks(report), _trends(report), _plots(report), _data(report), _footer(report)]
+    parts = [_headline(report), _unreadable(report), _metrics(report), _params(report),
+             _gate(report), _checks(report), _trends(report), _plots(report), _data(report),
+             _footer(report)]
     return "\n\n".join("\n".join(p) for p in parts if p) + "\n"
 
 
 def _headline(report: Report) -> list[str]:
     gate = report.gate
     head = f"`{report.head}`" + (" (working tree)" if report.workspace else "")
-    lines = [REPORT_MARKER, f"## {_verdict(gate)}", "",
+    lines = [REPORT_MARKER, f"## {_verdict(gate) if gate.rules else NO_GATE}", "",
              f"Comparing base `{report.base}` with head {head}."]
     if report.stages:
         names = ", ".join(md.escape(s) for s in report.stages)
@@ -171,14 +193,25 @@ def _verdict(gate: GateResult) -> str:
 def _metric_cells(row: MetricRow) -> list[str]:
     change = row.head - row.base if is_number(row.base) and is_number(row.head) else None
     pct = percent(row.base, row.head)
-    return [md.escape(row.name), md.escape(fmt(row.base)), md.escape(fmt(row.head)),
+    return [md.escape(row.name), md.escape(row.shown("base")), md.escape(row.shown("head")),
             "" if change is None else signed(change),
             "" if pct is None else f"{pct:+.2f}%", VERDICT_LABELS.get(row.verdict, row.verdict)]
 
 
+def _unreadable(report: Report) -> list[str]:
+    if not report.unreadable:
+        return []
+    rows = [[", ".join(u.revisions), md.escape(u.path), md.escape(u.reason)]
+            for u in report.unreadable]
+    return ["### Unavailable metrics", "",
+            "These metrics files exist but could not be read: their values are missing below.",
+            "", *md.table(["Revision", "File", "Why"], rows, "lll")]
+
+
 def _metrics(report: Report) -> list[str]:
     if not report.metrics:
-        return ["### Metrics", "", "No metrics found at base or head."]
+        found = "No metrics could be read" if report.unreadable else "No metrics found"
+        return ["### Metrics", "", f"{found} at base or head."]
     headers = ["Metric", f"Base `{report.base}`", f"Head `{report.head}`", "Change",
                "Change %", ""]
     changed = [_metric_cells(m) for m in report.metrics if m.verdict != "unchanged"]
@@ -201,6 +234,10 @@ def _params(report: Report) -> list[str]:
 
 def _gate(report: Report) -> list[str]:
     rules = report.gate.rules
+    if not rules and not report.has_config:
+        return ["### Gate", "", "No gate: this project has no mlci.yaml. `mlci init` writes one "
+                "with the metrics found here; add thresholds (`min`, `max`, `max_drop`, "
+                "`max_rise`) to gate them."]
     if not rules:
         return ["### Gate", "", "mlci.yaml sets no metric policy, so nothing is checked."]
     rows = [[md.escape(r.metric), md.escape(r.rule),

@@ -94,10 +94,10 @@ def download(root: Path, located: Located, out: Path) -> int:
 
 
 def _in_local_cache(root: Path, located: Located) -> Path | None:
-    from mlci.project import dvcfiles, snapshot
+    from mlci.project import dvcfiles, storage
 
     out = dvcfiles.Out(located.path, located.md5, None, None, located.legacy)
-    relative = dvcfiles.cache_file(snapshot.cache_dir(root), out)
+    relative = dvcfiles.cache_file(storage.cache_dir(root), out)
     path = root / relative if relative else None
     return path if path is not None and path.is_file() else None
 

@@ -136,6 +136,23 @@ def _split_batch(out: bytes, count: int) -> list[bytes | None]:
     return blobs
 
 
+def tree_files(root: Path, commit: str, paths: list[str]) -> list[str]:
+    """The files at `commit` that are `paths` or lie under them (one `git ls-tree`)."""
+    if not paths:
+        return []
+    out = git(root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", commit, "--", *paths)
+    return [name for name in out.split("\0") if name]
+
+
+def default_branch(root: Path) -> str | None:
+    """origin's default branch (`origin/HEAD`), else the branch checked out, else None."""
+    for ref in ("refs/remotes/origin/HEAD", "HEAD"):
+        name = git(root, "symbolic-ref", "--quiet", "--short", ref, check=False).strip()
+        if name:
+            return name.removeprefix("origin/")
+    return None
+
+
 def is_shallow(root: Path) -> bool:
     """True in a shallow clone (CI checkouts with a small fetch-depth)."""
     return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"

@@ -23,10 +23,17 @@ def escape(value: object) -> str:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]],
           align: str = "") -> list[str]:
-    """A GFM table; cells must be escaped already; `align` is one letter per column (l/r)."""
-    marks = [("---:" if a == "r" else "---") for a in align.ljust(len(headers), "l")]
+    """A GFM table; cells must be escaped already; `align` is one letter per column (l/r).
+
+    The delimiter row has exactly one cell per header (GFM reads a delimiter row of another
+    width as no table at all, and shows the pipes); short rows are padded with empty cells.
+    """
+    width = len(headers)
+    if any(len(row) > width for row in rows):
+        raise ValueError(f"a table row has more cells than its {width} headers")
+    marks = [("---:" if a == "r" else "---") for a in align.ljust(width, "l")[:width]]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(marks) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["| " + " | ".join([*row, *[""] * (width - len(row))]) + " |" for row in rows]
     return lines
 
 

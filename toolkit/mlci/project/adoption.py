@@ -1,0 +1,165 @@
+"""`mlci init` on an existing DVC project: mlci.yaml from what is there, and what CI will miss.
+
+The metrics found get a direction guessed from their names and no thresholds (the team sets
+those); the models are dvc.yaml's artifacts of type model. Warnings say, before CI fails,
+what requirements.txt does not install and what the DVC remote needs that CI lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlci import config
+from mlci.pipeline import remotes
+from mlci.project import artifacts, requirements, snapshot
+from mlci.project.values import is_number, lookup, short_names
+from mlci.shared import gitrepo
+
+# a name with one of these words is better lower (loss, errors, distances, perplexity ...)
+_LOWER_WORDS = ("loss", "error", "rmse", "mse", "mae", "mape", "logloss", "perplexity", "nll",
+                "wer", "cer", "brier", "fpr", "fnr", "hamming", "deviance", "latency",
+                "err", "ppl", "far", "frr", "miss", "cost", "distance", "divergence", "regret")
+
+
+def guess_direction(name: str) -> config.Direction:
+    """"lower" for losses, errors and their kin, else "higher" (pure)."""
+    key = name.rpartition(":")[2].lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", key) if w]
+    if any(w in _LOWER_WORDS or w.endswith(("loss", "error")) for w in words):
+        return "lower"
+    return "higher"
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What an existing project holds, as mlci.yaml needs it, and what CI would miss."""
+
+    metrics: dict[str, config.Direction]  # names as mlci.yaml keys them
+    models: tuple[str, ...]
+    default_branch: str
+    secrets: tuple[str, ...]  # what the committed default DVC remote usually needs
+    warnings: tuple[str, ...]
+    missing_here: tuple[str, ...]  # imported by the stages, not importable in this Python
+
+
+def survey(root: Path) -> Survey:
+    """Read the project at `root` (its workspace, DVC's cache and remote for cached metrics)."""
+    snap = snapshot.read(root, [None], snapshot.Want(params=False, lenient=True))[0]
+    values = short_names(lookup(snap.flat_metrics()))
+    found = {name: guess_direction(name) for name, value in values.items() if is_number(value)}
+    notes = [f"{path} {snap.where} is {why}: its metrics are not in mlci.yaml"
+             for path, why in snap.missing_metrics().items()]
+    imported = requirements.stage_imports(root, commands(root))
+    remote = remotes.shared_remote_info(root)
+    needs = remotes.needs(remote.url) if remote else None
+    existing = config.load(root) if config.exists(root) else None
+    secrets = needs.secrets if needs else ()
+    notes += install_warnings(root, imported, needs)
+    notes += remote_warnings(remote, existing.ci.dvc_remote_secrets if existing else secrets)
+    return Survey(found, artifacts.model_names(root), _branch(root), secrets, tuple(notes),
+                  tuple(i.distribution for i in requirements.missing_here(imported)))
+
+
+def commands(root: Path) -> list[tuple[str, str]]:
+    """(working directory, command) of every stage of every dvc.yaml in the workspace."""
+    from mlci.project.values import parse
+
+    found = []
+    for directory in snapshot.pipeline_dirs(root):
+        path = root / directory / "dvc.yaml"
+        try:
+            data = parse(path.read_text(encoding="utf-8"), "dvc.yaml")
+        except (OSError, ValueError):
+            continue
+        stages = data.get("stages") if isinstance(data, dict) else None
+        for stage in stages.values() if isinstance(stages, dict) else ():
+            body = stage.get("do", stage) if isinstance(stage, dict) else None
+            if not isinstance(body, dict):
+                continue
+            wdir = str(Path(directory) / str(body.get("wdir") or "."))
+            cmd = body.get("cmd")
+            found += [(wdir, str(c)) for c in (cmd if isinstance(cmd, list) else [cmd]) if c]
+    return found
+
+
+def _branch(root: Path) -> str:
+    return gitrepo.default_branch(root) or "main"
+
+
+def install_warnings(root: Path, imported: list[requirements.Imported],
+                     needs: remotes.RemoteNeeds | None) -> list[str]:
+    """What CI's `pip install -r requirements.txt` leaves out: mlci, the stages' imports,
+    the DVC plugin of the remote."""
+    found = requirements.installs(root)
+    notes = []
+    if not found.exists:
+        absent = ", ".join(dict.fromkeys(i.distribution for i in imported)) or "nothing else"
+        notes.append(f"no {requirements.REQUIREMENTS}: CI installs mlci only (`pip install "
+                     f"mlci`), not what the stages import ({absent}); add one that pins mlci "
+                     "and the pipeline's packages")
+    elif not found.has("mlci"):
+        notes.append(f"{requirements.REQUIREMENTS} does not install mlci, and CI runs mlci "
+                     "after `pip install -r requirements.txt`: add `mlci`")
+    absent_imports = [i for i in imported if not found.has(i.distribution)]
+    if found.exists and absent_imports:
+        names = ", ".join(f"{i.distribution} ({i.script})" for i in absent_imports)
+        notes.append(f"{requirements.REQUIREMENTS} does not install what the stages import: "
+                     f"{names}")
+    if needs and needs.plugin and not found.has(needs.plugin):
+        notes.append(f"CI does not install {needs.plugin}, which DVC needs for the default "
+                     f"remote ({needs.scheme}://): add {needs.install} to "
+                     f"{requirements.REQUIREMENTS}")
+    return notes
+
+
+def remote_warnings(remote: remotes.RemoteInfo | None,
+                    named: Sequence[str]) -> list[str]:
+    """What CI lacks to use the default remote of .dvc/config: the remote, or its secrets."""
+    if remote is None:
+        return ["no default DVC remote in .dvc/config: CI can neither pull nor push outputs "
+                "and the run-cache (add one: `dvc remote add -d NAME URL`, then "
+                "`mlci ci generate`)"]
+    needs = remotes.needs(remote.url)
+    unnamed = [s for s in needs.secrets if s not in named]
+    if not unnamed:
+        return []
+    return [f"the default DVC remote '{remote.name}' ({remote.url}) needs credentials that "
+            f"mlci.yaml's ci.dvc_remote_secrets does not name: {', '.join(unnamed)} (add "
+            "them there and as CI secrets; pull requests run without secrets)"]
+
+
+def policy_text(found: Survey, forges: Sequence[str]) -> str:
+    """mlci.yaml for an adopted project (pure): metrics without thresholds, CI settings."""
+    lines = ["# mlci settings, written by `mlci init` from this project. Every key is optional.",
+             f"default_branch: {_scalar(found.default_branch)}"]
+    if found.metrics:
+        lines.append("metrics:  # every metric found; directions guessed from the names: check "
+                     "them, then add min, max, max_drop or max_rise to gate one")
+        lines += [f"  {_scalar(name)}: {{direction: {direction}}}"
+                  for name, direction in found.metrics.items()]
+    else:
+        lines.append("metrics: {}  # none found: run the pipeline, then `mlci init --force`")
+    models = ", ".join(found.models) or "none: give an artifact `type: model` in dvc.yaml"
+    lines += [f"publish:  # models (dvc.yaml artifacts of type model): {models}",
+              f"  branches: [{_scalar(found.default_branch)}]",
+              "  compare_to: prod", "ci:",
+              f"  forges: [{', '.join(forges)}]  # the CI files `mlci ci generate` writes",
+              '  python: "3.11"', "  runs_on: ubuntu-latest",
+              f"  dvc_remote_secrets: [{', '.join(found.secrets)}]"
+              + ("  # the DVC remote's credentials: define them as CI secrets"
+                 if found.secrets else "")]
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(text: str) -> str:
+    """A YAML key or value: plain when it reads back as the same string, else quoted."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", text) and text.lower() not in _YAML_WORDS:
+        return text
+    return json.dumps(text)
+
+
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
