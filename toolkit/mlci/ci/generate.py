@@ -40,10 +40,10 @@ TARGETS = (
            lambda ctx: bool(ctx.custom_labels)),
     Target("github", "github/mlci-deploy.yml.j2", ".github/workflows/mlci-deploy.yml",
            lambda ctx: bool(ctx.deploy.targets)),
-    Target("gitlab", "gitlab/gitlab-ci.yml.j2", ".gitlab-ci.yml"),
     # both forges build the deploy image from it
     Target("all", "docker/Dockerfile.j2", "deploy/Dockerfile",
            lambda ctx: bool(ctx.deploy.targets)),
+    Target("gitlab", "gitlab/gitlab-ci.yml.j2", ".gitlab-ci.yml"),
 )
 
 
