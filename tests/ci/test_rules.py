@@ -29,16 +29,22 @@ def test_top_level_rules(tmp_path: Path) -> None:
         assert data["permissions"] == {}, name
         assert data["concurrency"]["group"].startswith("${{ github.workflow }}"), name
         assert "pull_request_target" not in data["on"], name
-        # version tags pushed by mlci publish must not start a workflow again
+        # version tags pushed by mlci publish must not start a workflow again; the deploy
+        # workflow starts on stage tags (NAME#STAGE#N) only
         push = data["on"].get("push")
-        assert push is None or set(push) == {"branches"}, name
+        if name.endswith("mlci-deploy.yml"):
+            assert set(push) == {"tags"} and all(re.fullmatch(r"[\w/.=-]+#[\w/-]+#\*", t)
+                                                for t in push["tags"]), name
+        else:
+            assert push is None or set(push) == {"branches"}, name
 
 
 def test_job_rules(tmp_path: Path) -> None:
     for name, text, data in workflows(tmp_path):
         for job_id, job in data["jobs"].items():
             assert int(job["timeout-minutes"]) <= 60, (name, job_id)
-            assert job["permissions"], (name, job_id)
+            # none at all only where the job touches nothing of the repository (the rollout)
+            assert job["permissions"] or job_id.startswith("rollout-"), (name, job_id)
             for permission in job["permissions"]:
                 line = next(x for x in text.splitlines() if x.strip().startswith(f"{permission}:"))
                 assert "  # " in line, f"{name}: {job_id}.permissions.{permission}: say why"
@@ -54,11 +60,13 @@ def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
     for name, _text, data in workflows(tmp_path):
         for job_id, job in data["jobs"].items():
             if "secrets." in yaml.safe_dump(job):
-                assert job.get("environment") in ("dvc-remote", "model-release"), (name, job_id)
+                allowed = ("production",) if job_id.startswith("rollout-") else (
+                    "dvc-remote", "model-release")
+                assert job.get("environment") in allowed, (name, job_id)
                 # jobs that run on pull requests (forks' included) never see a secret
                 assert job_id not in ("pull-request", "combination", "plan", "collect")
             assert "github.token" not in yaml.safe_dump(job) or job_id in (
-                "comment", "publish", "collect"), (name, job_id)
+                "comment", "publish", "collect") or job_id.startswith("build-"), (name, job_id)
 
 
 def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
@@ -80,6 +88,19 @@ def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count
     train = files[".github/workflows/mlci-train.yml"]
     assert train.count("${{ secrets.") == count
     assert "AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}" in train or count == 0
+
+
+def test_deploy_jobs(tmp_path: Path) -> None:
+    """packages: write only where the image is pushed; the rollout waits in `production`."""
+    for name, _text, data in workflows(tmp_path):
+        for job_id, job in data["jobs"].items():
+            if job["permissions"] and "packages" in job["permissions"]:
+                assert job_id.startswith("build-"), (name, job_id)
+            if job_id.startswith("rollout-"):
+                assert job["environment"] == "production" and job["permissions"] == {}
+                assert job["needs"] == job_id.replace("rollout-", "build-", 1)
+        if name.endswith("mlci-deploy.yml"):
+            assert data["concurrency"]["cancel-in-progress"] == "false"
 
 
 def test_the_sweep_workflow_is_a_matrix_of_repro_runs(tmp_path: Path) -> None:
