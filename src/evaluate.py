@@ -4,7 +4,7 @@ import json
 import pickle
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 from sklearn import metrics
 
 TEST = Path("data/prepared/test.csv")
@@ -18,8 +18,8 @@ def write_json(path: Path, data: object) -> None:
 
 def main() -> None:
     model = pickle.loads(MODEL.read_bytes())
-    table = np.loadtxt(TEST, delimiter=",", skiprows=1)
-    x, y = table[:, :-1], table[:, -1].astype(int)
+    table = pd.read_csv(TEST)
+    x, y = table.drop(columns="target"), table["target"].astype(int)
     predicted = model.predict(x)
     proba = model.predict_proba(x)[:, 1]
     scores = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mlci import config
@@ -69,7 +71,7 @@ def test_metric_policy_is_typed() -> None:
          "mlci.yaml:3: metrics.accuracy.minimum: unknown key",
          "known keys: direction, min, max, max_drop, max_rise"),
         ("default_brnch: main\n", "mlci.yaml:1: default_brnch: unknown key",
-         "known keys: default_branch, metrics, publish, ci, sweep, monitor, privacy"),
+         "known keys: default_branch, metrics, publish, ci, sweep, monitor, deploy, privacy"),
         ("privacy:\n  allow:\n    - column: email\n",
          "mlci.yaml:2: privacy.allow[0]: missing key 'path'", None),
         ("privacy:\n  min_share: 10\n", "mlci.yaml:2: privacy.min_share: expected 0 to 1, got 10",
@@ -213,6 +215,29 @@ def test_monitor_errors_name_line_key_and_problem(text: str, message: str,
     with pytest.raises(ConfigError) as caught:
         parse(text)
     assert (caught.value.message, caught.value.hint) == (message, hint)
+
+
+@pytest.mark.parametrize(("text", "stages"), [
+    ("", ("prod",)),  # no publish.stages: publish.compare_to
+    ("publish: {stages: [staging, prod]}\n", ("prod",)),
+    ("publish: {stages: [staging, prod]}\ndeploy: {stages: [staging]}\n", ("staging",)),
+    ("publish: {compare_to: null}\n", ()),
+])
+def test_deploy_stages_default_to_the_last_publish_stage(text: str,
+                                                         stages: tuple[str, ...]) -> None:
+    assert config.deploy_stages(parse(text)) == stages
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("deploy: {command: \"kubectl apply\\nrm -rf /\"}\n", "deploy.command: not valid here"),
+    ("deploy: {command: \"echo ${{ secrets.X }}\"}\n", "deploy.command: not valid here"),
+    ("deploy: {stages: [\"prod\\n\"]}\n", "deploy.stages[0]: not valid here"),
+    ("deploy: {base_image: \"python:3.11\"}\n", "deploy.base_image: not valid here"),
+    ("deploy: {secrets: [GITHUB_TOKEN]}\n", "deploy.secrets[0]: not valid here"),
+])
+def test_deploy_and_privacy_values_are_checked(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse(text)
 
 
 METRICS = "metrics:\n  roc_auc: {direction: higher}\n  f1: {min: 0.5}\n"

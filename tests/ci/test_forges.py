@@ -13,7 +13,8 @@ from support.adopted import Adopted, clone
 from support.commands import git, mlci
 
 GITHUB = (".github/workflows/mlci-train.yml", ".github/workflows/mlci-comment.yml",
-          ".github/workflows/mlci-publish.yml")
+          ".github/workflows/mlci-publish.yml", ".github/workflows/mlci-deploy.yml",
+          "deploy/Dockerfile")  # the image's Dockerfile belongs to every forge
 
 
 def test_forges_in_mlci_yaml_choose_the_files(adopted: Adopted, tmp_path: Path) -> None:
@@ -25,7 +26,8 @@ def test_forges_in_mlci_yaml_choose_the_files(adopted: Adopted, tmp_path: Path) 
     assert mlci("ci", "generate", "--check", cwd=root).stderr.splitlines() == [
         f"unchanged: {path}" for path in GITHUB]
     (root / "mlci.yaml").write_text("ci:\n  forges: gitlab\n")
-    assert mlci("ci", "generate", cwd=root).stdout == "created: .gitlab-ci.yml\n"
+    assert mlci("ci", "generate", cwd=root).stdout == (
+        "unchanged: deploy/Dockerfile\ncreated: .gitlab-ci.yml\n")
 
 
 def test_a_hand_written_file_is_not_drift(adopted: Adopted, tmp_path: Path) -> None:

@@ -52,6 +52,13 @@ def generated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     return root
 
 
+def deploy_jobs(root: Path) -> set[tuple[str, str]]:
+    import yaml
+
+    data = yaml.safe_load((root / ".github" / "workflows" / "mlci-deploy.yml").read_text())
+    return {("mlci-deploy.yml", job) for job in data["jobs"]}
+
+
 def workflows(root: Path) -> list[str]:
     return sorted(str(p) for p in (root / ".github" / "workflows").glob("*.yml"))
 
@@ -60,9 +67,9 @@ def test_actionlint_with_shellcheck_finds_nothing(generated: Path) -> None:
     tool("shellcheck")  # actionlint checks every `run:` script with it when it is on PATH
     result = lint([tool("actionlint"), "-no-color"], generated)
     assert result.returncode == 0, result.stdout + result.stderr
-    # train, comment, publish; the sweep workflow with sweep:, the monitor one with monitor:
+    # train, comment, publish, deploy; the sweep workflow with sweep:, the monitor one with monitor:
     extra = {"sweep": 1, "monitor": 1, "hostile": 2}.get(generated.name, 0)
-    assert len(workflows(generated)) == 3 + extra
+    assert len(workflows(generated)) == 4 + extra
 
 
 def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -> None:
@@ -77,6 +84,7 @@ def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -
     else:  # the hostile variant has a grid and monitors too: those jobs run on ci.runs_on
         jobs = SELF_HOSTED_JOBS | (SELF_HOSTED_SWEEP | HOSTILE_MONITOR_JOBS
                                    if generated.name == "hostile" else set())
+        jobs |= deploy_jobs(generated)  # every build and rollout runs on ci.runs_on too
         assert where == {(file, job, "self-hosted-runner") for file, job in jobs}
 
 
@@ -121,6 +129,14 @@ def test_this_repository_workflows_pass_every_linter() -> None:
     ):
         result = lint(args, REPO_ROOT)
         assert result.returncode == 0, f"{' '.join(args)}\n{result.stdout}{result.stderr}"
+
+
+def test_hadolint_finds_nothing_in_the_dockerfile(generated: Path) -> None:
+    result = lint([tool("hadolint"), "--no-color", "deploy/Dockerfile"], generated)
+    assert result.returncode == 0, result.stdout + result.stderr
+    bad = generated / "Dockerfile.bad"
+    bad.write_text("FROM python:latest\nRUN apt-get install -y curl\n")
+    assert lint([tool("hadolint"), "--no-color", str(bad)], generated).returncode != 0
 
 
 def test_linters_do_find_problems(tmp_path: Path) -> None:

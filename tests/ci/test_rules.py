@@ -29,16 +29,22 @@ def test_top_level_rules(tmp_path: Path) -> None:
         assert data["permissions"] == {}, name
         assert data["concurrency"]["group"].startswith("${{ github.workflow }}"), name
         assert "pull_request_target" not in data["on"], name
-        # version tags pushed by mlci publish must not start a workflow again
+        # version tags pushed by mlci publish must not start a workflow again; the deploy
+        # workflow starts on stage tags (NAME#STAGE#N) only
         push = data["on"].get("push")
-        assert push is None or set(push) == {"branches"}, name
+        if name.endswith("mlci-deploy.yml"):
+            assert set(push) == {"tags"} and all(re.fullmatch(r"[\w/.=-]+#[\w/-]+#\*", t)
+                                                for t in push["tags"]), name
+        else:
+            assert push is None or set(push) == {"branches"}, name
 
 
 def test_job_rules(tmp_path: Path) -> None:
     for name, text, data in workflows(tmp_path):
         for job_id, job in data["jobs"].items():
             assert int(job["timeout-minutes"]) <= 60, (name, job_id)
-            assert job["permissions"], (name, job_id)
+            # none at all only where the job touches nothing of the repository (the rollout)
+            assert job["permissions"] or job_id.startswith("rollout-"), (name, job_id)
             for permission in job["permissions"]:
                 line = next(x for x in text.splitlines() if x.strip().startswith(f"{permission}:"))
                 assert "  # " in line, f"{name}: {job_id}.permissions.{permission}: say why"
@@ -54,15 +60,16 @@ def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
     for name, _text, data in workflows(tmp_path):
         for job_id, job in data["jobs"].items():
             if "secrets." in yaml.safe_dump(job):
-                assert job.get("environment") in ("dvc-remote", "model-release", "mlci-retrain"), \
-                    (name, job_id)
+                allowed = ("production",) if job_id.startswith("rollout-") else (
+                    "dvc-remote", "model-release", "mlci-retrain")
+                assert job.get("environment") in allowed, (name, job_id)
                 # jobs that run on pull requests (forks' included) never see a secret
                 assert job_id not in ("pull-request", "combination", "plan", "collect")
             # write tokens: comment, publish, the sweep's collect, the retrain and its dispatched
             # train run
             assert "github.token" not in yaml.safe_dump(job) or job_id in (
                 "comment", "publish", "collect", "dispatched") or job_id.startswith(
-                "retrain-"), (name, job_id)
+                ("retrain-", "build-")), (name, job_id)
 
 
 def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
@@ -100,6 +107,19 @@ def test_only_the_retrain_job_may_write_contents_and_pull_requests(tmp_path: Pat
     train = yaml.load(files[".github/workflows/mlci-train.yml"], Loader=yaml.BaseLoader)
     assert "workflow_dispatch" in train["on"]
     assert train["jobs"]["dispatched"]["permissions"]["contents"] == "read"
+
+
+def test_deploy_jobs(tmp_path: Path) -> None:
+    """packages: write only where the image is pushed; the rollout waits in `production`."""
+    for name, _text, data in workflows(tmp_path):
+        for job_id, job in data["jobs"].items():
+            if job["permissions"] and "packages" in job["permissions"]:
+                assert job_id.startswith("build-"), (name, job_id)
+            if job_id.startswith("rollout-"):
+                assert job["environment"] == "production" and job["permissions"] == {}
+                assert job["needs"] == job_id.replace("rollout-", "build-", 1)
+        if name.endswith("mlci-deploy.yml"):
+            assert data["concurrency"]["cancel-in-progress"] == "false"
 
 
 def test_the_sweep_workflow_is_a_matrix_of_repro_runs(tmp_path: Path) -> None:

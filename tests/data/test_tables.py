@@ -62,3 +62,48 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
         out.write(SAMPLE.to_batches()[0])
         raise RuntimeError("scoring failed half-way")
     assert list(tmp_path.iterdir()) == []
+
+
+def _notes_csv(path: Path, rows: int) -> Path:
+    """Numbers and text, every 7th note quoted with line breaks and escaped quotes inside."""
+    lines = [f'{i},{i * 0.5},"note {i}\nline two, ""quoted""\n"' if i % 7 == 0
+             else f"{i},{i * 0.5},plain {i}" for i in range(rows)]
+    path.write_text("id,score,note\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def test_csv_ranges_never_cut_a_quoted_line_break(tmp_path: Path) -> None:
+    """Tiny ranges, many cuts: the same rows, order and types as pyarrow's own reader."""
+    import pyarrow.csv as csv
+
+    from mlci.data import csv_ranges
+
+    path = _notes_csv(tmp_path / "notes.csv", 3000)
+    got = pa.Table.from_batches(list(csv_ranges.batches(path, None, range_bytes=1024)))
+    assert got.equals(csv.read_csv(path))
+    picked = pa.Table.from_batches(list(csv_ranges.batches(path, ["id"], range_bytes=4096)))
+    assert picked.column("id").to_pylist() == list(range(3000))
+
+
+def test_a_large_csv_reads_in_parallel_as_one_table(tmp_path: Path) -> None:
+    import pyarrow.csv as csv
+
+    from mlci.data import csv_ranges
+
+    path = _notes_csv(tmp_path / "big.csv", 1_100_000)
+    assert path.stat().st_size > 2 * csv_ranges.RANGE  # the parallel path
+    got = list(tables.batches(path, columns=["note", "id"], batch_rows=100_000))
+    assert max(b.num_rows for b in got) <= 100_000
+    expected = csv.read_csv(path, parse_options=csv.ParseOptions(newlines_in_values=True),
+                            convert_options=csv.ConvertOptions(include_columns=["note", "id"]))
+    assert pa.Table.from_batches(got).equals(expected)
+
+
+@pytest.mark.parametrize(("data", "cut"), [
+    (b"a,b\n1,2\n3,4", 8), (b'1,"x\ny"\n2,z\n', 12), (b'1,"x\ny', 0), (b'1,"x\n""y"""\n', 12),
+    (b"no line break", 0),
+])
+def test_safe_cut(data: bytes, cut: int) -> None:
+    from mlci.data.csv_ranges import safe_cut
+
+    assert safe_cut(data) == cut

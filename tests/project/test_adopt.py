@@ -15,7 +15,8 @@ from support.adopted import NO_AWS, Adopted, clone, copy
 from support.commands import commit_all, git, mlci
 
 CI_FILES = (".github/workflows/mlci-train.yml", ".github/workflows/mlci-comment.yml",
-            ".github/workflows/mlci-publish.yml", ".gitlab-ci.yml")
+            ".github/workflows/mlci-publish.yml", ".github/workflows/mlci-deploy.yml",
+            "deploy/Dockerfile", ".gitlab-ci.yml")
 
 
 @pytest.mark.parametrize(("name", "direction"), [

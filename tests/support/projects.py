@@ -30,6 +30,10 @@ ci:
   python: "3.12"
   runs_on: [self-hosted, gpu]
   dvc_remote_secrets: [AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY]
+deploy:
+  stages: [staging, prod]
+  command: kubectl set image deployment/classifier server="$MLCI_IMAGE" --kubeconfig "$KUBE"
+  secrets: [KUBE]
 """
 # every value that reaches a generated file at the edge of what its grammar accepts: leading
 # digits, YAML words, '/', '.', '_' and '-' (hostile values beyond that are refused:
@@ -81,8 +85,8 @@ monitor:
     retrain: {run: "dvc update data/raw.csv.dvc"}
 """
 # default: the example project as `mlci init` writes it (no shared DVC remote: no --pull)
-# gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, and a
-#      requirements.txt to install from
+# gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, a
+#      requirements.txt to install from, deployments of two stages with a rollout command
 # monitor: a monitored model (the scheduled monitor workflow, the retrain's dispatched train
 #      run), with an S3 remote and its secrets
 # hostile: HOSTILE_CONFIG, HOSTILE_SWEEP and HOSTILE_MODELS, with the gpu variant's remote

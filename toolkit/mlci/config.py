@@ -62,6 +62,13 @@ MAX_COMBINATIONS = 256  # GitHub's limit of jobs per matrix
 CRON = _rule(r"[0-9A-Za-z*/,-]+( [0-9A-Za-z*/,-]+){4}",
              "five cron fields, minute hour day month weekday (UTC), e.g. \"17 3 * * *\"")
 Stattest = Literal["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]
+# an OCI reference pinned by digest: the deploy image must not move under a rebuild
+IMAGE = _rule(r"[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}",
+              "a base image pinned by digest, e.g. python:3.11-slim-bookworm@sha256:<64 hex>")
+# one shell command line: no line break (a new step) and no ${{ }} (a GitHub expression)
+COMMAND = _rule(r"(?!.*(?:\$\{\{|\{\{|\}\}))[^\x00-\x1f\x7f]+",
+                "one command line without line breaks or ${{ }} expressions; use $MLCI_IMAGE "
+                "for the pushed image")
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,25 @@ class CiConfig:
     python: str = field(default="3.11", metadata=PYTHON)
     runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=LABELS)
     dvc_remote_secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
+
+
+DEFAULT_BASE_IMAGE = ("python:3.11-slim-bookworm@sha256:"
+                      "2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91")
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """`mlci-deploy.yml`: which stage moves ship an image, and what runs after the push.
+
+    `stages` empty means the last of `publish.stages` (see `deploy_stages`); `command` runs in
+    the environment `production` with the pushed image (by digest) in `$MLCI_IMAGE` and the
+    `secrets` named here in its environment.
+    """
+
+    stages: tuple[str, ...] = field(default=(), metadata=STAGE)
+    command: str | None = field(default=None, metadata=COMMAND)
+    secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)
+    base_image: str = field(default=DEFAULT_BASE_IMAGE, metadata=IMAGE)
 
 
 SweepValue = typing.Union[bool, int, float, str]  # noqa: UP007 (a runtime type for _convert)
@@ -169,7 +195,18 @@ class Config:
     ci: CiConfig = CiConfig()
     sweep: SweepConfig | None = None
     monitor: dict[str, MonitorConfig] = field(default_factory=dict)
+    deploy: DeployConfig = DeployConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+
+
+def deploy_stages(cfg: Config) -> tuple[str, ...]:
+    """The stages whose moves deploy: `deploy.stages`, else the last of `publish.stages`,
+    else `publish.compare_to` (pure)."""
+    if cfg.deploy.stages:
+        return cfg.deploy.stages
+    if cfg.publish.stages:
+        return cfg.publish.stages[-1:]
+    return (cfg.publish.compare_to,) if cfg.publish.compare_to else ()
 
 
 class _Invalid(Exception):

@@ -44,5 +44,9 @@ class StageFailed(PipelineError):
         self.stage_exit_code = exit_code
 
 
+class ArtifactMismatch(MlciError):
+    """A downloaded artifact is not the file the registry recorded (md5 mismatch): never load it."""
+
+
 class ForgeError(MlciError):
     """A GitHub or GitLab API call failed."""

@@ -40,6 +40,11 @@ TARGETS = (
            lambda ctx: bool(ctx.monitors)),
     Target("github", "github/actionlint.yaml.j2", ".github/actionlint.yaml",
            lambda ctx: bool(ctx.custom_labels)),
+    Target("github", "github/mlci-deploy.yml.j2", ".github/workflows/mlci-deploy.yml",
+           lambda ctx: bool(ctx.deploy.targets)),
+    # both forges build the deploy image from it
+    Target("all", "docker/Dockerfile.j2", "deploy/Dockerfile",
+           lambda ctx: bool(ctx.deploy.targets)),
     Target("gitlab", "gitlab/gitlab-ci.yml.j2", ".gitlab-ci.yml"),
 )
 
@@ -80,7 +85,8 @@ def rendered(root: Path, forges: tuple[str, ...] | None = None) -> dict[str, str
     return {
         target.output: render(template_path(target.template).read_text(encoding="utf-8"),
                               variables)
-        for target in TARGETS if target.forge in chosen and target.wanted(ctx)
+        for target in TARGETS
+        if (target.forge == "all" or target.forge in chosen) and target.wanted(ctx)
     }
 
 

@@ -42,7 +42,9 @@ def _root(
 
 
 # each module registers its commands; this order is the order of `mlci --help`
-from mlci.cli import project, data, metrics, comment, models, sweep, monitor, ci  # noqa: E402, F401, I001
+from mlci.cli import (  # noqa: E402, F401, I001
+    project, data, metrics, comment, models, serve, deploy, sweep, monitor, ci,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

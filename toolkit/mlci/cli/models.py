@@ -66,7 +66,9 @@ def publish(
 
     if bump is not None and bump not in ("major", "minor", "patch"):
         raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
-    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote,
+    from mlci.serving.loading import describe
+
+    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote, describe,
                              profile=profiler(name))
     context = _forge_context() if _wants_release(release) else None  # fail before tagging
     result = run_publish(request)
@@ -249,17 +251,29 @@ def history(
              e.tag] for e in model.history])
 
 
-@models_app.command(short_help="Download a version's artifact (NAME, NAME@vX.Y.Z, NAME#STAGE).",
-                    help="Download a version's artifact from the DVC remote: NAME (latest), "
-                    "NAME@vX.Y.Z or NAME#STAGE.")
+@models_app.command(short_help="Download a version's artifact, verified (NAME, NAME@vX.Y.Z, "
+                    "NAME#STAGE).",
+                    help="Download a version's artifact, verified against the md5 its commit "
+                    "records in dvc.lock (a mismatch is refused, nothing is written): NAME "
+                    "(latest), NAME@vX.Y.Z or NAME#STAGE.")
 def get(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
     out: str | None = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
                             "(default: the artifact's file name in the current directory)."),
     force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
+    bundle: bool = typer.Option(False, "--bundle", help="Write a directory with the model file "
+                                "and mlci-model.json (what `mlci serve --bundle` and the "
+                                "deploy image serve)."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
 ) -> None:
-    from mlci.registry.models import get as run_get
+    from mlci.serving.fetch import get as run_get
 
-    fetched = run_get(_root(), ref, Path(out) if out else None, force)
-    print(f"{fetched.out}: {fetched.name} {fetched.version} ({fetched.commit[:7]}, "
-          f"{fetched.path})")
+    fetched = run_get(_root(), ref, Path(out) if out else None, force, bundle)
+    found = fetched.located
+    if as_json:
+        print(json.dumps({"name": found.name, "version": found.version, "commit": found.commit,
+                          "stage": found.stage, "path": found.path, "md5": found.md5,
+                          "out": str(fetched.out), "bundle": bundle}, indent=2))
+        return
+    print(f"{fetched.out}: {found.name} {found.version} ({found.commit[:7]}, {found.path}, "
+          f"md5 {found.md5} verified)")

@@ -37,11 +37,15 @@ def local(root: Path, where: str, scratch: Path) -> Path:
 
 
 def at_revision(root: Path, commit: str, path: str, scratch: Path) -> Path:
-    """`path` as committed at `commit` (from git, the DVC cache or the DVC remote)."""
+    """`path` as committed at `commit` (from git, the DVC cache or the DVC remote), verified
+    against the md5 that commit's dvc.lock or `.dvc` file records for it."""
     from mlci import pipeline
+    from mlci.project.artifacts import Artifact, recorded_hash
 
     out = scratch / commit[:12] / path
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        pipeline.get_artifact(root, commit, path, out)
+        recorded = recorded_hash(root, commit, Artifact(name=path, path=path))
+        md5, legacy = (recorded.md5, recorded.legacy) if recorded else (None, False)
+        pipeline.get_artifact(root, commit, path, out, md5, legacy)
     return out

@@ -3,7 +3,7 @@
 dvc itself is imported inside the functions that need it, so importing this package is cheap.
 """
 
-from mlci.pipeline.artifacts import get_artifact, push_artifact, stale
+from mlci.pipeline.artifacts import get_artifact, md5_of, push_artifact, stale, verify
 from mlci.pipeline.graph import stage_params
 from mlci.pipeline.remotes import (
     add_remote,
@@ -31,7 +31,7 @@ from mlci.pipeline.session import (
 
 __all__ = [
     "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
-    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "no_remote", "push",
-    "push_artifact", "reproduce", "require_project", "set_remote_option", "share_cache",
-    "shared_remote", "stage_params", "stale",
+    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "md5_of",
+    "no_remote", "push", "push_artifact", "reproduce", "require_project", "set_remote_option",
+    "share_cache", "shared_remote", "stage_params", "stale", "verify",
 ]

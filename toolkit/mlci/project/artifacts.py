@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlci.errors import ConfigError
-from mlci.project import values
+from mlci.project import dvcfiles, values
 from mlci.shared import gitrepo
 
 
 @dataclass(frozen=True)
 class Artifact:
-    """One declared artifact; `path` is relative to the repository root."""
+    """One declared artifact; `path` is relative to the repository root; `meta` is its
+    free-form `meta:` mapping (mlci reads `loader` and `signature` there)."""
 
     name: str
     path: str
     type: str = ""
     desc: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -45,8 +47,10 @@ def declared(data: Any, dirname: str = "") -> dict[str, Artifact]:
             continue
         name = f"{dirname}:{base}" if dirname else str(base)
         path = posixpath.normpath(posixpath.join(dirname, entry["path"]))
+        meta = entry.get("meta")
         found[name] = Artifact(name, path, str(entry.get("type") or ""),
-                               str(entry.get("desc") or ""))
+                               str(entry.get("desc") or ""),
+                               dict(meta) if isinstance(meta, dict) else {})
     return found
 
 
@@ -87,3 +91,18 @@ def model_names(root: Path) -> tuple[str, ...]:
     """Names of the artifacts of type model in the root dvc.yaml of the workspace, sorted."""
     return tuple(sorted(name for name, found in declared_here(root).items()
                         if found.type == "model"))
+
+
+def recorded_hash(root: Path, commit: str, artifact: Artifact) -> dvcfiles.Out | None:
+    """The hash `commit` records for the artifact: its stage output in dvc.lock (stage `wdir`s
+    and pipelines in subdirectories resolved), else its `.dvc` file (`dvc add`); None if none."""
+    from mlci.project import snapshot
+
+    snap = snapshot.read(root, [commit], snapshot.Want(params=False))[0]
+    found = dvcfiles.outs(snap.lock).get(artifact.path)
+    if found is not None and found.md5:
+        return found
+    added = f"{artifact.path}.dvc"
+    data = snapshot.read_yaml(root, [snap], [added])[0].get(added)
+    found = dvcfiles.dvcfile_outs(data, added).get(artifact.path)
+    return found if found is not None and found.md5 else None

@@ -30,6 +30,8 @@ class ModelCard:
     data: dict[str, str] = field(default_factory=dict)  # dvc.lock out path -> md5
     gate: str = ""  # the gate's one-line verdict
     profile: str = ""  # md5 of the training data's monitoring profile in the DVC remote
+    # inputs (name, dtype) and outputs (classes, predict_proba): serving.signature's JSON form
+    signature: dict[str, Any] = field(default_factory=dict)
 
 
 def title(card: ModelCard) -> str:
@@ -50,6 +52,7 @@ def render(card: ModelCard) -> str:
     lines += [f"- monitoring profile: `{card.profile}`"] if card.profile else []
     lines += _table("metric", card.metrics) + _table("param", card.params)
     lines += _table("data (dvc.lock)", {k: f"`{v}`" for k, v in card.data.items()})
+    lines += _signature(card.signature)
     lines += ["", MARK + _json(card) + END]
     return "\n".join(lines) + "\n"
 
@@ -64,6 +67,25 @@ def _table(label: str, values: dict[str, Any]) -> list[str]:
         return []
     rows = [f"| {key} | {value} |" for key, value in sorted(values.items())]
     return ["", f"| {label} | value |", "|---|---|", *rows]
+
+
+def _signature(signature: dict[str, Any]) -> list[str]:
+    """The inputs as a table and the outputs in a line ([] without a signature)."""
+    inputs = signature.get("inputs") if isinstance(signature, dict) else None
+    if not isinstance(inputs, list):
+        return []
+    found = signature.get("outputs")
+    outputs: dict[str, Any] = found if isinstance(found, dict) else {}
+    classes = ", ".join(str(c) for c in outputs.get("classes") or []) or "-"
+    proba = "yes" if outputs.get("predict_proba") else "no"
+    rows = [f"| {_cell(i.get('name'))} | {_cell(i.get('dtype'))} |"
+            for i in inputs if isinstance(i, dict)]
+    return ["", f"Signature: {len(rows)} input columns; outputs `predict` (classes: {classes}), "
+            f"`predict_proba`: {proba}.", "", "| input | dtype |", "|---|---|", *rows]
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def parse(message: str) -> ModelCard | None:

@@ -1,4 +1,5 @@
-"""Reading the registry: `mlci models list/show/history/get`. Functions return data."""
+"""Reading the registry: `mlci models list/show/history`, and `resolve` (a reference to a
+version) for `mlci models get` and serving. Functions return data."""
 
 from __future__ import annotations
 
@@ -81,53 +82,3 @@ def resolve(model: Model, ref: modeltags.Ref) -> Version:
     if model.latest is None:
         raise MlciError(f"{model.name} has no active version")
     return model.latest
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """What `models get` wrote."""
-
-    name: str
-    version: str
-    commit: str
-    path: str
-    out: Path
-    files: int
-
-
-def get(root: Path, ref_text: str, out: Path | None, force: bool = False) -> Fetched:
-    """Fetch the artifact of a version (from the DVC cache or remote, at its commit) to `out`."""
-    try:
-        ref = modeltags.parse_ref(ref_text)
-    except ValueError as exc:
-        raise MlciError(str(exc)) from None
-    version = resolve(find(state(root), ref.name), ref)
-    artifact = artifacts.artifact_at(root, version.commit, ref.name)
-    target = out if out is not None else Path.cwd() / Path(artifact.path).name
-    if target.exists() and not force:
-        raise MlciError(f"{target}: already exists", hint="remove it, choose -o PATH or --force")
-    try:
-        files = _download(root, version.commit, artifact.path, target)
-    except OSError as exc:
-        raise MlciError(f"{target}: cannot write the artifact there: {exc.strerror or exc}",
-                        hint="choose another -o PATH") from None
-    return Fetched(ref.name, version.version, version.commit, artifact.path, target, files)
-
-
-def _download(root: Path, commit: str, path: str, target: Path) -> int:
-    """Download next to `target`, then rename onto it: never a partial or half-replaced file."""
-    import shutil
-    import tempfile
-
-    from mlci import pipeline
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".mlci-get-", dir=target.parent))
-    try:
-        files = pipeline.get_artifact(root, commit, path, scratch / "new")
-        if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
-            target.replace(scratch / "old")
-        (scratch / "new").replace(target)
-        return files
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)

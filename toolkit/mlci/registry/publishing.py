@@ -10,7 +10,7 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlci import config, registry
 from mlci.errors import MlciError, PipelineError
@@ -22,7 +22,8 @@ from mlci.shared import gitrepo
 
 if TYPE_CHECKING:
     from mlci.metrics.rules import GateResult
-    from mlci.project.snapshot import Snapshot
+
+Describe = Callable[[Path, str, Artifact], "dict[str, Any] | None"]
 
 @dataclass(frozen=True)
 class PublishRequest:
@@ -36,6 +37,9 @@ class PublishRequest:
     stage: str | None = None
     push: bool | None = None
     remote: str | None = None
+    # the model's signature for the card, from the verified artifact (serving.loading does it;
+    # the registry loads no models itself)
+    describe: Describe | None = None
     # (root, commit) -> md5 of the stored monitoring profile (monitoring builds it; the
     # registry imports no domain above it)
     profile: Callable[[Path, str], str | None] | None = None
@@ -85,7 +89,8 @@ def publish(request: PublishRequest) -> Published:
     if not verdict.passed:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)
-    card = replace(_card(root, commit, artifact, verdict),
+    signature = request.describe(root, commit, artifact) if request.describe else None
+    card = replace(_card(root, commit, artifact, verdict, signature),
                    profile=(request.profile(root, commit) or "") if request.profile else "")
     return _register(request, commit, remote, card, verdict)
 
@@ -178,7 +183,8 @@ def _republish(request: PublishRequest, model: Model, existing: Version,
                      existing.message, 0, already=True)
 
 
-def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> ModelCard:
+def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult,
+          signature: dict[str, Any] | None) -> ModelCard:
     """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
     from mlci.project import dvcfiles, snapshot
     from mlci.project.values import flatten, lookup, short_names
@@ -188,22 +194,13 @@ def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult) -> M
               for key, value in flatten(values).items()}
     data = {p: out.md5 for p, out in dvcfiles.outs(snap.lock).items() if out.md5}
     values = short_names(lookup(snap.flat_metrics()))
+    recorded = artifacts.recorded_hash(root, commit, artifact)
     return ModelCard(
         name=artifact.name, version="", commit=commit, path=artifact.path,
-        artifact_md5=data.get(artifact.path) or _added_md5(root, snap, artifact.path),
+        artifact_md5=recorded.md5 or "" if recorded is not None else "",
         description=artifact.desc, metrics=values, params=params, data=data,
-        gate=verdict.describe(),
+        gate=verdict.describe(), signature=signature or {},
     )
-
-
-def _added_md5(root: Path, snap: Snapshot, path: str) -> str:
-    """The hash a `dvc add`ed artifact's `.dvc` file records ("" when there is none)."""
-    from mlci.project import dvcfiles, snapshot
-
-    name = f"{path}.dvc"
-    found = snapshot.read_yaml(root, [snap], [name])[0]
-    out = dvcfiles.dvcfile_outs(found.get(name), name).get(path)
-    return out.md5 or "" if out is not None else ""
 
 
 def _register(request: PublishRequest, commit: str, remote: str | None,

@@ -275,6 +275,12 @@ def remote_tags(root: Path, remote: str, names: list[str]) -> set[str]:
             for line in out.splitlines() if "refs/tags/" in line}
 
 
+def remote_tag_listing(root: Path, remote: str, pattern: str) -> str:
+    """`git ls-remote --tags REMOTE PATTERN`: the remote's matching tags and their objects, as
+    text (cheap to compare between two polls)."""
+    return git(root, "ls-remote", "--tags", remote, pattern)
+
+
 def fetch_tags(root: Path, remote: str) -> None:
     """Bring the remote's tags in (never overwriting a local tag of the same name)."""
     git(root, "fetch", "--quiet", "--no-tags", remote, "refs/tags/*:refs/tags/*")

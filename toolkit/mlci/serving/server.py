@@ -1,0 +1,204 @@
+"""`mlci serve`: verify and load the model first, then run the app under uvicorn.
+
+Everything that can fail (the reference, the registry, the download, the md5, the loader)
+fails before a port is bound. SIGTERM: uvicorn stops accepting, lets requests in flight
+finish, then the app's shutdown stops --follow and flushes the prediction log; exit 0.
+With `--workers N` the verified file is handed to the workers as a bundle in a private
+temporary directory, and each worker checks its sha256 again before loading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlci import config
+from mlci.errors import MlciError
+from mlci.serving import bundles, fetch, loading
+from mlci.serving.predlog import LogFormat, LogSettings, PredictionLog
+from mlci.serving.telemetry import Telemetry
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from mlci.serving.app import ServerState
+
+LOG = logging.getLogger("mlci.serve")
+SPEC_ENV = "MLCI_SERVE_WORKER_SPEC"  # how the parent tells --workers processes what to serve
+
+
+@dataclass(frozen=True)
+class ServeRequest:
+    """What `mlci serve` was asked for; `bundle` replaces `root`/`ref` (a container)."""
+
+    root: Path | None = None
+    ref: str | None = None
+    bundle: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    follow: float | None = None
+    log_dir: Path | None = None
+    log_format: LogFormat = "jsonl"
+    max_body_mb: float = 16.0
+    access_log: bool = False
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """What a server process needs besides the model: log settings and limits."""
+
+    log: LogSettings | None
+    max_body: int
+
+
+def serve(request: ServeRequest, announce: Any = print) -> int:
+    """Load (verified), announce, serve until SIGTERM/SIGINT; the exit code."""
+    _check(request)
+    loaded, privacy = _load(request)
+    spec = _Spec(_log_settings(request, privacy), int(request.max_body_mb * 1024 * 1024))
+    info = loaded.info
+    announce(f"serving {info.name} {info.version} ({info.commit[:7]}, md5 {info.md5} verified, "
+             f"{info.loader} loader) on http://{request.host}:{request.port}")
+    with _terminate_quietly():
+        if request.workers > 1:
+            _run_workers(request, loaded, spec)
+        else:
+            _run(request, build(loaded, spec, request))
+    return 0
+
+
+def _check(request: ServeRequest) -> None:
+    from mlci.serving.follow import check_followable
+
+    if request.follow is not None:
+        if request.bundle is not None or request.root is None:
+            raise MlciError("--follow needs a git checkout of the project, not a --bundle")
+        if request.workers > 1:
+            raise MlciError("--follow works with one worker per process",
+                            hint="run several `mlci serve --follow` processes (containers) "
+                            "behind a load balancer instead of --workers")
+        check_followable(request.ref or fetch.default_ref(request.root))
+
+
+def _load(request: ServeRequest) -> tuple[loading.Loaded, dict[str, list[str]]]:
+    if request.bundle is not None:
+        bundle = bundles.read(request.bundle)
+        return loading.load_bundle(request.bundle), bundle.privacy
+    assert request.root is not None
+    privacy = config.load(request.root).privacy
+    return loading.load(request.root, request.ref), {"exclude": list(privacy.exclude),
+                                                     "hash": list(privacy.hash)}
+
+
+def _log_settings(request: ServeRequest, privacy: dict[str, list[str]]) -> LogSettings | None:
+    if request.log_dir is None:
+        return None
+    return LogSettings(request.log_dir, request.log_format, tuple(privacy.get("exclude", ())),
+                       tuple(privacy.get("hash", ())))
+
+
+def build(loaded: loading.Loaded, spec: _Spec, request: ServeRequest | None = None) -> Starlette:
+    """The app serving `loaded`, with --follow (from `request`) and the log in its lifespan."""
+    from mlci.serving.app import ServerState, create
+
+    telemetry = Telemetry()
+    state = ServerState(loaded, telemetry, None, spec.max_body)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        if spec.log is not None:
+            state.log = PredictionLog(spec.log, telemetry.dropped.inc)
+        follower = _follower(request, state)
+        try:
+            yield
+        finally:
+            if follower is not None:
+                follower.cancel()
+            if state.log is not None:
+                state.log.close()  # requests in flight have finished: nothing more comes
+
+    return create(state, lifespan)
+
+
+def _follower(request: ServeRequest | None, state: ServerState) -> Any:
+    import asyncio
+
+    from mlci.serving.follow import Follower
+    from mlci.shared import gitrepo
+
+    if request is None or request.follow is None or request.root is None:
+        return None
+    remote = gitrepo.default_remote(request.root)
+    if remote is None:
+        raise MlciError("--follow: this repository has no git remote to poll")
+    ref = request.ref or fetch.default_ref(request.root)
+    follower = Follower(request.root, ref, remote, state, request.follow)
+    return asyncio.get_running_loop().create_task(follower.run())
+
+
+def _run(request: ServeRequest, app: Any) -> None:
+    import uvicorn
+
+    config_ = uvicorn.Config(app, host=request.host, port=request.port, lifespan="on",
+                             access_log=request.access_log, log_level="info",
+                             timeout_graceful_shutdown=30)
+    uvicorn.Server(config_).run()
+
+
+def _run_workers(request: ServeRequest, loaded: loading.Loaded, spec: _Spec) -> None:
+    """Hand the verified model to N uvicorn worker processes as a private bundle."""
+    import uvicorn
+
+    with tempfile.TemporaryDirectory(prefix="mlci-serve-") as private:
+        directory = _as_bundle(request, loaded, Path(private))
+        os.environ[SPEC_ENV] = json.dumps({
+            "bundle": str(directory), "max_body": spec.max_body,
+            "log": None if spec.log is None else {**spec.log.__dict__,
+                                                  "directory": str(spec.log.directory)},
+        })
+        uvicorn.run("mlci.serving.server:worker_app", factory=True, host=request.host,
+                    port=request.port, workers=request.workers, lifespan="on",
+                    access_log=request.access_log, timeout_graceful_shutdown=30)
+
+
+def _as_bundle(request: ServeRequest, loaded: loading.Loaded, where: Path) -> Path:
+    if request.bundle is not None:
+        return request.bundle
+    assert request.root is not None
+    info = loaded.info
+    located = fetch.locate(request.root, request.ref)
+    directory = where / "bundle"
+    directory.mkdir()
+    fetch.download(request.root, located, directory / located.file_name)
+    bundles.write(directory, located, {})
+    LOG.info("workers load %s %s from %s", info.name, info.version, directory)
+    return directory
+
+
+def worker_app() -> Starlette:
+    """The app of one `--workers` process (uvicorn calls this factory in each)."""
+    data = json.loads(os.environ[SPEC_ENV])
+    log = data["log"]
+    settings = None if log is None else LogSettings(**{**log, "directory": Path(
+        log["directory"]), "exclude": tuple(log["exclude"]), "hashed": tuple(log["hashed"])})
+    return build(loading.load_bundle(Path(data["bundle"])), _Spec(settings, data["max_body"]))
+
+
+@contextlib.contextmanager
+def _terminate_quietly() -> Iterator[None]:
+    """uvicorn re-raises the SIGTERM it shut down for once it is done; after a graceful
+    shutdown that is a normal end (exit 0), so the handler it restores ignores it."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
