@@ -87,7 +87,7 @@ def test_shifted_data_drifts_and_exits_1(published: Path, live: dict[str, Path],
     assert proc.stdout.startswith("unhealthy: classifier v0.0.1 (prod): data drift in")
     text = out.read_text()
     assert text.startswith("<!-- mlci-monitor -->\n## ❌ mlci monitor: classifier v0.0.1 (prod)")
-    assert "profile published with the version" in text
+    assert "profile published with the version" in text, text
     assert "| mean\\_radius | numerical | K-S p\\_value |" in text
     assert "```mermaid" in text and "### Data quality" in text
     table = text.split("### Columns", 1)[1].split("###", 1)[0]

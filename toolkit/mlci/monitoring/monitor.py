@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from mlci import config
 from mlci.errors import MlciError
-from mlci.monitoring import drift, references, sources
+from mlci.monitoring import drift, references, scoring, sources
 from mlci.monitoring.drift import ColumnDrift, Drift
 from mlci.monitoring.profile import Profile, Spec, current_spec
 from mlci.monitoring.scan import Scanned, scan
@@ -75,7 +75,8 @@ def monitor(request: MonitorRequest) -> Monitored:
     name, stage, version = _resolve(root, cfg, request.ref)
     settings = _settings(cfg, name, request)
     spec = _spec(cfg, settings, request.sample)
-    model, notes = _model(root, name, version)
+    model, unloaded = scoring.load(root, f"{name}@{version.version}")
+    notes: tuple[str, ...] = (f"predictions are not monitored: {unloaded}",) if unloaded else ()
     with tempfile.TemporaryDirectory(prefix="mlci-monitor-") as tmp:
         scratch = Path(tmp)
         reference = references.resolve(references.Request(
@@ -142,17 +143,6 @@ def _spec(cfg: Config, settings: MonitorConfig, sample: int | None) -> Spec:
                 hashed=frozenset(cfg.privacy.hash), max_rows=sample)
 
 
-def _model(root: Path, name: str, version: Version) -> tuple[Scorer | None, tuple[str, ...]]:
-    """The version's model through the verified loader, or None (and why) when unavailable."""
-    from mlci.monitoring import scoring
-
-    model = scoring.load(root, f"{name}@{version.version}")
-    if model is None:
-        return None, ("predictions are not monitored: mlci's model loader (mlci.serving) is "
-                      "not installed",)
-    return model, ()
-
-
 def _card_profile(version: Version) -> str:
     from mlci.registry import modelcard
 
@@ -204,6 +194,6 @@ def profiler(name: str) -> Callable[[Path, str], str | None]:
         with tempfile.TemporaryDirectory(prefix="mlci-profile-") as tmp:
             return references.publish(references.Request(
                 root, commit, settings.reference, _spec(cfg, settings, None), Path(tmp),
-                None, settings.target))
+                scoring.at_commit(root, name, commit), settings.target))
 
     return store

@@ -7,19 +7,15 @@ two things from the loaded model, its classes and a way to score a batch: `Score
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
-
-from mlci.errors import MlciError
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-LOADER = "mlci.serving.loading"
+    from mlci.serving.loaders.base import Model
 
 
 class Scorer(Protocol):
@@ -37,30 +33,36 @@ class Scorer(Protocol):
 class Served:
     """A model loaded by serving's loader (`loading.load`), scored through `loading.score`."""
 
-    model: Any
-    loading: ModuleType
+    model: Model
 
     @property
     def classes(self) -> tuple[Any, ...]:
         return tuple(self.model.signature.classes)
 
     def score(self, batch: pa.RecordBatch) -> tuple[Sequence[Any], Any]:
-        prediction = self.loading.score(self.model, batch)
+        from mlci.serving import loading
+
+        prediction = loading.score(self.model, batch)
         return list(prediction.labels), prediction.proba
 
 
-def loader() -> ModuleType | None:
-    """Serving's loading module, or None where mlci's serving package is not installed."""
+def load(root: Path, ref: str) -> tuple[Scorer | None, str]:
+    """The registered version `ref` names, downloaded, verified against its dvc.lock md5 and
+    loaded; (None, why) when no loader takes its file."""
+    from mlci.serving import loading
+    from mlci.serving.loaders import LoadError
+
     try:
-        return importlib.import_module(LOADER)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and LOADER.startswith(exc.name):
-            return None
-        raise MlciError(f"mlci's model loader needs the package {exc.name!r}, which is not "
-                        "installed", hint="pip install 'mlci[serve]'") from None
+        return Served(loading.load(root, ref).model), ""
+    except LoadError as exc:
+        return None, exc.message
 
 
-def load(root: Path, ref: str) -> Scorer | None:
-    """The version `ref` names, verified and loaded (None without the serving package)."""
-    loading = loader()
-    return None if loading is None else Served(loading.load(root, ref).model, loading)
+def at_commit(root: Path, name: str, commit: str) -> Scorer | None:
+    """Model NAME as committed at `commit` (publishing: not registered yet), verified and
+    loaded; None when no loader takes its file."""
+    from mlci.project.artifacts import artifact_at
+    from mlci.serving import loading
+
+    loaded = loading.load_at(root, commit, artifact_at(root, commit, name))
+    return None if loaded is None else Served(loaded.model)
