@@ -71,7 +71,7 @@ def test_metric_policy_is_typed() -> None:
          "mlci.yaml:3: metrics.accuracy.minimum: unknown key",
          "known keys: direction, min, max, max_drop, max_rise"),
         ("default_brnch: main\n", "mlci.yaml:1: default_brnch: unknown key",
-         "known keys: default_branch, metrics, publish, ci, sweep, deploy, privacy"),
+         "known keys: default_branch, metrics, publish, ci, sweep, monitor, deploy, privacy"),
         ("privacy:\n  allow:\n    - column: email\n",
          "mlci.yaml:2: privacy.allow[0]: missing key 'path'", None),
         ("privacy:\n  min_share: 10\n", "mlci.yaml:2: privacy.min_share: expected 0 to 1, got 10",
@@ -172,6 +172,51 @@ def test_publish_branches_may_be_glob_patterns() -> None:
     assert cfg.publish.branches == ("main", "release/*", "hotfix-[0-9]*")
 
 
+def test_monitor_section_is_typed_and_performance_uses_the_gate_grammar() -> None:
+    cfg = parse("monitor:\n  classifier:\n    reference: data/prepared/train.csv\n"
+                "    target: target\n    drift_share: 0.3\n    stattest: {age: psi}\n"
+                "    columns: {exclude: [id], categorical: [zip]}\n"
+                "    performance: {accuracy: {min: 0.9, max_drop: 0.05}}\n"
+                "    retrain: {run: dvc update data/raw.csv.dvc}\n")
+    watched = cfg.monitor["classifier"]
+    assert (watched.reference, watched.target, watched.drift_share) == (
+        "data/prepared/train.csv", "target", 0.3)
+    assert watched.schedule == "17 3 * * *" and watched.stattest == {"age": "psi"}
+    assert watched.columns.exclude == ("id",) and watched.columns.categorical == ("zip",)
+    assert watched.performance["accuracy"] == config.MetricPolicy(min=0.9, max_drop=0.05)
+    assert watched.retrain.run == "dvc update data/raw.csv.dvc"
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("monitor:\n  classifier:\n    target: y\n",
+         "mlci.yaml:2: monitor.classifier: missing key 'reference'",
+         "the model's training data (a DVC output or git file), e.g. reference: "
+         "data/prepared/train.csv"),
+        ("monitor:\n  m:\n    reference: x.csv\n    drift_share: 1.5\n",
+         "mlci.yaml:4: monitor.m.drift_share: expected 0 to 1, got 1.5",
+         "a share between 0 and 1, e.g. 0.1 for 10%"),
+        ("monitor:\n  m:\n    reference: x.csv\n    schedule: 'daily'\n",
+         "mlci.yaml:4: monitor.m.schedule: not valid here: 'daily'",
+         'five cron fields, minute hour day month weekday (UTC), e.g. "17 3 * * *"'),
+        ("monitor:\n  m:\n    reference: x.csv\n    stattest: {age: t-test}\n",
+         "mlci.yaml:4: monitor.m.stattest.age: expected 'ks' or 'chisquare' or 'z' or "
+         "'wasserstein' or 'jensenshannon' or 'psi', got 't-test'", None),
+        ("monitor:\n  m:\n    reference: x.csv\n    performance:\n      f1: {minimum: 1}\n",
+         "mlci.yaml:5: monitor.m.performance.f1.minimum: unknown key",
+         "known keys: direction, min, max, max_drop, max_rise"),
+        ("privacy: {hash: email}\n", "mlci.yaml:1: privacy.hash: expected a list, got 'email'",
+         None),
+    ],
+)
+def test_monitor_errors_name_line_key_and_problem(text: str, message: str,
+                                                  hint: str | None) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse(text)
+    assert (caught.value.message, caught.value.hint) == (message, hint)
+
+
 @pytest.mark.parametrize(("text", "stages"), [
     ("", ("prod",)),  # no publish.stages: publish.compare_to
     ("publish: {stages: [staging, prod]}\n", ("prod",)),
@@ -193,7 +238,6 @@ def test_deploy_stages_default_to_the_last_publish_stage(text: str,
 def test_deploy_and_privacy_values_are_checked(text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         parse(text)
-
 
 
 METRICS = "metrics:\n  roc_auc: {direction: higher}\n  f1: {min: 0.5}\n"

@@ -24,6 +24,10 @@ BIN = Path(sys.executable).parent
 SELF_HOSTED_JOBS = {("mlci-train.yml", "pull-request"), ("mlci-train.yml", "default-branch"),
                     ("mlci-publish.yml", "publish")}
 SELF_HOSTED_SWEEP = {("mlci-sweep.yml", "combination"), ("mlci-sweep.yml", "combination-push")}
+# the hostile variant also monitors two models: their jobs and the train workflow's dispatched one
+HOSTILE_MONITOR_JOBS = {("mlci-train.yml", "dispatched"), *(
+    ("mlci-monitor.yml", f"{kind}-{job}") for kind in ("monitor", "retrain")
+    for job in ("team-clf-2_b", "true"))}
 
 
 def tool(name: str) -> str:
@@ -63,8 +67,9 @@ def test_actionlint_with_shellcheck_finds_nothing(generated: Path) -> None:
     tool("shellcheck")  # actionlint checks every `run:` script with it when it is on PATH
     result = lint([tool("actionlint"), "-no-color"], generated)
     assert result.returncode == 0, result.stdout + result.stderr
-    # train, comment, publish, deploy; + sweep
-    assert len(workflows(generated)) == (5 if generated.name in ("sweep", "hostile") else 4)
+    # train, comment, publish, deploy; the sweep workflow with sweep:, the monitor one with monitor:
+    extra = {"sweep": 1, "monitor": 1, "hostile": 2}.get(generated.name, 0)
+    assert len(workflows(generated)) == 4 + extra
 
 
 def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -> None:
@@ -74,10 +79,11 @@ def test_zizmor_auditor_finds_nothing_but_self_hosted_runners(generated: Path) -
     where = {(Path(f["locations"][0]["symbolic"]["key"]["Local"]["verbatim_path"]).name,
               f["locations"][0]["symbolic"]["route"]["route"][1]["Key"], f["ident"])
              for f in findings}
-    if generated.name in ("default", "sweep"):
+    if generated.name in ("default", "sweep", "monitor"):
         assert findings == [] and result.returncode == 0, result.stdout
-    else:  # the hostile variant has a grid too: its matrix jobs run on ci.runs_on
-        jobs = SELF_HOSTED_JOBS | (SELF_HOSTED_SWEEP if generated.name == "hostile" else set())
+    else:  # the hostile variant has a grid and monitors too: those jobs run on ci.runs_on
+        jobs = SELF_HOSTED_JOBS | (SELF_HOSTED_SWEEP | HOSTILE_MONITOR_JOBS
+                                   if generated.name == "hostile" else set())
         jobs |= deploy_jobs(generated)  # every build and rollout runs on ci.runs_on too
         assert where == {(file, job, "self-hosted-runner") for file, job in jobs}
 

@@ -61,12 +61,15 @@ def test_secrets_only_where_they_belong(tmp_path: Path) -> None:
         for job_id, job in data["jobs"].items():
             if "secrets." in yaml.safe_dump(job):
                 allowed = ("production",) if job_id.startswith("rollout-") else (
-                    "dvc-remote", "model-release")
+                    "dvc-remote", "model-release", "mlci-retrain")
                 assert job.get("environment") in allowed, (name, job_id)
                 # jobs that run on pull requests (forks' included) never see a secret
                 assert job_id not in ("pull-request", "combination", "plan", "collect")
+            # write tokens: comment, publish, the sweep's collect, the retrain and its dispatched
+            # train run
             assert "github.token" not in yaml.safe_dump(job) or job_id in (
-                "comment", "publish", "collect") or job_id.startswith("build-"), (name, job_id)
+                "comment", "publish", "collect", "dispatched") or job_id.startswith(
+                ("retrain-", "build-")), (name, job_id)
 
 
 def test_no_caches_in_the_publish_workflow(tmp_path: Path) -> None:
@@ -88,6 +91,22 @@ def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count
     train = files[".github/workflows/mlci-train.yml"]
     assert train.count("${{ secrets.") == count
     assert "AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}" in train or count == 0
+
+
+def test_only_the_retrain_job_may_write_contents_and_pull_requests(tmp_path: Path) -> None:
+    files = rendered(make_project(tmp_path / "proj", "monitor"))
+    monitor = yaml.load(files[".github/workflows/mlci-monitor.yml"], Loader=yaml.BaseLoader)
+    assert set(monitor["on"]) == {"schedule", "workflow_dispatch", "repository_dispatch"}
+    assert monitor["on"]["schedule"] == [{"cron": "30 4 * * 1-5"}]
+    assert monitor["on"]["repository_dispatch"] == {"types": ["mlci-monitor"]}
+    jobs = monitor["jobs"]
+    assert jobs["monitor-classifier"]["permissions"] == {"contents": "read"}
+    assert jobs["retrain-classifier"]["permissions"] == {
+        "contents": "write", "pull-requests": "write", "actions": "write"}
+    assert jobs["retrain-classifier"]["needs"] == "monitor-classifier"
+    train = yaml.load(files[".github/workflows/mlci-train.yml"], Loader=yaml.BaseLoader)
+    assert "workflow_dispatch" in train["on"]
+    assert train["jobs"]["dispatched"]["permissions"]["contents"] == "read"
 
 
 def test_deploy_jobs(tmp_path: Path) -> None:

@@ -33,6 +33,14 @@ class Api:
                 ("POST", gh + r"/statuses/(?P<sha>\w+)", self.gh_status),
                 ("POST", gh + r"/releases", self.gh_create_release),
                 ("GET", gh + r"/releases/tags/(?P<tag>[^/]+)", self.gh_release),
+                ("GET", gh + r"/pulls", self.gh_pulls),
+                ("POST", gh + r"/pulls", self.gh_create_pull),
+                ("PATCH", gh + r"/pulls/(?P<n>\d+)", self.gh_update_pull),
+                ("POST", gh + r"/actions/workflows/(?P<workflow>[^/]+)/dispatches",
+                 self.gh_dispatch),
+                ("GET", gl + r"/merge_requests", self.gl_mrs),
+                ("POST", gl + r"/merge_requests", self.gl_create_mr),
+                ("PUT", gl + r"/merge_requests/(?P<n>\d+)", self.gl_update_mr),
                 ("GET", gl + r"/merge_requests/(?P<n>\d+)", self.gl_mr),
                 ("GET", gl + r"/repository/commits/(?P<sha>\w+)/merge_requests",
                  self.gl_commit_mrs),
@@ -93,8 +101,8 @@ class Api:
         return (200, {}, _gh_pull(pull)) if pull else _error("github", 404, "Not Found")
 
     def gh_commit_pulls(self, call: Request, base: str, repo: str, sha: str) -> Reply:
-        found = [p for p in self.store.pulls if p["forge"] == "github" and p["repo"] == repo
-                 and sha in (p["head_sha"], *p.get("commits", []))]
+        found = [p for p in map(self.store.refreshed, self.store.pulls) if p["forge"] == "github"
+                 and p["repo"] == repo and sha in (p["head_sha"], *p.get("commits", []))]
         return 200, {}, [_gh_pull(p) for p in found]
 
     def gh_comments(self, call: Request, base: str, repo: str, n: str) -> Reply:
@@ -157,7 +165,93 @@ class Api:
         return next((r for r in self.store.releases if (r["forge"], r["repo"], r["tag_name"])
                      == (forge, repo, tag)), None)
 
+    def gh_pulls(self, call: Request, base: str, repo: str) -> Reply:
+        """List PRs, filtered like GitHub by `head=OWNER:BRANCH`, `base` and `state`."""
+        head = call.query.get("head", "")
+        found = [self.store.refreshed(p) for p in self.store.pulls
+                 if p["forge"] == "github" and p["repo"] == repo
+                 and (not head or f"{repo.split('/')[0]}:{p.get('head_ref')}" == head)
+                 and call.query.get("base", p.get("base", "main")) == p.get("base", "main")
+                 and call.query.get("state", "open") in (p.get("state", "open"), "all")]
+        return 200, {}, [_gh_pull(p) for p in found]
+
+    def gh_create_pull(self, call: Request, base: str, repo: str) -> Reply:
+        body = call.body if isinstance(call.body, dict) else {}
+        if not all(isinstance(body.get(k), str) and body[k] for k in ("title", "head", "base")):
+            return _error("github", 422, "Validation Failed")
+        if len(body.get("body") or "") > GITHUB_LIMIT:
+            return _error("github", 422, "Validation Failed: body is too long")
+        if any(p["forge"] == "github" and p["repo"] == repo and p.get("head_ref") ==
+               body["head"] and p.get("state", "open") == "open" for p in self.store.pulls):
+            return 422, {}, {"message": "Validation Failed", "errors": [
+                {"resource": "PullRequest", "code": "custom",
+                 "message": f"A pull request already exists for {repo.split('/')[0]}:"
+                            f"{body['head']}."}]}
+        item = {"forge": "github", "repo": repo, "number": self.store.next_number("github", repo),
+                "head_sha": "", "head_ref": body["head"], "base": body["base"],
+                "title": body["title"], "body": body.get("body") or "", "state": "open",
+                "author": self.author("github", call), "opened_via_api": True}
+        self.store.pulls.append(item)
+        return 201, {}, _gh_pull(self.store.refreshed(item))
+
+    def gh_update_pull(self, call: Request, base: str, repo: str, n: str) -> Reply:
+        pull = self.store.pull("github", repo, int(n))
+        body = call.body if isinstance(call.body, dict) else {}
+        if pull is None:
+            return _error("github", 404, "Not Found")
+        if len(body.get("body") or "") > GITHUB_LIMIT:
+            return _error("github", 422, "Validation Failed: body is too long")
+        pull.update({k: body[k] for k in ("title", "body") if isinstance(body.get(k), str)})
+        return 200, {}, _gh_pull(pull)
+
+    def gh_dispatch(self, call: Request, base: str, repo: str, workflow: str) -> Reply:
+        body = call.body if isinstance(call.body, dict) else {}
+        if not isinstance(body.get("ref"), str):
+            return _error("github", 422, "Invalid request: ref is required")
+        self.store.dispatches.append({"repo": repo, "workflow": workflow, "ref": body["ref"],
+                                      "inputs": body.get("inputs") or {}})
+        return 204, {}, None
+
     # --- GitLab ---------------------------------------------------------------------------
+
+    def gl_mrs(self, call: Request, base: str, repo: str) -> Reply:
+        q = call.query
+        found = [self.store.refreshed(p) for p in self.store.pulls
+                 if p["forge"] == "gitlab" and p["repo"] == repo
+                 and q.get("source_branch", p.get("head_ref")) == p.get("head_ref")
+                 and q.get("target_branch", p.get("base", "main")) == p.get("base", "main")
+                 and q.get("state", "opened") in ({"open": "opened"}.get(
+                     p.get("state", "open"), p.get("state")), "all")]
+        return 200, {}, [_gl_mr(p) for p in found]
+
+    def gl_create_mr(self, call: Request, base: str, repo: str) -> Reply:
+        body = call.body if isinstance(call.body, dict) else {}
+        if not all(isinstance(body.get(k), str) and body[k]
+                   for k in ("source_branch", "target_branch", "title")):
+            return _error("gitlab", 400, "source_branch, target_branch and title are required")
+        if any(p["forge"] == "gitlab" and p["repo"] == repo and p.get("head_ref") ==
+               body["source_branch"] and p.get("state", "open") == "open"
+               for p in self.store.pulls):
+            return _error("gitlab", 409, "Another open merge request already exists for this "
+                          "source branch")
+        item = {"forge": "gitlab", "repo": repo, "number": self.store.next_number("gitlab", repo),
+                "head_sha": "", "head_ref": body["source_branch"], "base": body["target_branch"],
+                "title": body["title"], "body": body.get("description") or "", "state": "open",
+                "author": self.author("gitlab", call), "opened_via_api": True}
+        self.store.pulls.append(item)
+        return 201, {}, _gl_mr(self.store.refreshed(item))
+
+    def gl_update_mr(self, call: Request, base: str, repo: str, n: str) -> Reply:
+        pull = self.store.pull("gitlab", repo, int(n))
+        body = call.body if isinstance(call.body, dict) else {}
+        if pull is None:
+            return _error("gitlab", 404, "404 Not found")
+        if isinstance(body.get("title"), str):
+            pull["title"] = body["title"]
+        if isinstance(body.get("description"), str):
+            pull["body"] = body["description"]
+        return 200, {}, _gl_mr(pull)
+
 
     def gl_user(self, call: Request, base: str) -> Reply:
         """The token's user (a project access token's is a bot user); a job token gets 401."""
@@ -263,9 +357,11 @@ def _page(items: list[Any], call: Request, default: int,
 def _gh_pull(p: dict[str, Any]) -> dict[str, Any]:
     head_repo = p.get("head_repo") or p["repo"]
     return {"number": p["number"], "state": p.get("state", "open"),
+            "title": p.get("title", ""), "body": p.get("body", ""),
+            "html_url": f"https://github.invalid/{p['repo']}/pull/{p['number']}",
             "head": {"sha": p["head_sha"], "ref": p.get("head_ref", "feature"),
                      "repo": {"full_name": head_repo}},
-            "base": {"ref": "main", "repo": {"full_name": p["repo"]}}}
+            "base": {"ref": p.get("base", "main"), "repo": {"full_name": p["repo"]}}}
 
 
 def _gh_comment(c: dict[str, Any]) -> dict[str, Any]:
@@ -282,7 +378,10 @@ def _gh_release(r: dict[str, Any]) -> dict[str, Any]:
 def _gl_mr(p: dict[str, Any]) -> dict[str, Any]:
     state = {"open": "opened"}.get(p.get("state", "open"), p.get("state", "open"))
     return {"iid": p["number"], "project_id": p["repo"], "sha": p["head_sha"], "state": state,
-            "source_project_id": p.get("head_repo") or p["repo"]}
+            "source_project_id": p.get("head_repo") or p["repo"],
+            "source_branch": p.get("head_ref", "feature"), "target_branch": p.get("base", "main"),
+            "title": p.get("title", ""), "description": p.get("body", ""),
+            "web_url": f"https://gitlab.invalid/{p['repo']}/-/merge_requests/{p['number']}"}
 
 
 def _gl_note(c: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
-        data = json.dumps(body).encode()
+        data = b"" if status == 204 else json.dumps(body).encode()  # 204: no content at all
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))

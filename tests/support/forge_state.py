@@ -60,6 +60,8 @@ class Store:
         self.comments: list[dict[str, Any]] = []
         self.statuses: list[dict[str, Any]] = []
         self.releases: list[dict[str, Any]] = []
+        self.dispatches: list[dict[str, Any]] = []  # workflow_dispatch requests received
+        self.origin = ""  # a git repository whose branches give opened PRs their head SHA
         self.tokens: dict[str, dict[str, Any]] = {}  # empty: any token works
         self.max_per_page = 100  # lower it to make a client walk more pages
         self.faults: list[Fault] = []
@@ -75,8 +77,9 @@ class Store:
     def seed(self, data: dict[str, Any]) -> None:
         """Add pulls, comments, statuses, releases, tokens and faults from a state fragment."""
         with self.lock:
-            for key in ("pulls", "comments", "statuses", "releases"):
+            for key in ("pulls", "comments", "statuses", "releases", "dispatches"):
                 getattr(self, key).extend(data.get(key, []))
+            self.origin = data.get("origin", self.origin)
             self.tokens.update(data.get("tokens", {}))
             self.max_per_page = data.get("max_per_page", self.max_per_page)
             self.faults.extend(Fault(**f) for f in data.get("faults", []))
@@ -88,6 +91,7 @@ class Store:
             return {
                 "next_id": self.next_id, "pulls": self.pulls, "comments": self.comments,
                 "statuses": self.statuses, "releases": self.releases, "tokens": self.tokens,
+                "dispatches": self.dispatches, "origin": self.origin,
                 "max_per_page": self.max_per_page,
                 "faults": [asdict(f) for f in self.faults if f.times > 0],
                 "requests": [asdict(r) for r in self.requests],
@@ -110,8 +114,24 @@ class Store:
         return None
 
     def pull(self, forge: str, repo: str, number: int) -> dict[str, Any] | None:
-        return next((p for p in self.pulls if (p["forge"], p["repo"], p["number"])
-                     == (forge, repo, number)), None)
+        found = next((p for p in self.pulls if (p["forge"], p["repo"], p["number"])
+                      == (forge, repo, number)), None)
+        return self.refreshed(found) if found is not None else None
+
+    def refreshed(self, pull: dict[str, Any]) -> dict[str, Any]:
+        """A PR opened through the API follows its branch in `origin`, as a forge's does."""
+        if self.origin and pull.get("opened_via_api"):
+            import subprocess
+
+            out = subprocess.run(["git", "--git-dir", self.origin, "rev-parse", "--verify",
+                                  "--quiet", f"refs/heads/{pull['head_ref']}"],
+                                 capture_output=True, text=True, check=False).stdout.strip()
+            pull["head_sha"] = out or pull["head_sha"]
+        return pull
+
+    def next_number(self, forge: str, repo: str) -> int:
+        return 1 + max([p["number"] for p in self.pulls if (p["forge"], p["repo"]) ==
+                        (forge, repo)] or [0])
 
     def thread(self, forge: str, repo: str, number: int) -> list[dict[str, Any]]:
         return [c for c in self.comments

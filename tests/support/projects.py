@@ -48,6 +48,9 @@ ci:
   python: "3.13"
   runs_on: [self-hosted, linux, gpu.a100_x-2]
   dvc_remote_secrets: [_X9, AZURE_STORAGE_KEY]
+monitor:
+  team/clf-2_b: {reference: data/prepared/train.csv, schedule: "0 0 * * 0"}
+  "true": {reference: data/prepared/train.csv}
 """
 HOSTILE_MODELS = """\
   team/clf-2_b:
@@ -72,9 +75,20 @@ sweep:
   rank_by: "test.f1 (macro) ${{ x }}"
   max_parallel: 256
 """
+MONITOR = """\
+monitor:
+  classifier:
+    reference: data/prepared/train.csv
+    target: target
+    schedule: "30 4 * * 1-5"
+    performance: {accuracy: {min: 0.9}}
+    retrain: {run: "dvc update data/raw.csv.dvc"}
+"""
 # default: the example project as `mlci init` writes it (no shared DVC remote: no --pull)
 # gpu: self-hosted GPU runners, an S3 remote in .dvc/config with its secrets, a
 #      requirements.txt to install from, deployments of two stages with a rollout command
+# monitor: a monitored model (the scheduled monitor workflow, the retrain's dispatched train
+#      run), with an S3 remote and its secrets
 # hostile: HOSTILE_CONFIG, HOSTILE_SWEEP and HOSTILE_MODELS, with the gpu variant's remote
 SHARED_REMOTE = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/mlci\n"
 # sweep: GitHub-hosted runners, a parameter grid, an S3 remote in .dvc/config with its secrets
@@ -86,7 +100,7 @@ sweep:
   rank_by: roc_auc
   max_parallel: 2
 """
-VARIANTS = ("default", "gpu", "hostile", "sweep")
+VARIANTS = ("default", "gpu", "hostile", "sweep", "monitor")
 
 
 def make_project(root: Path, variant: str) -> Path:
@@ -102,7 +116,10 @@ def make_project(root: Path, variant: str) -> Path:
         config = config[: config.index("default_branch:")] + HOSTILE_CONFIG + HOSTILE_SWEEP
         with (root / "dvc.yaml").open("a") as dvc_yaml:
             dvc_yaml.write(HOSTILE_MODELS)
-    if variant in ("gpu", "hostile"):
+    if variant == "monitor":
+        config = config.replace("dvc_remote_secrets: []", "dvc_remote_secrets: [AWS_ACCESS_KEY_ID, "
+                                "AWS_SECRET_ACCESS_KEY]") + MONITOR
+    if variant in ("gpu", "hostile", "monitor"):
         (root / ".dvc").mkdir()
         (root / ".dvc" / "config").write_text(SHARED_REMOTE)
     if variant == "sweep":

@@ -58,6 +58,10 @@ NAME = _rule(r"(?s).*\S.*", "a non-empty name")
 AT_LEAST_ONE = {"minimum": 1, "hint": "a whole number, at least 1"}
 SHARE = {"minimum": 0.0, "maximum": 1.0, "hint": "a share between 0 and 1, e.g. 0.1 for 10%"}
 MAX_COMBINATIONS = 256  # GitHub's limit of jobs per matrix
+# five cron fields (minute hour day month weekday): they go into the generated monitor workflow
+CRON = _rule(r"[0-9A-Za-z*/,-]+( [0-9A-Za-z*/,-]+){4}",
+             "five cron fields, minute hour day month weekday (UTC), e.g. \"17 3 * * *\"")
+Stattest = Literal["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]
 # an OCI reference pinned by digest: the deploy image must not move under a rebuild
 IMAGE = _rule(r"[a-z0-9][a-z0-9._/:-]*(?::[A-Za-z0-9._-]+)?@sha256:[0-9a-f]{64}",
               "a base image pinned by digest, e.g. python:3.11-slim-bookworm@sha256:<64 hex>")
@@ -126,6 +130,41 @@ class SweepConfig:
 
 
 @dataclass(frozen=True)
+class MonitorColumns:
+    """Which reference columns monitoring skips, and which it treats as categorical."""
+
+    exclude: tuple[str, ...] = ()
+    categorical: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetrainConfig:
+    """How new data enters the pipeline before `mlci retrain` reproduces it (any command)."""
+
+    run: str | None = None
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    """How one model of dvc.yaml is monitored (`mlci monitor`, the scheduled workflow)."""
+
+    reference: str  # its training data at its commit (required)
+    current: str | None = None  # fresh data: file, directory, DVC-tracked path or URL
+    target: str | None = None
+    schedule: str = field(default="17 3 * * *", metadata=CRON)
+    drift_share: float = field(default=0.5, metadata=SHARE)
+    columns: MonitorColumns = MonitorColumns()
+    stattest: dict[str, Stattest] = field(default_factory=dict)
+    performance: dict[str, MetricPolicy] = field(default_factory=dict)
+    retrain: RetrainConfig = RetrainConfig()
+
+
+def retrain_branch(name: str) -> str:
+    """The stable branch `mlci retrain` uses for model `name` (`dir:name`: `dir/name`)."""
+    return f"mlci/retrain/{name.replace(':', '/')}"
+
+
+@dataclass(frozen=True)
 class PrivacyAllow:
     """A finding of the privacy scan accepted after review: a data path (glob) and, for a
     table, one column (none: the whole file)."""
@@ -155,6 +194,7 @@ class Config:
     publish: PublishConfig = PublishConfig()
     ci: CiConfig = CiConfig()
     sweep: SweepConfig | None = None
+    monitor: dict[str, MonitorConfig] = field(default_factory=dict)
     deploy: DeployConfig = DeployConfig()
     privacy: PrivacyConfig = PrivacyConfig()
 
@@ -268,7 +308,7 @@ def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> 
                            rule["hint"])
         return int(value)
     if hint is str and isinstance(value, str):
-        if rule and not rule["pattern"].fullmatch(value):
+        if rule and "pattern" in rule and not rule["pattern"].fullmatch(value):
             raise _Invalid(path, f"not valid here: {_shown(value)}", rule["hint"])
         return str(value)
     expected = {float: "a number", str: "a string", int: "a whole number"}[hint]
@@ -290,11 +330,11 @@ def _convert_dict(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> di
 def _convert_list(value: Any, item: Any, path: tuple[Any, ...], rule: Any) -> tuple[Any, ...]:
     if item == SweepValue:
         return _convert_values(value, path)
-    if rule and rule["one_or_many"] and isinstance(value, str):
+    if rule and rule.get("one_or_many") and isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)):
         raise _Invalid(path, f"expected a list, got {_shown(value)}")
-    if rule and rule["nonempty"] and not value:
+    if rule and rule.get("nonempty") and not value:
         raise _Invalid(path, "expected at least one entry", rule["hint"])
     return tuple(_convert(v, item, (*path, i), rule) for i, v in enumerate(value))
 
@@ -344,6 +384,8 @@ def _convert_dataclass(value: Any, hint: Any, path: tuple[Any, ...]) -> Any:
 _MISSING_HINTS = {
     "params": "e.g. params: {train.C: [0.1, 1.0]} (a list of values per params.yaml key)",
     "rank_by": "name the metric of metrics: that orders the leaderboard, e.g. rank_by: roc_auc",
+    "reference": "the model's training data (a DVC output or git file), e.g. "
+                 "reference: data/prepared/train.csv",
 }
 
 
@@ -367,11 +409,14 @@ def _type_hint(path: tuple[Any, ...], value: Any) -> str | None:
     return None
 
 
+def _dotted(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
 def _error(exc: _Invalid, document: Any) -> ConfigError:
-    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path).lstrip(".")
     line = _line(document, exc.path)
     where = f"{CONFIG_FILE}:{line}" if line else CONFIG_FILE
-    return ConfigError(f"{where}: {dotted}: {exc.problem}", hint=exc.hint)
+    return ConfigError(f"{where}: {_dotted(exc.path)}: {exc.problem}", hint=exc.hint)
 
 
 def _line(document: Any, path: tuple[Any, ...]) -> int | None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-EVENTS = ("push", "pull_request", "workflow_run", "workflow_dispatch")
+EVENTS = ("push", "pull_request", "workflow_run", "workflow_dispatch", "schedule")
 # owner/name from the usual GitHub remote URLs: https://HOST/o/r(.git), git@HOST:o/r(.git)
 _REMOTE = re.compile(r"(?:[:/])([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
 
@@ -80,6 +80,11 @@ def workflow_dispatch(c: Checkout) -> dict[str, Any]:
     """A manual `workflow_dispatch` on `c.branch`."""
     return {"ref": f"refs/heads/{c.branch}", "inputs": {},
             "repository": _repo(c.repo, c.default_branch)}
+
+
+def schedule(c: Checkout, cron: str) -> dict[str, Any]:
+    """A `schedule` run on the default branch, for the cron line `cron`."""
+    return {"schedule": cron, "repository": _repo(c.repo, c.default_branch)}
 
 
 def workflow_run(run: RunRecord, repo: str, default_branch: str) -> dict[str, Any]:

@@ -36,6 +36,8 @@ TARGETS = (
            lambda ctx: bool(ctx.models)),
     Target("github", "github/mlci-sweep.yml.j2", ".github/workflows/mlci-sweep.yml",
            lambda ctx: ctx.sweep),
+    Target("github", "github/mlci-monitor.yml.j2", ".github/workflows/mlci-monitor.yml",
+           lambda ctx: bool(ctx.monitors)),
     Target("github", "github/actionlint.yaml.j2", ".github/actionlint.yaml",
            lambda ctx: bool(ctx.custom_labels)),
     Target("github", "github/mlci-deploy.yml.j2", ".github/workflows/mlci-deploy.yml",

@@ -43,7 +43,7 @@ def _root(
 
 # each module registers its commands; this order is the order of `mlci --help`
 from mlci.cli import (  # noqa: E402, F401, I001
-    project, data, metrics, comment, models, serve, deploy, sweep, ci,
+    project, data, metrics, comment, models, serve, deploy, sweep, monitor, ci,
 )
 
 

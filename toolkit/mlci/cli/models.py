@@ -60,6 +60,7 @@ def publish(
                                  "a forge token)."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
+    from mlci.monitoring.monitor import profiler
     from mlci.registry.publishing import PublishRequest
     from mlci.registry.publishing import publish as run_publish
 
@@ -67,7 +68,8 @@ def publish(
         raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
     from mlci.serving.loading import describe
 
-    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote, describe)
+    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote, describe,
+                             profile=profiler(name))
     context = _forge_context() if _wants_release(release) else None  # fail before tagging
     result = run_publish(request)
     if result.gate is not None and not result.registered:

@@ -18,7 +18,8 @@ HEADERS = {
     "X-GitHub-Api-Version": "2022-11-28",
     "User-Agent": f"mlci/{__version__}",
 }
-PERMISSION = {"statuses": "statuses: write", "releases": "contents: write"}
+PERMISSION = {"statuses": "statuses: write", "releases": "contents: write",
+              "dispatches": "actions: write", "pulls": "pull-requests: write"}
 ACTIONS_BOT = "github-actions[bot]"  # the author of what an Actions GITHUB_TOKEN posts
 
 
@@ -113,6 +114,35 @@ class Github:
             return None  # someone (or our own lost attempt) made it first
         raise ForgeError(f"GitHub: POST /{self._repo}/releases -> 422: {errors or reply.data}")
 
+    def open_pull(self, branch: str, base: str) -> PullRequest | None:
+        """The open PR from `branch` (in this repository) into `base`, if any."""
+        owner = self._context.repo.split("/")[0]
+        reply = self._api.call("GET", f"{self._repo}/pulls", params={
+            "head": f"{owner}:{branch}", "base": base, "state": "open", "per_page": 100})
+        found = [_pull(item) for item in reply.items()]
+        return min(found, key=lambda p: p.number) if found else None
+
+    def create_pull(self, branch: str, base: str, title: str, body: str) -> PullRequest | None:
+        """Open a PR from `branch` into `base`; None when one exists already (422)."""
+        payload = {"title": title, "head": branch, "base": base, "body": body}
+        reply = self._api.call("POST", f"{self._repo}/pulls", json=payload, accept=(422,))
+        if reply.status != 422:
+            return _pull(reply.data)
+        if "already exists" in str(reply.data).lower():
+            return None
+        raise ForgeError(f"GitHub: POST /{self._repo}/pulls -> 422: {reply.data}")
+
+    def update_pull(self, number: int, title: str, body: str) -> PullRequest:
+        """Set PR `number`'s title and body."""
+        return _pull(self._api.call("PATCH", f"{self._repo}/pulls/{number}",
+                                    json={"title": title, "body": body}).data)
+
+    def dispatch(self, workflow: str, ref: str) -> None:
+        """Start workflow file `workflow` on branch `ref` (workflow_dispatch; needs
+        `actions: write`; allowed with Actions' own GITHUB_TOKEN)."""
+        self._api.call("POST", f"{self._repo}/actions/workflows/{quote(workflow, safe='')}"
+                       "/dispatches", json={"ref": ref})
+
     def _hint(self, method: str, path: str, status: int, message: str) -> str | None:
         area = next((key for key in PERMISSION if f"/{key}" in path), "comments")
         if status == 401:
@@ -154,4 +184,4 @@ def _pull(data: Any) -> PullRequest:
     # a deleted fork has no head repository: still not the base one
     fork = bool(base_repo) and head_repo.casefold() != base_repo.casefold()
     return PullRequest(int(data["number"]), head.get("sha", ""), data.get("state") == "open",
-                       head_repo, fork)
+                       head_repo, fork, data.get("html_url", ""))

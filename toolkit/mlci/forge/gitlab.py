@@ -102,6 +102,30 @@ class Gitlab:
         reply = self._api.call("POST", f"{self._project}/releases", json=payload, accept=(409,))
         return None if reply.status == 409 else Release(tag, _release_url(reply.data), True)
 
+    def open_pull(self, branch: str, base: str) -> PullRequest | None:
+        """The open merge request from `branch` into `base`, if any."""
+        reply = self._api.call("GET", f"{self._project}/merge_requests", params={
+            "source_branch": branch, "target_branch": base, "state": "opened", "per_page": 100})
+        found = [_merge_request(item) for item in reply.items()]
+        return min(found, key=lambda p: p.number) if found else None
+
+    def create_pull(self, branch: str, base: str, title: str, body: str) -> PullRequest | None:
+        """Open a merge request from `branch` into `base`; None when one exists already (409)."""
+        payload = {"source_branch": branch, "target_branch": base, "title": title,
+                   "description": body}
+        reply = self._api.call("POST", f"{self._project}/merge_requests", json=payload,
+                               accept=(409,))
+        return None if reply.status == 409 else _merge_request(reply.data)
+
+    def update_pull(self, number: int, title: str, body: str) -> PullRequest:
+        """Set merge request `number`'s title and description."""
+        return _merge_request(self._api.call(
+            "PUT", f"{self._project}/merge_requests/{number}",
+            json={"title": title, "description": body}).data)
+
+    def dispatch(self, workflow: str, ref: str) -> None:
+        """Nothing to do: a push by a project access token starts the branch's pipeline."""
+
     def _hint(self, method: str, path: str, status: int, message: str) -> str | None:
         if status in (401, 403) and self._context.token_name == "CI_JOB_TOKEN":
             return TOKEN_HINT
@@ -127,7 +151,8 @@ def _merge_request(data: Any) -> PullRequest:
     source = str(data.get("source_project_id") or "")
     target = str(data.get("target_project_id") or data.get("project_id") or "")
     return PullRequest(int(data["iid"]), data.get("sha") or "", data.get("state") == "opened",
-                       source, bool(source and target) and source != target)
+                       source, bool(source and target) and source != target,
+                       str(data.get("web_url") or ""))
 
 
 def _release_url(data: Any) -> str:

@@ -49,13 +49,15 @@ def push_artifact(root: Path, commit: str, path: str) -> int:
         return int(repo.push(targets=[path], revs=[commit], workspace=False))
 
 
-def get_artifact(root: Path, commit: str, path: str, out: Path, md5: str,
+def get_artifact(root: Path, commit: str, path: str, out: Path, md5: str | None,
                  legacy: bool = False) -> int:
     """Download `path` as it was at `commit` (from the cache, else the DVC remote) to `out`,
     then hash it: unless its md5 is `md5` (what dvc.lock records) `out` is deleted and
-    ArtifactMismatch raised. `legacy`: a DVC 2 lock entry (text files hashed dos2unix)."""
+    ArtifactMismatch raised. `legacy`: a DVC 2 lock entry (text files hashed dos2unix).
+    `md5` None: a file git tracks (no DVC record; git's own object hash vouches for it)."""
     files = _download(root, commit, path, out)
-    verify(out, md5, legacy, f"{path} at {commit[:7]}")
+    if md5 is not None:
+        verify(out, md5, legacy, f"{path} at {commit[:7]}")
     return files
 
 

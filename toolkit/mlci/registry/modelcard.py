@@ -29,6 +29,7 @@ class ModelCard:
     params: dict[str, Any] = field(default_factory=dict)  # "train.C" -> 1.0
     data: dict[str, str] = field(default_factory=dict)  # dvc.lock out path -> md5
     gate: str = ""  # the gate's one-line verdict
+    profile: str = ""  # md5 of the training data's monitoring profile in the DVC remote
     # inputs (name, dtype) and outputs (classes, predict_proba): serving.signature's JSON form
     signature: dict[str, Any] = field(default_factory=dict)
 
@@ -48,6 +49,7 @@ def render(card: ModelCard) -> str:
     lines += [f"- commit: `{card.commit}`", f"- artifact: `{card.path}`"]
     lines += [f"- md5: `{card.artifact_md5}`"] if card.artifact_md5 else []
     lines += [f"- gate: {card.gate}"] if card.gate else []
+    lines += [f"- monitoring profile: `{card.profile}`"] if card.profile else []
     lines += _table("metric", card.metrics) + _table("param", card.params)
     lines += _table("data (dvc.lock)", {k: f"`{v}`" for k, v in card.data.items()})
     lines += _signature(card.signature)

@@ -40,6 +40,9 @@ class PublishRequest:
     # the model's signature for the card, from the verified artifact (serving.loading does it;
     # the registry loads no models itself)
     describe: Describe | None = None
+    # (root, commit) -> md5 of the stored monitoring profile (monitoring builds it; the
+    # registry imports no domain above it)
+    profile: Callable[[Path, str], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def publish(request: PublishRequest) -> Published:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)
     signature = request.describe(root, commit, artifact) if request.describe else None
-    card = _card(root, commit, artifact, verdict, signature)
+    card = replace(_card(root, commit, artifact, verdict, signature),
+                   profile=(request.profile(root, commit) or "") if request.profile else "")
     return _register(request, commit, remote, card, verdict)
 
 

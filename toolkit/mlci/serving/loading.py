@@ -99,6 +99,13 @@ def describe(root: Path, commit: str, artifact: Artifact) -> dict[str, Any] | No
     declared, else read from the verified, loaded model; None when no loader takes it."""
     if "signature" in artifact.meta:
         return from_dict(artifact.meta["signature"]).to_dict()
+    loaded = load_at(root, commit, artifact)
+    return None if loaded is None else loaded.model.signature.to_dict()
+
+
+def load_at(root: Path, commit: str, artifact: Artifact) -> Loaded | None:
+    """`artifact` as committed at `commit` (registered or not: publishing uses it), fetched,
+    verified and loaded; None when no loader takes it or nothing records its md5."""
     try:
         choose(artifact.path, artifact.meta)
     except LoadError:
@@ -108,13 +115,10 @@ def describe(root: Path, commit: str, artifact: Artifact) -> dict[str, Any] | No
         return None
     located = fetch.Located(artifact.name, "", commit, artifact.path, recorded.md5,
                             recorded.legacy, meta=artifact.meta)
-    with tempfile.TemporaryDirectory(prefix="mlci-model-") as private:
-        file = Path(private) / located.file_name
-        fetch.download(root, located, file)
-        try:
-            return load_file(file, located, root).model.signature.to_dict()
-        except LoadError:
-            return None
+    try:
+        return load_located(root, located)
+    except LoadError:
+        return None
 
 
 def score(model: Model, table: Any, proba: bool = True) -> Prediction:

@@ -300,3 +300,39 @@ def worktree(root: Path, commit: str) -> Iterator[Path]:
         finally:
             git(root, "worktree", "remove", "--force", str(path), check=False)
             git(root, "worktree", "prune", check=False)
+
+
+def switch_fresh(root: Path, branch: str, start: str) -> None:
+    """Check out `branch`, (re)starting it at commit `start` (`git checkout -B`)."""
+    git(root, "checkout", "--quiet", "-B", branch, start)
+
+
+def commit_changes(root: Path, message: str, name: str, email: str) -> str | None:
+    """Commit every change to tracked files, plus new `.dvc` pointers and `.gitignore`s; the
+    new commit's SHA, or None when there was nothing to commit. `name`/`email` are used only
+    when git has no identity configured (a CI runner)."""
+    git(root, "add", "--update")
+    for pattern in (":(glob)**/*.dvc", ":(glob)**/.gitignore"):  # one may match nothing
+        git(root, "add", "--", pattern, check=False)
+    if not git(root, "diff", "--cached", "--name-only").strip():
+        return None
+    identity = [] if git(root, "config", "user.email", check=False).strip() else [
+        "-c", f"user.name={name}", "-c", f"user.email={email}"]
+    git(root, *identity, "commit", "--quiet", "--no-verify", "-m", message)
+    return head_sha(root)
+
+
+def remote_branch(root: Path, remote: str, branch: str) -> str | None:
+    """The SHA `branch` has on `remote`, or None when the remote has no such branch."""
+    out = git(root, "ls-remote", "--heads", remote, f"refs/heads/{branch}").split()
+    return out[0] if out else None
+
+
+def push_branch(root: Path, remote: str, branch: str, expected: str | None) -> str | None:
+    """Push HEAD to `branch`, replacing it only if it is still at `expected` (None: absent);
+    None on success, else git's message."""
+    lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+    proc = _run(root, ["push", "--porcelain", lease, remote, f"HEAD:refs/heads/{branch}"])
+    if proc.returncode == 0:
+        return None
+    return _tail((proc.stdout + proc.stderr).decode("utf-8", "replace"))

@@ -157,6 +157,9 @@ def _payload(request: runs.RunRequest, state: Path, data: Any,
              checkout: Checkout) -> dict[str, Any]:
     if request.event_file is not None:
         return _read_event(request.event_file)
+    if request.event == "schedule":  # the workflow's first cron line fired
+        crons = [entry.get("cron", "") for entry in data["on"].get("schedule") or []]
+        return events.schedule(checkout, crons[0] if crons else "")
     if request.event != "workflow_run":
         return events.payload(request.event, checkout)
     wanted = set((data["on"].get("workflow_run") or {}).get("workflows") or [])

@@ -1,0 +1,65 @@
+"""One pull request per branch: open it, or update the one that is open (`mlci retrain`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from mlci.errors import ForgeError
+from mlci.forge import Forge, Notify, PullRequest, connect
+from mlci.forge.http import UncertainWrite
+from mlci.forge.job import Context
+from mlci.forge.sticky import fit
+
+Action = Literal["opened", "updated"]
+
+
+@dataclass(frozen=True)
+class PullOutcome:
+    """The PR (GitHub) or MR (GitLab) now carrying the branch, and what was done to it."""
+
+    number: int
+    url: str
+    action: Action
+
+
+def ensure_pull(context: Context, branch: str, base: str, title: str, body: str,
+                notify: Notify) -> PullOutcome:
+    """Update the open PR from `branch` into `base`, or open one: never a second."""
+    if context.token is None:
+        raise ForgeError(f"{context.token_name} is not set: cannot open a pull request")
+    forge = connect(context, notify)
+    try:
+        text = fit(body, forge.comment_limit).text
+        found = forge.open_pull(branch, base)
+        if found is None:
+            found = _create(forge, branch, base, title, text, notify)
+            if found is not None:
+                return PullOutcome(found.number, found.url, "opened")
+            found = forge.open_pull(branch, base)
+        if found is None:
+            raise ForgeError(f"{forge.name}: the pull request from {branch} was neither "
+                             "opened nor found")
+        updated = forge.update_pull(found.number, title, text)
+        return PullOutcome(updated.number, updated.url or found.url, "updated")
+    finally:
+        forge.close()
+
+
+def _create(forge: Forge, branch: str, base: str, title: str, body: str,
+            notify: Notify) -> PullRequest | None:
+    """Open the PR; None when it exists (someone, or our own lost attempt, made it first)."""
+    try:
+        return forge.create_pull(branch, base, title, body)
+    except UncertainWrite as exc:
+        notify(f"{exc.message}; reading the pull requests back")
+        return None
+
+
+def dispatch(context: Context, workflow: str, ref: str, notify: Notify) -> None:
+    """Start `workflow` on branch `ref` (GitHub's workflow_dispatch)."""
+    forge = connect(context, notify)
+    try:
+        forge.dispatch(workflow, ref)
+    finally:
+        forge.close()

@@ -1,0 +1,1 @@
+"""Monitoring: reference profiles, drift tests, live KPIs, the monitor report, retraining."""

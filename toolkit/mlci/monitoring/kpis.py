@@ -1,0 +1,114 @@
+"""Live KPIs of a model on labelled current data, accumulated batch by batch. Pure (numpy).
+
+Classifiers (the model knows its classes): accuracy, precision, recall and f1 (binary: the
+last class is the positive one, as scikit-learn's pos_label=1 for 0/1 labels; more classes:
+macro averages), and with probabilities roc_auc (binary) and log_loss. Regressors: mae,
+rmse, r2. The names are the keys `monitor.NAME.performance` judges; the numbers are
+scikit-learn's (tests/monitoring/test_kpis.py compares them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from mlci.monitoring.profile import category_key
+
+Values = np.ndarray[Any, Any]
+
+
+class Kpis:
+    """Accumulates labels, predictions and positive-class probabilities of labelled rows."""
+
+    def __init__(self, classes: Sequence[Any]) -> None:
+        self.classes = [category_key(c) for c in classes]
+        self.index = {key: i for i, key in enumerate(self.classes) if key is not None}
+        self.truth: list[Values] = []
+        self.predicted: list[Values] = []
+        self.proba: list[Values] = []
+        self.rows = 0
+
+    def add(self, truth: Sequence[Any], predicted: Sequence[Any], proba: Values | None) -> None:
+        """One batch: true labels (None: unlabelled, skipped), predictions, probabilities."""
+        keep = np.array([t is not None and category_key(t) is not None for t in truth], bool)
+        if not keep.any():
+            return
+        self.rows += int(keep.sum())
+        if self.classes:
+            self.truth.append(self._codes(np.asarray(truth, dtype=object)[keep]))
+            self.predicted.append(self._codes(np.asarray(predicted, dtype=object)[keep]))
+            if proba is not None:
+                self.proba.append(np.asarray(proba, dtype=np.float64)[keep])
+        else:
+            self.truth.append(np.asarray(truth, dtype=np.float64)[keep])
+            self.predicted.append(np.asarray(predicted, dtype=np.float64)[keep])
+
+    def _codes(self, labels: Values) -> Values:
+        """Class positions; a label the model never predicts is -1 (always an error)."""
+        return np.array([self.index.get(category_key(v) or "", -1) for v in labels], np.int64)
+
+    def values(self) -> dict[str, float]:
+        """The KPIs, or {} when no row was labelled."""
+        if not self.rows:
+            return {}
+        truth, predicted = np.concatenate(self.truth), np.concatenate(self.predicted)
+        if not self.classes:
+            return regression(truth, predicted)
+        proba = np.concatenate(self.proba) if self.proba else None
+        return classification(truth, predicted, proba, len(self.classes))
+
+
+def classification(truth: Values, predicted: Values, proba: Values | None,
+                   classes: int) -> dict[str, float]:
+    """Accuracy, precision, recall, f1 (+ roc_auc, log_loss with probabilities) from codes."""
+    out = {"accuracy": float(np.mean(truth == predicted))}
+    positives = [classes - 1] if classes == 2 else list(range(classes))
+    scores = [_precision_recall_f1(truth, predicted, c) for c in positives]
+    for i, name in enumerate(("precision", "recall", "f1")):
+        out[name] = float(np.mean([s[i] for s in scores]))
+    if proba is not None and proba.ndim == 2 and proba.shape[1] == classes:
+        if classes == 2:
+            out["roc_auc"] = roc_auc(truth == 1, proba[:, 1])
+        out["log_loss"] = log_loss(truth, proba)
+    return out
+
+
+def _precision_recall_f1(truth: Values, predicted: Values, positive: int) -> tuple[float, ...]:
+    hits = float(np.sum((predicted == positive) & (truth == positive)))
+    said, real = float(np.sum(predicted == positive)), float(np.sum(truth == positive))
+    precision = hits / said if said else 0.0
+    recall = hits / real if real else 0.0
+    f1 = 2 * hits / (said + real) if said + real else 0.0
+    return precision, recall, f1
+
+
+def roc_auc(positive: Values, score: Values) -> float:
+    """Area under the ROC curve: the Mann-Whitney U with tied scores counted half."""
+    from scipy.stats import rankdata
+
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if not n_pos or not n_neg:
+        return math.nan  # undefined with one class only, as scikit-learn warns
+    ranks = rankdata(score)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def log_loss(truth: Values, proba: Values) -> float:
+    """Mean negative log-likelihood of the true class (probabilities clipped as scikit-learn's)."""
+    eps = np.finfo(proba.dtype).eps
+    rows = proba / proba.sum(axis=1, keepdims=True)
+    known = truth >= 0
+    chosen = np.where(known, rows[np.arange(len(truth)), np.clip(truth, 0, None)], 0.0)
+    return float(-np.mean(np.log(np.clip(chosen, eps, 1 - eps))))
+
+
+def regression(truth: Values, predicted: Values) -> dict[str, float]:
+    """Mean absolute error, root mean squared error and R²."""
+    error = truth - predicted
+    total = float(np.sum((truth - truth.mean()) ** 2))
+    r2 = 1 - float(np.sum(error**2)) / total if total else math.nan
+    return {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error**2))),
+            "r2": r2}
