@@ -99,6 +99,18 @@ def test_a_large_csv_reads_in_parallel_as_one_table(tmp_path: Path) -> None:
     assert pa.Table.from_batches(got).equals(expected)
 
 
+def test_a_mid_sized_csv_streams_quoted_line_breaks_across_blocks(tmp_path: Path) -> None:
+    """Below the parallel threshold, pyarrow's streaming reader cuts blocks outside quotes."""
+    import pyarrow.csv as csv
+
+    from mlci.data import csv_ranges
+
+    path = _notes_csv(tmp_path / "mid.csv", 300_000)
+    assert tables._CSV_BLOCK < path.stat().st_size <= 2 * csv_ranges.RANGE  # several blocks
+    got = pa.Table.from_batches(list(tables.batches(path, batch_rows=50_000)))
+    assert got.equals(csv.read_csv(path, parse_options=csv.ParseOptions(newlines_in_values=True)))
+
+
 @pytest.mark.parametrize(("data", "cut"), [
     (b"a,b\n1,2\n3,4", 8), (b'1,"x\ny"\n2,z\n', 12), (b'1,"x\ny', 0), (b'1,"x\n""y"""\n', 12),
     (b"no line break", 0),

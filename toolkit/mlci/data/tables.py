@@ -147,7 +147,9 @@ def _raw_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
         import pyarrow.csv as csv
 
         convert = csv.ConvertOptions(strings_can_be_null=True, column_types=dict(types or {}))
+        # quoted fields may hold line breaks: blocks must be cut outside quotes
         reader = csv.open_csv(file, read_options=csv.ReadOptions(block_size=_CSV_BLOCK),
+                              parse_options=csv.ParseOptions(newlines_in_values=True),
                               convert_options=convert)
     else:
         import pyarrow.json as json
