@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +27,6 @@ LEAK_FILE = "leak.json"
 # a row of `mlci repro`'s stage table, as act prints it: "[job]   | train     ran     1.0s"
 STAGE_ROW = re.compile(r"\|\s(load|validate|prepare|train|evaluate)\s+(ran|restored from run-cache|"
                        r"pulled from remote|up to date)\s", re.MULTILINE)
-
-
-@pytest.fixture(scope="module")
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

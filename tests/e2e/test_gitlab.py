@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,6 @@ pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipelin
 PROJECT = "42"
 MARKER = "<!-- mlci-report -->"
 NODE_BIN = REPO_ROOT / ".ci" / "node" / "node_modules" / ".bin"  # .ci/run installs it there
-
-
-@pytest.fixture(scope="module")
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ The steps share one project and one forge and run in file order.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +32,6 @@ monitor:
     retrain:
       run: "sed -i.bak 's/seed: 42/seed: 7/' params.yaml && rm params.yaml.bak"
 """
-
-
-@pytest.fixture(scope="module")
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

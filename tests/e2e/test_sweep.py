@@ -6,7 +6,6 @@ named in ci.dvc_remote_secrets, so a fresh clone restores a combination without 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,6 @@ pytestmark = pytest.mark.slow  # act runs a matrix of the real pipeline
 REPO = "octo/proj"
 MARKER = "<!-- mlci-report:sweep -->"
 GRID = "sweep:\n  params:\n    train.C: [0.3, 1.0]\n  rank_by: roc_auc\n  max_parallel: 2\n"
-
-
-@pytest.fixture(scope="module")
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
