@@ -18,6 +18,7 @@ only then hands it to the loader its type (or `meta.loader`) selects. A mismatch
 
 from __future__ import annotations
 
+import functools
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -103,9 +104,11 @@ def describe(root: Path, commit: str, artifact: Artifact) -> dict[str, Any] | No
     return None if loaded is None else loaded.model.signature.to_dict()
 
 
+@functools.lru_cache(maxsize=1)
 def load_at(root: Path, commit: str, artifact: Artifact) -> Loaded | None:
     """`artifact` as committed at `commit` (registered or not: publishing uses it), fetched,
-    verified and loaded; None when no loader takes it or nothing records its md5."""
+    verified and loaded; None when no loader takes it or nothing records its md5. The last
+    one is kept: `mlci publish` asks twice (the card's signature, the monitoring profile)."""
     try:
         choose(artifact.path, artifact.meta)
     except LoadError:
