@@ -14,9 +14,12 @@ PREFIX = "sha256:"
 
 def hash_value(value: Any) -> str | None:
     """`sha256:<hex>` of the value's text; None stays None (a missing value is not data)."""
-    if value is None:
-        return None
-    return PREFIX + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+    return None if value is None else hash_text(str(value))
+
+
+def hash_text(text: str) -> str:
+    """`sha256:<hex>` of `text` (UTF-8)."""
+    return PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def redact(columns: Mapping[str, Iterable[Any]], exclude: Iterable[str],

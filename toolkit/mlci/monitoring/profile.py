@@ -10,7 +10,6 @@ numerical; booleans and text are categorical; dates and times are not tested.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from mlci.data import redaction
 from mlci.monitoring.distribution import (
     CategoricalBuilder,
     Distribution,
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 
 Kind = Literal["numerical", "categorical", "datetime", "unsupported"]
 FEW_VALUES = 5
-HASH_PREFIX = "sha256:"
-HASHED = re.compile(r"sha256:[0-9a-f]{64}")
+HASHED = re.compile(re.escape(redaction.PREFIX) + "[0-9a-f]{64}")
 ANCHORED_UP_TO = 1000  # Evidently's KS reference size
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -253,6 +252,4 @@ def _hash(value: Any) -> str:
     """As `mlci serve --log-predictions` hashes `privacy.hash` columns; a logged value is
     already such a hash and stays as it is."""
     text = str(value)
-    if HASHED.fullmatch(text):
-        return text
-    return HASH_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text if HASHED.fullmatch(text) else redaction.hash_text(text)

@@ -57,8 +57,7 @@ def render(result: Monitored, limit: int = LIMIT) -> str:
         text = _text(result, drawn, rows)
         if len(text) <= limit:
             return text
-    note = f"\n\n> ✂️ Report cut at {limit:,} characters.\n"
-    return text[: text.rfind("\n", 0, limit - len(note))] + note
+    return md.hard_cut(text, limit)
 
 
 def _text(result: Monitored, charts: int, rows: int | None) -> str:

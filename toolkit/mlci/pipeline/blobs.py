@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
 from mlci.errors import PipelineError
+from mlci.pipeline.artifacts import md5_of
 from mlci.pipeline.session import dvc_logging, open_repo
-
-
-def md5_of(path: Path) -> str:
-    """The md5 of a file's bytes, as DVC names its cache objects."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def store(root: Path, path: Path) -> str:

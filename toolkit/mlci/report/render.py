@@ -135,7 +135,7 @@ def render(report: Report, limit: int = LIMIT) -> str:
             break
         report = replace(shortened, cuts=(*report.cuts, cut))
         text = _text(report)
-    return text if len(text) <= limit else _hard_cut(text, limit)
+    return text if len(text) <= limit else md.hard_cut(text, limit)
 
 
 def _cuts(report: Report) -> list[tuple[str, Report]]:
@@ -155,12 +155,6 @@ def _cuts(report: Report) -> list[tuple[str, Report]]:
         (f"metric rows beyond 200 (of {len(r5.metrics)}), params and data rows beyond 10", r6),
         ("data-check rows beyond 3 per table", r7),
     ]
-
-
-def _hard_cut(text: str, limit: int) -> str:
-    note = f"\n\n> ✂️ Report cut at {limit:,} characters.\n"
-    body = text[: limit - len(note)]
-    return body[: body.rfind("\n")] + note
 
 
 def _text(report: Report) -> str:

@@ -40,3 +40,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]],
 def details(summary: str, body: list[str]) -> list[str]:
     """A folded section (`<details>`); the blank lines let GitHub render Markdown inside."""
     return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
+
+
+def hard_cut(text: str, limit: int) -> str:
+    """`text` cut at its last line break that leaves room for a notice, within `limit`."""
+    note = f"\n\n> ✂️ Report cut at {limit:,} characters.\n"
+    body = text[: limit - len(note)]
+    return body[: body.rfind("\n")] + note
