@@ -76,7 +76,8 @@ def test_untrusted_documents_become_failed_runs(document: Any, stage: str | None
 
 
 def test_metric_names_follow_mlci_yaml_and_name_the_file_when_ambiguous() -> None:
-    assert leaderboard.named({"m.json": {"acc": 1, "test.f1": 2}, "n.json": {"acc": 3}}) == {
+    files = {"m.json": {"acc": 1, "test.f1": 2}, "n.json": {"acc": 3}}
+    assert leaderboard.record(COMBOS[0], {"metrics": files}, JUDGE).metrics == {
         "m.json:acc": 1, "test.f1": 2, "n.json:acc": 3}
 
 

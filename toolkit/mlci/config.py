@@ -280,8 +280,6 @@ def _round_trip(text: str) -> Any:
 def _convert(value: Any, hint: Any, path: tuple[Any, ...], rule: Any = None) -> Any:
     """`value` checked against the type `hint` (and a field's `rule`), lists made tuples."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint == SweepValue:
-        return _convert_scalar(value, path, rule)
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None

@@ -68,19 +68,20 @@ def load(root: Path) -> CiContext:
     labels = cfg.ci.runs_on  # label and secret names are validated by config.load
     remote = pipeline.shared_remote(root) is not None
     custom = tuple(label for label in labels if not is_hosted(label))
+    models = checked_models(model_names(root))
     return CiContext(
         python=cfg.ci.python, runs_on=labels, custom_labels=custom,
         gitlab_tags=custom,
         secrets=cfg.ci.dvc_remote_secrets, default_branch=cfg.default_branch,
         install=install_command((root / REQUIREMENTS).is_file()),
         dvc_remote=remote, pull=" --pull" if remote else "", push=" --push" if remote else "",
-        models=checked_models(model_names(root)),
+        models=models,
         stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(), mlci_version=__version__, trusted_install=trusted_install(__version__),
-        deploy=deploy_context(model_names(root), config_module.deploy_stages(cfg),
+        deploy=deploy_context(models, config_module.deploy_stages(cfg),
                               cfg.deploy.command, cfg.deploy.secrets, cfg.deploy.base_image),
         **_sweep(cfg.sweep), marker=marker(config_module.exists(root)), forges=cfg.ci.forges,
-        monitors=monitors(cfg, model_names(root)),
+        monitors=monitors(cfg, models),
         schedules=tuple(dict.fromkeys(m.schedule for m in cfg.monitor.values())),
         monitor_stage=cfg.publish.compare_to or (cfg.publish.stages or ("prod",))[-1],
     )
@@ -103,8 +104,8 @@ def monitors(cfg: config_module.Config, models: tuple[str, ...]) -> tuple[dict[s
             raise ConfigError(f"mlci.yaml: monitor.{name}: no model named {name!r} in dvc.yaml",
                               hint=f"models of dvc.yaml: {', '.join(models) or '(none)'}")
         job = _JOB.sub("-", name)
-        if any(other["job"] == job for other in found):
-            raise ConfigError(f"mlci.yaml: monitor: {name!r} and {found[-1]['name']!r} would get "
+        if clash := next((other for other in found if other["job"] == job), None):
+            raise ConfigError(f"mlci.yaml: monitor: {name!r} and {clash['name']!r} would get "
                               f"the same job id {job!r}", hint="rename one of the models")
         found.append({"name": name, "job": job, "schedule": settings.schedule,
                       "branch": config_module.retrain_branch(name)})

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def notify(message: str) -> None:
-    """Tell the user on stderr what the forge client is doing (retries, choices)."""
+    """Tell the user on stderr what mlci is doing (forge retries and choices, sweep progress)."""
     print(f"mlci: {message}", file=sys.stderr)
 
 

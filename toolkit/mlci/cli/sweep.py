@@ -37,11 +37,12 @@ def run(
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
+    from mlci.cli.comment import notify
     from mlci.shared import gitrepo
     from mlci.sweep.runs import SweepRequest, sweep
 
     root = gitrepo.find_root(Path.cwd())
-    board = sweep(SweepRequest(root, jobs or os.cpu_count() or 1, push), _progress)
+    board = sweep(SweepRequest(root, jobs or os.cpu_count() or 1, push), notify)
     _print(board, root, as_json)
     if board.failed:
         raise typer.Exit(1)
@@ -91,10 +92,6 @@ def collect(
         atomic_write(Path(output), text)
         print(f"wrote {output}: {len(board.runs)} combinations, {len(board.failed)} failed",
               file=sys.stderr)
-
-
-def _progress(message: str) -> None:
-    print(f"mlci: {message}", file=sys.stderr, flush=True)
 
 
 def _policy_order(root: Path) -> tuple[str, ...]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from mlci.metrics import rules as gates
 from mlci.project.grid import Combination
-from mlci.project.values import is_number, lookup
+from mlci.project.values import is_number, lookup, short_names
 
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy
@@ -71,17 +70,10 @@ def record(combination: Combination, document: Any, judge: Judge) -> Run:
     files = document.get("metrics")
     if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
         return failed(combination, None, "mlci repro reported no metrics")
-    result = gates.evaluate(judge.policy, judge.base_values, lookup(files))
-    return Run(combination, "ok", named(files), "pass" if result.passed else "fail",
+    values = lookup(files)
+    result = gates.evaluate(judge.policy, judge.base_values, values)
+    return Run(combination, "ok", short_names(values), "pass" if result.passed else "fail",
                result.describe())
-
-
-def named(files: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Metrics by the names mlci.yaml uses: the flat key, or `file:key` when several files
-    have that key."""
-    seen = Counter(key for values in files.values() for key in values)
-    return {(key if seen[key] == 1 else f"{path}:{key}"): value
-            for path, values in files.items() for key, value in values.items()}
 
 
 @dataclass(frozen=True)
