@@ -17,12 +17,14 @@ from mlci.monitoring import drift, references, scoring, sources
 from mlci.monitoring.drift import ColumnDrift, Drift
 from mlci.monitoring.profile import Profile, Spec, current_spec
 from mlci.monitoring.scan import Scanned, scan
+from mlci.registry import modelcard
 
 if TYPE_CHECKING:
     from mlci.config import Config, MonitorConfig
     from mlci.metrics.rules import GateResult
     from mlci.monitoring.scoring import Scorer
-    from mlci.registry import Version
+    from mlci.registry import Model, Version
+    from mlci.registry.modelcard import ModelCard
 
 
 @dataclass(frozen=True)
@@ -72,21 +74,22 @@ class Monitored:
 def monitor(request: MonitorRequest) -> Monitored:
     """Compare the version's reference profile with the current data (see the module doc)."""
     root, cfg = request.root, config.load(request.root)
-    name, stage, version = _resolve(root, cfg, request.ref)
+    name, stage, version, registry = _resolve(root, cfg, request.ref)
     settings = _settings(cfg, name, request)
     spec = _spec(cfg, settings, request.sample)
-    model, unloaded = scoring.load(root, f"{name}@{version.version}")
+    card = modelcard.parse(version.message)
+    model, unloaded = scoring.load(root, f"{name}@{version.version}", registry)
     notes: tuple[str, ...] = (f"predictions are not monitored: {unloaded}",) if unloaded else ()
     with tempfile.TemporaryDirectory(prefix="mlci-monitor-") as tmp:
         scratch = Path(tmp)
         reference = references.resolve(references.Request(
             root, version.commit, settings.reference, spec, scratch, model, settings.target,
-            _card_profile(version), request.reference, request.progress))
+            card.profile if card else "", request.reference, request.progress))
         where = request.current or settings.current or ""
         data = sources.local(root, where, scratch)
         current = _scan_current(data, reference.profile, spec, model, settings, request)
     result = _compare(reference.profile, current.profile, settings)
-    performance = _performance(settings, version, current.kpis)
+    performance = _performance(settings, card, current.kpis)
     notes += (f"the model could not score the current rows: {current.unscored}",) \
         if current.unscored else ()
     return Monitored(name, version.version, version.commit, stage, reference, current.profile,
@@ -95,8 +98,10 @@ def monitor(request: MonitorRequest) -> Monitored:
                      current.labelled)
 
 
-def _resolve(root: Path, cfg: Config, ref: str | None) -> tuple[str, str | None, Version]:
-    """The model name, the stage asked for (if any) and the version it holds."""
+def _resolve(root: Path, cfg: Config, ref: str | None,
+             ) -> tuple[str, str | None, Version, dict[str, Model]]:
+    """The model name, the stage asked for (if any), the version it holds, and the registry
+    read to find it (the model loader resolves the version again in it)."""
     from mlci.registry import models, modeltags
 
     if ref is None:
@@ -105,8 +110,9 @@ def _resolve(root: Path, cfg: Config, ref: str | None) -> tuple[str, str | None,
         parsed = modeltags.parse_ref(ref)
     except ValueError as exc:
         raise MlciError(str(exc)) from None
-    return parsed.name, parsed.stage, models.resolve(models.find(models.state(root), parsed.name),
-                                                     parsed)
+    registry = models.state(root)
+    return (parsed.name, parsed.stage, models.resolve(models.find(registry, parsed.name), parsed),
+            registry)
 
 
 def _default_model(root: Path, cfg: Config) -> str:
@@ -143,13 +149,6 @@ def _spec(cfg: Config, settings: MonitorConfig, sample: int | None) -> Spec:
                 hashed=frozenset(cfg.privacy.hash), max_rows=sample)
 
 
-def _card_profile(version: Version) -> str:
-    from mlci.registry import modelcard
-
-    card = modelcard.parse(version.message)
-    return card.profile if card is not None else ""
-
-
 def _scan_current(data: Path, reference: Profile, spec: Spec, model: Scorer | None,
                   settings: MonitorConfig, request: MonitorRequest) -> Scanned:
     from mlci.data import tables
@@ -171,15 +170,13 @@ def _prediction_drift(reference: Profile, current: Profile) -> ColumnDrift | Non
     return drift.column_drift(ref, cur, None)
 
 
-def _performance(settings: MonitorConfig, version: Version,
+def _performance(settings: MonitorConfig, card: ModelCard | None,
                  kpis: dict[str, float]) -> GateResult | None:
     """`monitor.NAME.performance` on the live KPIs; the version's card metrics are the base."""
     from mlci.metrics import rules
-    from mlci.registry import modelcard
 
     if not kpis:
         return None
-    card = modelcard.parse(version.message)
     return rules.evaluate(settings.performance, card.metrics if card else None, kpis)
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from mlci.registry import Model as Registered
     from mlci.serving.loaders.base import Model
 
 
@@ -46,14 +47,15 @@ class Served:
         return list(prediction.labels), prediction.proba
 
 
-def load(root: Path, ref: str) -> tuple[Scorer | None, str]:
-    """The registered version `ref` names, downloaded, verified against its dvc.lock md5 and
-    loaded; (None, why) when no loader takes its file."""
+def load(root: Path, ref: str, state: dict[str, Registered] | None = None,
+         ) -> tuple[Scorer | None, str]:
+    """The registered version `ref` names (in `state`, the registry already read), downloaded,
+    verified against its dvc.lock md5 and loaded; (None, why) when no loader takes its file."""
     from mlci.serving import loading
     from mlci.serving.loaders import LoadError
 
     try:
-        return Served(loading.load(root, ref).model), ""
+        return Served(loading.load(root, ref, state=state).model), ""
     except LoadError as exc:
         return None, exc.message
 

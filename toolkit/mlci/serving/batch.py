@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mlci.data import tables
 from mlci.errors import MlciError
 from mlci.serving import loading
-from mlci.serving.columns import from_table
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -134,7 +133,7 @@ def scored(model: Model, batch: pa.RecordBatch, keep: tuple[str, ...] = ()) -> p
     """The `keep` columns of `batch`, then `prediction` and `proba_<class>` columns."""
     import pyarrow as pa
 
-    prediction = model.predict(from_table(model.signature, batch), proba=True)
+    prediction = loading.score(model, batch)
     arrays = [batch.column(name) for name in keep]
     names = list(keep)
     arrays.append(pa.array(prediction.labels))

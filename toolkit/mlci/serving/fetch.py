@@ -140,7 +140,7 @@ def _install(root: Path, located: Located, target: Path, bundle: bool) -> int:
         if bundle:
             new.mkdir()
             files = download(root, located, new / located.file_name)
-            bundles.write(new, located, _privacy(root))
+            bundles.write(new, located, privacy_of(root))
         else:
             files = download(root, located, new)
         if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
@@ -151,7 +151,7 @@ def _install(root: Path, located: Located, target: Path, bundle: bool) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _privacy(root: Path) -> dict[str, list[str]]:
+def privacy_of(root: Path) -> dict[str, list[str]]:
     """mlci.yaml's privacy columns, carried in the bundle (a container has no mlci.yaml)."""
     privacy = config.load(root).privacy
     return {"exclude": list(privacy.exclude), "hash": list(privacy.hash)}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.errors import MlciError
-from mlci.registry import models, modeltags
+from mlci.registry import modeltags
 from mlci.serving import fetch, loading
 from mlci.serving.app import ServerState
 from mlci.shared import gitrepo
@@ -51,7 +51,7 @@ class Follower:
         if listing == self._seen:
             return None
         gitrepo.fetch_tags(self.root, self.remote)
-        located = fetch.locate(self.root, self.ref, models.state(self.root))
+        located = fetch.locate(self.root, self.ref)
         self._seen = listing
         current = self.state.served.loaded.info
         if (located.version, located.md5) in ((current.version, current.md5), self._refused):

@@ -35,6 +35,7 @@ from mlci.serving.signature import from_dict
 if TYPE_CHECKING:
     from mlci.project.artifacts import Artifact
     from mlci.registry import Model as Registered
+    from mlci.serving.bundles import Bundle
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,11 @@ def load_file(file: Path, located: fetch.Located, root: Path | None = None) -> L
 
 def load_bundle(directory: Path) -> Loaded:
     """Load a bundle (`mlci models get --bundle`) after checking its file's sha256."""
-    bundle = bundles.read(directory)
+    return from_bundle(bundles.read(directory))
+
+
+def from_bundle(bundle: Bundle) -> Loaded:
+    """Load a bundle already read (and its file's sha256 checked) by `bundles.read`."""
     located = fetch.Located(bundle.name, bundle.version, bundle.commit, bundle.path, bundle.md5,
                             stage=bundle.stage, meta=bundle.meta)
     return load_file(bundle.model_file, located)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci import config
 from mlci.errors import MlciError
 from mlci.serving import bundles, fetch, loading
 from mlci.serving.predlog import LogFormat, LogSettings, PredictionLog
@@ -63,14 +62,14 @@ class _Spec:
 def serve(request: ServeRequest, announce: Any = print) -> int:
     """Load (verified), announce, serve until SIGTERM/SIGINT; the exit code."""
     _check(request)
-    loaded, privacy = _load(request)
+    loaded, privacy, located = _load(request)
     spec = _Spec(_log_settings(request, privacy), int(request.max_body_mb * 1024 * 1024))
     info = loaded.info
     announce(f"serving {info.name} {info.version} ({info.commit[:7]}, md5 {info.md5} verified, "
              f"{info.loader} loader) on http://{request.host}:{request.port}")
     with _terminate_quietly():
         if request.workers > 1:
-            _run_workers(request, loaded, spec)
+            _run_workers(request, located, spec)
         else:
             _run(request, build(loaded, spec, request))
     return 0
@@ -89,14 +88,16 @@ def _check(request: ServeRequest) -> None:
         check_followable(request.ref or fetch.default_ref(request.root))
 
 
-def _load(request: ServeRequest) -> tuple[loading.Loaded, dict[str, list[str]]]:
+def _load(request: ServeRequest,
+          ) -> tuple[loading.Loaded, dict[str, list[str]], fetch.Located | None]:
+    """The model, the privacy columns, and where the registry located it (None: a bundle)."""
     if request.bundle is not None:
         bundle = bundles.read(request.bundle)
-        return loading.load_bundle(request.bundle), bundle.privacy
+        return loading.from_bundle(bundle), bundle.privacy, None
     assert request.root is not None
-    privacy = config.load(request.root).privacy
-    return loading.load(request.root, request.ref), {"exclude": list(privacy.exclude),
-                                                     "hash": list(privacy.hash)}
+    located = fetch.locate(request.root, request.ref)
+    return (loading.load_located(request.root, located), fetch.privacy_of(request.root),
+            located)
 
 
 def _log_settings(request: ServeRequest, privacy: dict[str, list[str]]) -> LogSettings | None:
@@ -154,12 +155,12 @@ def _run(request: ServeRequest, app: Any) -> None:
     uvicorn.Server(config_).run()
 
 
-def _run_workers(request: ServeRequest, loaded: loading.Loaded, spec: _Spec) -> None:
+def _run_workers(request: ServeRequest, located: fetch.Located | None, spec: _Spec) -> None:
     """Hand the verified model to N uvicorn worker processes as a private bundle."""
     import uvicorn
 
     with tempfile.TemporaryDirectory(prefix="mlci-serve-") as private:
-        directory = _as_bundle(request, loaded, Path(private))
+        directory = _as_bundle(request, located, Path(private))
         os.environ[SPEC_ENV] = json.dumps({
             "bundle": str(directory), "max_body": spec.max_body,
             "log": None if spec.log is None else {**spec.log.__dict__,
@@ -170,17 +171,17 @@ def _run_workers(request: ServeRequest, loaded: loading.Loaded, spec: _Spec) -> 
                     access_log=request.access_log, timeout_graceful_shutdown=30)
 
 
-def _as_bundle(request: ServeRequest, loaded: loading.Loaded, where: Path) -> Path:
-    if request.bundle is not None:
+def _as_bundle(request: ServeRequest, located: fetch.Located | None, where: Path) -> Path:
+    """The bundle the workers load: the one given, or the version the parent loaded."""
+    if located is None:  # serving a bundle already
+        assert request.bundle is not None
         return request.bundle
     assert request.root is not None
-    info = loaded.info
-    located = fetch.locate(request.root, request.ref)
     directory = where / "bundle"
     directory.mkdir()
     fetch.download(request.root, located, directory / located.file_name)
     bundles.write(directory, located, {})
-    LOG.info("workers load %s %s from %s", info.name, info.version, directory)
+    LOG.info("workers load %s %s from %s", located.name, located.version, directory)
     return directory
 
 
