@@ -98,7 +98,7 @@ def recorded_hash(root: Path, commit: str, artifact: Artifact) -> dvcfiles.Out |
     and pipelines in subdirectories resolved), else its `.dvc` file (`dvc add`); None if none."""
     from mlci.project import snapshot
 
-    snap = snapshot.read(root, [commit], snapshot.Want(params=False))[0]
+    snap = snapshot.read(root, [commit], snapshot.Want(metrics=False, params=False))[0]
     found = dvcfiles.outs(snap.lock).get(artifact.path)
     if found is not None and found.md5:
         return found

@@ -79,8 +79,10 @@ def resolve(root: Path, rev: str | None) -> Source:
 
 @dataclass(frozen=True)
 class Want:
-    """What to read besides metrics: params, plots (each costs parsing)."""
+    """What to read besides dvc.yaml and dvc.lock: metrics, params, plots (each costs parsing,
+    and DVC-cached metrics a fetch)."""
 
+    metrics: bool = True
     params: bool = True
     plots: bool = False
     targets: tuple[str, ...] = ()  # only these metrics/params files
@@ -197,7 +199,7 @@ def _pipelines(blobs: Blobs, source: Source, dirs: list[str]) -> tuple[dvcfiles.
 
 def _wanted(layout: dvcfiles.Layout, want: Want, plot_files: dict[str, tuple[str, ...]]
             ) -> list[str]:
-    names = list(want.targets or layout.metrics)
+    names = list(want.targets or layout.metrics) if want.metrics else []
     if want.params:
         names += list(layout.params)
     names += [name for files in plot_files.values() for name in files]
@@ -309,7 +311,7 @@ def _snapshot(blobs: Blobs, source: Source, layout: dvcfiles.Layout, lock: Any, 
               plot_files: dict[str, tuple[str, ...]], unavailable: dict[str, str]) -> Snapshot:
     targets = want.targets
     found_metrics = {}
-    for path in targets or layout.metrics:
+    for path in (targets or layout.metrics) if want.metrics else ():
         try:
             data = _parse(blobs, source, path)
         except ConfigError as exc:
