@@ -97,6 +97,9 @@ def test_a_large_csv_reads_in_parallel_as_one_table(tmp_path: Path) -> None:
     expected = csv.read_csv(path, parse_options=csv.ParseOptions(newlines_in_values=True),
                             convert_options=csv.ConvertOptions(include_columns=["note", "id"]))
     assert pa.Table.from_batches(got).equals(expected)
+    # `types` holds in every range, the first included (a value that does not fit is text)
+    typed = tables.batches(path, columns=["id"], types={"id": pa.string()})
+    assert {batch.schema.field("id").type for batch in typed} == {pa.string()}
 
 
 def test_a_mid_sized_csv_streams_quoted_line_breaks_across_blocks(tmp_path: Path) -> None:

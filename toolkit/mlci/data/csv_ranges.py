@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -24,42 +24,44 @@ RANGE = 8 << 20  # bytes per range: ten thousand rows or more of a typical table
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
-def batches(file: Path, columns: Sequence[str] | None,
-            range_bytes: int = RANGE) -> Iterator[pa.RecordBatch]:
-    """The record batches of `file` in order (at most one range's rows each)."""
+def batches(file: Path, columns: Sequence[str] | None, range_bytes: int = RANGE,
+            types: Mapping[str, pa.DataType] | None = None) -> Iterator[pa.RecordBatch]:
+    """The record batches of `file` in order (at most one range's rows each); `types` fixes
+    column types as in `tables.batches` (the others are inferred from the first range)."""
     with file.open("rb") as handle, ThreadPoolExecutor(WORKERS) as pool:
         header = handle.readline()
         chunks = _chunks(handle, range_bytes)
         first = next(chunks, b"")
-        table = _parse(header + first, columns, None)
+        table = _parse(header + first, columns, None, dict(types or {}))
         yield from table.to_batches()
-        types = {field.name: field.type for field in table.schema}
-        names = _names(header)
+        known = {field.name: field.type for field in table.schema}
+        names = header_names(header)
         pending: deque[Future[pa.Table]] = deque()
         for chunk in chunks:
-            pending.append(pool.submit(_parse, chunk, columns, (names, types)))
+            pending.append(pool.submit(_parse, chunk, columns, names, known))
             if len(pending) > WORKERS:
                 yield from pending.popleft().result().to_batches()
         while pending:
             yield from pending.popleft().result().to_batches()
 
 
-def _names(header: bytes) -> list[str]:
+def header_names(header: bytes) -> list[str]:
+    """The column names of a CSV header line."""
     import pyarrow.csv as csv
 
     return list(csv.read_csv(io.BytesIO(header)).schema.names)
 
 
-def _parse(data: bytes, columns: Sequence[str] | None,
-           known: tuple[list[str], dict[str, Any]] | None) -> pa.Table:
+def _parse(data: bytes, columns: Sequence[str] | None, names: list[str] | None,
+           types: dict[str, Any]) -> pa.Table:
     import pyarrow as pa
     import pyarrow.csv as csv
 
-    read = csv.ReadOptions(use_threads=False, column_names=known[0] if known else None)
+    read = csv.ReadOptions(use_threads=False, column_names=names)
     # the range was cut outside quotes; inside it, pyarrow's own blocks must be cut that way too
     parse = csv.ParseOptions(newlines_in_values=True)
     convert = csv.ConvertOptions(strings_can_be_null=True, include_columns=columns,
-                                 column_types=known[1] if known else None)
+                                 column_types=types)
     return csv.read_csv(pa.BufferReader(data), read_options=read, parse_options=parse,
                         convert_options=convert)
 

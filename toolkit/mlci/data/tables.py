@@ -7,7 +7,6 @@ does the work (imported inside the functions: `mlci --help` never pays for it).
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -140,8 +139,9 @@ def _raw_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
         yield from parquet.iter_batches(batch_size=batch_rows, columns=columns)
         return
     if fmt == "csv" and file.stat().st_size > 2 * csv_ranges.RANGE:
-        _check_columns(file, _csv_names(file), columns)
-        yield from csv_ranges.batches(file, columns)  # parsed in parallel, in file order
+        with file.open("rb") as handle:
+            _check_columns(file, csv_ranges.header_names(handle.readline()), columns)
+        yield from csv_ranges.batches(file, columns, types=types)  # in parallel, in file order
         return
     if fmt == "csv":
         import pyarrow.csv as csv
@@ -158,13 +158,6 @@ def _raw_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
     _check_columns(file, reader.schema.names, columns)
     for batch in reader:
         yield batch.select(list(columns)) if columns is not None else batch
-
-
-def _csv_names(file: Path) -> list[str]:
-    import pyarrow.csv as csv
-
-    with file.open("rb") as handle:
-        return list(csv.read_csv(io.BytesIO(handle.readline())).schema.names)
 
 
 def _check_columns(file: Path, names: list[str], columns: Sequence[str] | None) -> None:
