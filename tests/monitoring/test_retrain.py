@@ -70,6 +70,10 @@ def test_one_pull_request_opened_then_updated_and_the_train_workflow_dispatched(
             model_md5[2:]).is_file()
 
     git(project, "checkout", "-q", "main")
+    # main moved on (the retrain restarts from it): a new commit whatever the clock says
+    (project / "NOTES.md").write_text("Data notes, day two.\n")
+    commit_all(project, "notes")
+    git(project, "push", "-q", "origin", "main")
     second = mlci("retrain", "classifier", "--open-pr", "--report", str(report(tmp_path)),
                   cwd=project, env=env)
     assert "updated pull request #1" in second.stdout

@@ -58,6 +58,7 @@ def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
     if settings is None:
         raise MlciError(f"mlci.yaml has no monitor.{request.name} section",
                         hint="add monitor: {NAME: {reference: ..., retrain: {run: COMMAND}}}")
+    report = _report(request)  # read before any work: a bad --report fails fast
     _check_clean(root)
     remote = gitrepo.default_remote(root, request.remote)
     branch = config.retrain_branch(request.name)
@@ -66,7 +67,7 @@ def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
         _run(root, settings.retrain.run)
     shared = pipeline.shared_remote(root) is not None
     pipeline.reproduce(pipeline.ReproRequest(root, pull=shared, push=shared))
-    title = _title(request)
+    title = _title(request.name, report)
     commit = gitrepo.commit_changes(root, title, *BOT)
     done = Retrained(request.name, branch, commit, remote)
     if commit is None or remote is None:
@@ -75,7 +76,7 @@ def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
     if failure is not None:
         raise MlciError(f"`git push` of {branch} to '{remote}' failed:\n{failure}",
                         hint="another run may have pushed it meanwhile: run the retrain again")
-    return _pull_request(request, done, cfg.default_branch, title, notify) \
+    return _pull_request(request, done, cfg.default_branch, title, report, notify) \
         if request.open_pr else done
 
 
@@ -103,12 +104,11 @@ def _run(root: Path, command: str) -> None:
                         hint="fix the command in mlci.yaml (monitor.NAME.retrain.run)")
 
 
-def _title(request: RetrainRequest) -> str:
+def _title(name: str, report: str) -> str:
     """`mlci retrain NAME: <the monitoring report's headline>`."""
-    text = _report(request)
-    heading = next((line for line in text.splitlines() if line.startswith("## ")), "")
+    heading = next((line for line in report.splitlines() if line.startswith("## ")), "")
     reason = heading.removeprefix("## ").split("mlci monitor: ", 1)[-1].strip()
-    return f"mlci retrain {request.name}: {reason or 'fresh data'}"[:250]
+    return f"mlci retrain {name}: {reason or 'fresh data'}"[:250]
 
 
 def _report(request: RetrainRequest) -> str:
@@ -121,19 +121,20 @@ def _report(request: RetrainRequest) -> str:
 
 
 def _pull_request(request: RetrainRequest, done: Retrained, base: str, title: str,
-                  notify: Notify) -> Retrained:
+                  report: str, notify: Notify) -> Retrained:
     """Open or update the one PR of the branch; say how its train run starts."""
     from mlci.forge import job, pulls
 
     env = request.env
-    body = _body(request, done, base)
+    body = _body(request.name, done, base, report)
     if job.dry_run(env):
         return replace(done, planned=(f"open or update the pull request {done.branch} -> "
                                       f"{base}: {title}",))
     context = job.detect(env)
     pat = env.get("MLCI_PR_TOKEN", "").strip()
     if pat:
-        context = replace(context, token=job.Token(pat), token_name="MLCI_PR_TOKEN")
+        context = replace(context, token=job.Token(job.check_token("MLCI_PR_TOKEN", pat)),
+                          token_name="MLCI_PR_TOKEN")
     outcome = pulls.ensure_pull(context, done.branch, base, title, body, notify)
     if context.forge == "gitlab":
         return replace(done, pull=outcome, trigger="the push starts the branch's pipeline")
@@ -146,10 +147,9 @@ def _pull_request(request: RetrainRequest, done: Retrained, base: str, title: st
                    "workflow; set MLCI_PR_TOKEN to run the pull request's own")
 
 
-def _body(request: RetrainRequest, done: Retrained, base: str) -> str:
-    intro = (f"Retraining `{request.name}` on fresh data: `mlci retrain` ran `retrain.run`, "
+def _body(name: str, done: Retrained, base: str, report: str) -> str:
+    intro = (f"Retraining `{name}` on fresh data: `mlci retrain` ran `retrain.run`, "
              f"reproduced the pipeline and committed `{(done.commit or '')[:7]}` on "
              f"`{done.branch}` (restarted from `{base}` on every run). Merging publishes a new "
              "version through the usual gate.")
-    report = _report(request)
     return intro + ("\n\n" + report if report else "\n")
