@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mlci import config
 from mlci.config import Config
 from mlci.metrics.diff import Changes, diff, verdict
 from mlci.project import snapshot
 from mlci.project.snapshot import Snapshot
+
+Side = Literal["base", "head"]
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,18 @@ class Comparison:
         """The direction mlci.yaml gives `key` of metrics file `path`, if any."""
         return self.directions.get(f"{path}:{key}") or self.directions.get(key)
 
-    def unavailable(self, path: str) -> str | None:
-        """"base" or "head" when metrics file `path` exists there but could not be read."""
-        for side, snap in (("base", self.base), ("head", self.head)):
+    def unavailable(self, path: str, change: dict[str, Any]) -> Side | None:
+        """"base" or "head" when metrics file `path` exists there but could not be read, so
+        that side of `change` has no value."""
+        sides: tuple[tuple[Side, Snapshot], ...] = (("base", self.base), ("head", self.head))
+        for side, snap in sides:
             if path in snap.missing_metrics():
-                return side
+                return side if change["old" if side == "base" else "new"] is None else None
         return None
 
     def verdict(self, path: str, key: str, change: dict[str, Any]) -> str | None:
         """The verdict of one change; "unavailable" where one side's file could not be read."""
-        side = self.unavailable(path)
-        if side is not None and change["old" if side == "base" else "new"] is None:
+        if self.unavailable(path, change) is not None:
             return "unavailable"
         return verdict(self.direction(path, key), change["old"], change["new"])
 

@@ -46,9 +46,9 @@ def _markdown(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> 
 def _metric_row(result: Comparison, path: str, key: str, change: dict[str, Any]) -> tuple[str, ...]:
     judged = result.verdict(path, key, change)
     pct = percent(change["old"], change["new"])
-    side = result.unavailable(path)
-    old = "unavailable" if side == "base" and change["old"] is None else fmt(change["old"])
-    new = "unavailable" if side == "head" and change["new"] is None else fmt(change["new"])
+    side = result.unavailable(path, change)
+    old = "unavailable" if side == "base" else fmt(change["old"])
+    new = "unavailable" if side == "head" else fmt(change["new"])
     return (path, key, old, new, _change(change),
             "" if pct is None else f"{pct:+.2f}%", VERDICT_LABELS.get(judged or "", ""))
 

@@ -133,10 +133,9 @@ def _metric_rows(compared: comparison.Comparison) -> tuple[report.MetricRow, ...
     rows = []
     for path, changes in compared.metrics.items():
         for key, change in changes.items():
-            gap = compared.unavailable(path)
-            side = gap if gap and change["old" if gap == "base" else "new"] is None else None
             rows.append(report.MetricRow(names[(path, key)], change["old"], change["new"],
-                                         compared.direction(path, key), side))
+                                         compared.direction(path, key),
+                                         compared.unavailable(path, change)))
     return tuple(rows)
 
 
