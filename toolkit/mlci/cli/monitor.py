@@ -63,13 +63,12 @@ def monitor(
     result = run_monitor(MonitorRequest(_root(), ref, current, reference, sample, progress))
     if progress is not None:
         print(file=sys.stderr)
-    text = report.render(result)
     if output is not None:
-        atomic_write(output, text)
+        atomic_write(output, report.render(result))
     if as_json:
         print(json.dumps(report.to_json(result), indent=2))
     elif output is None:
-        print(text, end="")
+        print(report.render(result), end="")
     else:
         print(f"{'healthy' if result.healthy else 'unhealthy'}: {report.headline(result)}")
     raise typer.Exit(0 if result.healthy else 1)

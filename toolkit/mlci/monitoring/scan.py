@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlci.monitoring import profile
 from mlci.monitoring.kpis import Kpis
@@ -69,12 +69,7 @@ def _score(model: Scorer, batch: pa.RecordBatch, target: str | None,
         labels, proba = model.score(batch)
     except MlciError as exc:
         return exc.message
-    predictions.add(pa.record_batch({PREDICTION: pa.array(_plain(labels))}))
+    predictions.add(pa.record_batch({PREDICTION: pa.array(labels)}))
     if kpis is not None and target is not None and target in batch.schema.names:
         kpis.add(batch.column(target).to_pylist(), list(labels), proba)
     return ""
-
-
-def _plain(labels: Any) -> list[Any]:
-    """numpy labels as plain Python values pyarrow types by themselves."""
-    return [v.item() if hasattr(v, "item") else v for v in labels]
