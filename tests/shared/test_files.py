@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlci.errors import ConfigError
-from mlci.shared.files import atomic_write, load_yaml
+from mlci.shared.files import NotRegularFile, atomic_write, load_yaml, read_regular
 
 
 def test_atomic_write_replaces_and_keeps_mode(tmp_path: Path) -> None:
@@ -38,3 +38,19 @@ def test_yaml_errors_name_file_and_line(tmp_path: Path, text: str, prefix: str) 
     with pytest.raises(ConfigError) as caught:
         load_yaml(tmp_path / "x.yaml")
     assert caught.value.message.startswith(prefix)
+
+
+def test_read_regular_refuses_links_directories_and_oversized_files(tmp_path: Path) -> None:
+    """What another job uploaded is read only as the regular file it claims to be."""
+    real = tmp_path / "repro.json"
+    real.write_bytes(b'{"a": "\xff"}')
+    (tmp_path / "link.json").symlink_to(real)
+    assert read_regular(real, max_bytes=10, errors="replace") == '{"a": "\ufffd"}'
+    with pytest.raises(UnicodeDecodeError):
+        read_regular(real)
+    for refused, why in [(tmp_path / "link.json", "a symbolic link"),
+                         (tmp_path, "a directory")]:
+        with pytest.raises(NotRegularFile, match=why):
+            read_regular(refused)
+    with pytest.raises(NotRegularFile, match="larger than 9 bytes"):
+        read_regular(real, max_bytes=9)

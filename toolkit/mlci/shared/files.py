@@ -31,8 +31,9 @@ class NotRegularFile(OSError):
     """The path is a symlink, a directory, a FIFO or a device: refused, not followed."""
 
 
-def read_regular(path: Path) -> str:
-    """The UTF-8 text of `path` if it is a regular file (not a symlink: O_NOFOLLOW).
+def read_regular(path: Path, max_bytes: int | None = None, errors: str = "strict") -> str:
+    """The UTF-8 text of `path` if it is a regular file (not a symlink: O_NOFOLLOW) of at
+    most `max_bytes` (else NotRegularFile); `errors` as in `bytes.decode`.
 
     For files another job wrote (a pull request's artifact): a `report.md` that links to
     `/proc/self/environ` must not carry this job's token into a comment. A FIFO is not
@@ -53,8 +54,11 @@ def read_regular(path: Path) -> str:
         os.close(fd)
         kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
         raise NotRegularFile(errno.EINVAL, kind, str(path))
+    if max_bytes is not None and os.fstat(fd).st_size > max_bytes:
+        os.close(fd)
+        raise NotRegularFile(errno.EFBIG, f"larger than {max_bytes} bytes", str(path))
     with os.fdopen(fd, "rb") as handle:
-        return handle.read().decode("utf-8")
+        return handle.read().decode("utf-8", errors)
 
 
 def _yaml(typ: str = "rt") -> Any:

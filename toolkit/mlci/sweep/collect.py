@@ -54,9 +54,13 @@ def results(directory: Path) -> dict[str, Any]:
 
 
 def _read(path: Path) -> str | None:
-    if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
+    """An uploaded file's text; None when it is missing, not a regular file, or too large."""
+    from mlci.shared.files import read_regular
+
+    try:
+        return read_regular(path, MAX_BYTES, errors="replace")
+    except OSError:  # NotRegularFile included
         return None
-    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _json(text: str | None) -> Any:
