@@ -30,7 +30,7 @@ from mlci.serving import bundles, fetch
 from mlci.serving.columns import from_table
 from mlci.serving.loaders import LoadError, choose
 from mlci.serving.loaders.base import Model, Prediction
-from mlci.serving.signature import from_dict
+from mlci.serving.signature import declared_in
 
 if TYPE_CHECKING:
     from mlci.project.artifacts import Artifact
@@ -103,8 +103,8 @@ def from_bundle(bundle: Bundle) -> Loaded:
 def describe(root: Path, commit: str, artifact: Artifact) -> dict[str, Any] | None:
     """The signature for the model card of `artifact` at `commit`: `meta.signature` as
     declared, else read from the verified, loaded model; None when no loader takes it."""
-    if "signature" in artifact.meta:
-        return from_dict(artifact.meta["signature"]).to_dict()
+    if (declared := declared_in(artifact.meta)) is not None:
+        return declared.to_dict()
     loaded = load_at(root, commit, artifact)
     return None if loaded is None else loaded.model.signature.to_dict()
 

@@ -49,6 +49,11 @@ class Signature:
                 "source": self.source}
 
 
+def declared_in(meta: dict[str, Any]) -> Signature | None:
+    """The signature an artifact's `meta.signature` declares, or None."""
+    return from_dict(meta["signature"]) if "signature" in meta else None
+
+
 def from_dict(data: Any, where: str = "meta.signature") -> Signature:
     """A Signature from its JSON/YAML form; errors name `where`."""
     if not isinstance(data, dict) or not isinstance(data.get("inputs"), list):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.serving.loaders.base import Columns, LoadError, Model, Prediction
-from mlci.serving.signature import Column, Dtype, Signature, from_dict, merged, unnamed
+from mlci.serving.signature import Column, Dtype, Signature, declared_in, merged, unnamed
 
 NAME = "onnx"
 SUFFIXES = (".onnx",)
@@ -33,7 +33,7 @@ def load(path: Path, meta: dict[str, Any]) -> Model:
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors
         raise LoadError(f"onnxruntime cannot open it: {' '.join(str(exc).split())[:300]}") \
             from None
-    declared = from_dict(meta["signature"]) if "signature" in meta else None
+    declared = declared_in(meta)
     return OnnxModel(session, declared)
 
 

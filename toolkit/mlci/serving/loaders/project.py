@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from mlci.serving.loaders.base import LoadError, Model
 from mlci.serving.loaders.estimator import EstimatorModel
-from mlci.serving.signature import from_dict
+from mlci.serving.signature import declared_in
 
 NAME = "project"
 SUFFIXES: tuple[str, ...] = ()  # chosen by meta.loader only
@@ -31,7 +31,7 @@ def load(path: Path, meta: dict[str, Any]) -> Model:
     if not hasattr(made, "predict"):
         raise LoadError(f"{meta['loader']} returned a {type(made).__name__}, which has no "
                         "predict()")
-    declared = from_dict(meta["signature"]) if "signature" in meta else None
+    declared = declared_in(meta)
     if declared is None and not hasattr(made, "feature_names_in_"):
         raise LoadError(f"{meta['loader']}: the model has no feature names; declare its "
                         "inputs under the artifact's meta.signature")

@@ -10,7 +10,7 @@ from typing import Any
 
 from mlci.serving.loaders.base import LoadError, Model
 from mlci.serving.loaders.estimator import EstimatorModel
-from mlci.serving.signature import from_dict
+from mlci.serving.signature import declared_in
 
 NAME = "sklearn"
 SUFFIXES = (".pkl", ".pickle", ".joblib")
@@ -30,5 +30,5 @@ def load(path: Path, meta: dict[str, Any]) -> Model:
         raise LoadError(f"not a pickle or joblib file: {exc}") from None
     if not hasattr(estimator, "predict"):
         raise LoadError(f"the unpickled {type(estimator).__name__} has no predict()")
-    declared = from_dict(meta["signature"]) if "signature" in meta else None
+    declared = declared_in(meta)
     return EstimatorModel(estimator, declared)

@@ -11,7 +11,7 @@ from typing import Any
 
 from mlci.serving.loaders.base import LoadError, Model
 from mlci.serving.loaders.estimator import EstimatorModel
-from mlci.serving.signature import from_dict
+from mlci.serving.signature import declared_in
 
 NAME = "skops"
 SUFFIXES = (".skops",)
@@ -30,5 +30,5 @@ def load(path: Path, meta: dict[str, Any]) -> Model:
         raise LoadError(f"the skops file holds types nobody trusted: {', '.join(untrusted)}; "
                         "list the ones you vouch for under the artifact's meta.trusted")
     estimator = sio.loads(data, trusted=trusted or None)
-    declared = from_dict(meta["signature"]) if "signature" in meta else None
+    declared = declared_in(meta)
     return EstimatorModel(estimator, declared)
