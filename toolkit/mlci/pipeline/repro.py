@@ -126,6 +126,7 @@ def _status(changed: bool, logged: StageStatus | None, dry_run: bool) -> StageSt
 def _run_repro(repo: Any, request: ReproRequest, timed: Any, log: DvcLog) -> None:
     from dvc.exceptions import ReproductionError
 
+    failed: tuple[str, str, int | None] | None = None
     with tee_output(stdout_to_stderr=request.to_stderr) as tail:
         try:
             repo.reproduce(  # a dry run pulls nothing: it changes nothing
@@ -133,16 +134,16 @@ def _run_repro(repo: Any, request: ReproRequest, timed: Any, log: DvcLog) -> Non
                 force=request.force, dry=request.dry_run, repro_fn=timed,
             )
         except ReproductionError as exc:
-            failed = _failed_stage(exc)
-            code = re.search(r"exited with (-?\d+)", flatten_message(exc))
-            if failed is None or not log.command:
+            stage = _failed_stage(exc)
+            if stage is None or not log.command:
                 missing = _missing_input(repo, exc, request)
                 if missing is None:
                     raise
                 raise missing from None
-            raise StageFailed(
-                failed, log.command, int(code.group(1)) if code else None, "\n".join(tail)
-            ) from None
+            code = re.search(r"exited with (-?\d+)", flatten_message(exc))
+            failed = (stage, log.command, int(code.group(1)) if code else None)
+    if failed is not None:  # the tail is read once the pumps have drained the pipes
+        raise StageFailed(*failed, "\n".join(tail))
 
 
 def _missing_input(repo: Any, exc: Exception, request: ReproRequest) -> MlciError | None:
