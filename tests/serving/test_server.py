@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from support.serving import Published, Server, serving
+from support.serving import Published, Server, serving, start
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +180,37 @@ def test_metrics_parse_with_prometheus_parser(server: Server, rows: Any) -> None
                     if s.name == "mlci_predictions_total")
     assert rows_scored[0] >= 3 and predicted == rows_scored[0]
     assert "mlci_request_duration_seconds" in families
+
+
+def test_workers_report_one_set_of_metrics(published: Published, tmp_path: Path,
+                                           rows: Any) -> None:
+    """`--workers 2`: both workers load the verified bundle, and /metrics, whichever worker
+    answers it, counts the requests of every worker (not only its own share)."""
+    body = {"dataframe_records": rows.head(1).to_dict(orient="records")}
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    server = start(["classifier#prod", "--workers", "2"], published.clone, tmp_path / "log",
+                   env={"TMPDIR": str(temp)})
+    try:
+        for _ in range(40):  # a new connection each time: the workers take turns accepting
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                assert client.post("/invocations", json=body).status_code == 200
+        scraped = []
+        for _ in range(8):
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                families = {f.name: f for f in text_string_to_metric_families(
+                    client.get("/metrics").text)}
+            scraped.append(sum(s.value for s in families["mlci_requests"].samples
+                               if s.labels.get("route") == "/invocations"
+                               and s.name == "mlci_requests_total"))
+            info = [(s.labels["version"], s.value) for s in families["mlci_model_info"].samples]
+            assert info == [("v0.0.1", 1.0)]
+        assert scraped == [40.0] * 8
+        writers = {p.name.rsplit("_", 1)[1] for p in temp.glob("mlci-serve-*/metrics/*.db")}
+        assert len(writers) == 2, sorted(writers)  # one file set per worker process
+    finally:
+        assert server.terminate() == 0, server.output()
+    assert not list(temp.iterdir())  # the bundle and the metrics directory are removed
 
 
 def test_sigterm_loses_no_logged_prediction(published: Published, tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Everything that can fail (the reference, the registry, the download, the md5, th
 fails before a port is bound. SIGTERM: uvicorn stops accepting, lets requests in flight
 finish, then the app's shutdown stops --follow and flushes the prediction log; exit 0.
 With `--workers N` the verified file is handed to the workers as a bundle in a private
-temporary directory, and each worker checks its sha256 again before loading it.
+temporary directory, and each worker checks its sha256 again before loading it; their
+Prometheus metrics go to a multiprocess directory beside it, so `/metrics` counts them all.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger("mlci.serve")
 SPEC_ENV = "MLCI_SERVE_WORKER_SPEC"  # how the parent tells --workers processes what to serve
+# read by prometheus_client when a worker imports it: its metrics are kept in files there
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class _Spec:
 
     log: LogSettings | None
     max_body: int
+    metrics_dir: Path | None = None  # --workers: the multiprocess directory of the metrics
 
 
 def serve(request: ServeRequest, announce: Any = print) -> int:
@@ -111,7 +115,7 @@ def build(loaded: loading.Loaded, spec: _Spec, request: ServeRequest | None = No
     """The app serving `loaded`, with --follow (from `request`) and the log in its lifespan."""
     from mlci.serving.app import ServerState, create
 
-    telemetry = Telemetry()
+    telemetry = Telemetry(spec.metrics_dir)
     state = ServerState(loaded, telemetry, None, spec.max_body)
 
     @contextlib.asynccontextmanager
@@ -161,8 +165,11 @@ def _run_workers(request: ServeRequest, located: fetch.Located | None, spec: _Sp
 
     with tempfile.TemporaryDirectory(prefix="mlci-serve-") as private:
         directory = _as_bundle(request, located, Path(private))
+        metrics = Path(private) / "metrics"
+        metrics.mkdir()
+        os.environ[METRICS_ENV] = str(metrics)  # before any worker imports prometheus_client
         os.environ[SPEC_ENV] = json.dumps({
-            "bundle": str(directory), "max_body": spec.max_body,
+            "bundle": str(directory), "max_body": spec.max_body, "metrics_dir": str(metrics),
             "log": None if spec.log is None else {**spec.log.__dict__,
                                                   "directory": str(spec.log.directory)},
         })
@@ -191,7 +198,8 @@ def worker_app() -> Starlette:
     log = data["log"]
     settings = None if log is None else LogSettings(**{**log, "directory": Path(
         log["directory"]), "exclude": tuple(log["exclude"]), "hashed": tuple(log["hashed"])})
-    return build(loading.load_bundle(Path(data["bundle"])), _Spec(settings, data["max_body"]))
+    return build(loading.load_bundle(Path(data["bundle"])),
+                 _Spec(settings, data["max_body"], Path(data["metrics_dir"])))
 
 
 @contextlib.contextmanager

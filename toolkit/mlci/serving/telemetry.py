@@ -3,10 +3,14 @@
 Requests by route template and status, a latency histogram, rows scored, predicted classes,
 an info gauge naming the model version being served, model swaps and dropped log rows.
 Each app has its own registry, so several apps in one process never mix their numbers.
+Under `--workers N` every worker records into prometheus_client's multiprocess directory
+(PROMETHEUS_MULTIPROC_DIR, set by the parent before the workers start) and `/metrics`, in
+whichever worker answers, reports the sum over all of them: one server, one set of numbers.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 # latency buckets (seconds) for a fast model: sub-millisecond to a few seconds
@@ -15,11 +19,13 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class Telemetry:
-    """The server's Prometheus metrics (one registry per app)."""
+    """The server's Prometheus metrics (one registry per app); `shared` is the multiprocess
+    directory of a `--workers` server, whose metrics are summed over its workers."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Path | None = None) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+        self.shared = shared
         self.registry = CollectorRegistry()
         self.requests = Counter("mlci_requests", "HTTP requests by route, method and status",
                                 ["route", "method", "status"], registry=self.registry)
@@ -29,8 +35,10 @@ class Telemetry:
                             registry=self.registry)
         self.classes = Counter("mlci_predictions", "Predicted labels by class",
                                ["label"], registry=self.registry)
+        # every worker serves the same version: across workers the gauge is their maximum
         self.model = Gauge("mlci_model_info", "The model version being served (value 1)",
-                           ["name", "version", "commit"], registry=self.registry)
+                           ["name", "version", "commit"], registry=self.registry,
+                           multiprocess_mode="max")
         self.swaps = Counter("mlci_model_swaps", "Model version changes under --follow, by "
                              "outcome", ["outcome"], registry=self.registry)
         self.dropped = Counter("mlci_prediction_log_dropped_rows", "Prediction log rows "
@@ -61,6 +69,12 @@ class Telemetry:
             self.classes.labels(value).inc(count)
 
     def text(self) -> bytes:
-        from prometheus_client import generate_latest
+        from prometheus_client import CollectorRegistry, generate_latest
 
-        return bytes(generate_latest(self.registry))
+        if self.shared is None:
+            return bytes(generate_latest(self.registry))
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        combined = CollectorRegistry()
+        MultiProcessCollector(combined, path=str(self.shared))  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(combined))
