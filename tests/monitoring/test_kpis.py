@@ -55,3 +55,22 @@ def test_regression_and_no_labels() -> None:
     empty = Kpis([0, 1])
     empty.add([None, None], [0, 1], None)
     assert empty.values() == {}
+
+
+def test_arrow_columns_and_mixed_labels_give_the_same_numbers() -> None:
+    """A pyarrow column (as `mlci monitor` reads it, nulls and NaN unlabelled), a list of
+    labels of mixed kinds (row by row) and plain lists all count alike."""
+    import pyarrow as pa
+
+    truth = [1.0, 0.0, None, 1.0, float("nan"), 0.0, 1.0]
+    predicted = np.array([1, 1, 0, 1, 0, 0, 0])
+    from_arrow, from_list, mixed = Kpis([0, 1]), Kpis([0, 1]), Kpis([0, 1])
+    from_arrow.add(pa.array(truth, from_pandas=True), predicted, None)
+    from_list.add(truth, list(predicted), None)
+    mixed.add(["1", 0, None, 1, None, "0", 1.0], list(predicted), None)  # pyarrow refuses these
+    assert from_arrow.rows == from_list.rows == mixed.rows == 5
+    assert from_arrow.values() == from_list.values() == mixed.values()
+    assert from_arrow.values()["accuracy"] == pytest.approx(3 / 5)
+    unknown = Kpis(["a", "b"])
+    unknown.add(pa.array(["a", "c", None]), np.array(["a", "a", "b"]), None)
+    assert unknown.rows == 2 and unknown.values()["accuracy"] == 0.5

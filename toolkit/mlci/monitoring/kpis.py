@@ -18,6 +18,8 @@ import numpy as np
 from mlci.monitoring.profile import category_key
 
 Values = np.ndarray[Any, Any]
+Labels = Sequence[Any] | Values | Any  # a list, a numpy array or a pyarrow array of labels
+_MISSING = -2  # the code of a row without a label
 
 
 class Kpis:
@@ -31,24 +33,31 @@ class Kpis:
         self.proba: list[Values] = []
         self.rows = 0
 
-    def add(self, truth: Sequence[Any], predicted: Sequence[Any], proba: Values | None) -> None:
-        """One batch: true labels (None: unlabelled, skipped), predictions, probabilities."""
-        keep = np.array([t is not None and category_key(t) is not None for t in truth], bool)
-        if not keep.any():
-            return
-        self.rows += int(keep.sum())
+    def add(self, truth: Labels, predicted: Labels, proba: Values | None) -> None:
+        """One batch: true labels (None/NaN: unlabelled, skipped), predictions, probabilities."""
         if self.classes:
-            self.truth.append(self._codes(np.asarray(truth, dtype=object)[keep]))
-            self.predicted.append(self._codes(np.asarray(predicted, dtype=object)[keep]))
-            if proba is not None:
-                self.proba.append(np.asarray(proba, dtype=np.float64)[keep])
+            codes = self._codes(truth)
+            keep = codes != _MISSING
+            if keep.any():
+                self.truth.append(codes[keep])
+                self.predicted.append(self._codes(predicted)[keep])
+                if proba is not None:
+                    self.proba.append(np.asarray(proba, dtype=np.float64)[keep])
         else:
-            self.truth.append(np.asarray(truth, dtype=np.float64)[keep])
-            self.predicted.append(np.asarray(predicted, dtype=np.float64)[keep])
+            values = _floats(truth)
+            keep = np.isfinite(values)
+            if keep.any():
+                self.truth.append(values[keep])
+                self.predicted.append(_floats(predicted)[keep])
+        self.rows += int(keep.sum())
 
-    def _codes(self, labels: Values) -> Values:
-        """Class positions; a label the model never predicts is -1 (always an error)."""
-        return np.array([self.index.get(category_key(v) or "", -1) for v in labels], np.int64)
+    def _codes(self, labels: Labels) -> Values:
+        """Class positions; a label the model never predicts is -1 (always an error), a
+        missing one _MISSING. Each distinct value is looked up once, not each row."""
+        distinct, positions = _encoded(labels)
+        lookup = [_MISSING if (key := category_key(v)) is None else self.index.get(key, -1)
+                  for v in distinct]
+        return np.array([*lookup, _MISSING], np.int64)[positions]  # position -1: a null
 
     def values(self) -> dict[str, float]:
         """The KPIs, or {} when no row was labelled."""
@@ -112,3 +121,32 @@ def regression(truth: Values, predicted: Values) -> dict[str, float]:
     r2 = 1 - float(np.sum(error**2)) / total if total else math.nan
     return {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error**2))),
             "r2": r2}
+
+
+def _encoded(labels: Labels) -> tuple[list[Any], Values]:
+    """The distinct values of `labels` and each row's position among them (-1: null), by
+    pyarrow's dictionary encoding; labels pyarrow cannot type (mixed kinds) row by row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        array = labels if isinstance(labels, pa.Array | pa.ChunkedArray) else pa.array(labels)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        rows = list(labels)
+        distinct = list(dict.fromkeys(v for v in rows if v is not None))
+        where = {v: i for i, v in enumerate(distinct)}
+        return distinct, np.array([-1 if v is None else where[v] for v in rows], np.int64)
+    encoded = pc.dictionary_encode(array)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return (encoded.dictionary.to_pylist(),
+            encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def _floats(values: Labels) -> Values:
+    """Numbers as float64, a missing one (None/null) NaN."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return np.asarray(values.cast(pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+    return np.array([np.nan if v is None else v for v in values], np.float64)

@@ -71,5 +71,5 @@ def _score(model: Scorer, batch: pa.RecordBatch, target: str | None,
         return exc.message
     predictions.add(pa.record_batch({PREDICTION: pa.array(labels)}))
     if kpis is not None and target is not None and target in batch.schema.names:
-        kpis.add(batch.column(target).to_pylist(), list(labels), proba)
+        kpis.add(batch.column(target), labels, proba)
     return ""
