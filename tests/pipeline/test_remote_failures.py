@@ -8,6 +8,8 @@ import json
 from importlib.util import find_spec
 from pathlib import Path
 
+import pytest
+
 from support.adopted import NO_AWS, Adopted, clone, closed_port, point_remote
 from support.commands import mlci
 
@@ -109,3 +111,25 @@ def test_pull_from_the_reachable_remote_retrains_nothing(adopted: Adopted,
     assert "ran" not in {s["status"] for s in summary["stages"]}, summary
     assert (root / "models" / "model.pkl").read_bytes() == (
         adopted.root / "models" / "model.pkl").read_bytes()
+
+
+def test_files_kept_by_md5_fail_like_every_other_remote_use(
+        adopted: Adopted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Monitoring profiles go to the remote outside any stage (`pipeline.blobs`): a refused
+    S3 remote is named the same way as for `mlci repro --pull`, with the secrets to set."""
+    from mlci.errors import MlciError
+    from mlci.pipeline import blobs
+
+    root = clone(adopted, tmp_path)
+    point_remote(root, "s3://mlci-bucket/store", endpointurl=f"http://127.0.0.1:{closed_port()}")
+    for name, value in NO_AWS.items():
+        monkeypatch.setenv(name, value)
+    profile = root / "profile.json"
+    profile.write_text("{}")
+    for call in (lambda: blobs.store(root, profile), lambda: blobs.fetch(root, "0" * 32)):
+        with pytest.raises(MlciError) as caught:
+            call()
+        assert caught.value.message == ("the DVC remote 'storage' (s3://mlci-bucket/store) "
+                                        "refused access: Unable to locate credentials")
+        assert (caught.value.hint or "").startswith(
+            "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")

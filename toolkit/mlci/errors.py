@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 
 class MlciError(Exception):
     """An expected failure: bad input, a missing file, a failed subprocess."""
@@ -50,3 +52,25 @@ class ArtifactMismatch(MlciError):
 
 class ForgeError(MlciError):
     """A GitHub or GitLab API call failed."""
+
+
+def causes(exc: BaseException, depth: int = 6) -> Iterator[BaseException]:
+    """`exc`, then what caused it, and so on (at most `depth` of them)."""
+    seen: BaseException | None = exc
+    for _ in range(depth):
+        if seen is None:
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def flatten_message(exc: BaseException) -> str:
+    """The messages of `exc` and what caused it, each once, joined by ": " (four at most)."""
+    parts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(parts) < 4:
+        text = " ".join(str(seen).split())
+        if text and text not in parts:
+            parts.append(text)
+        seen = seen.__cause__ or seen.__context__
+    return ": ".join(parts) or type(exc).__name__

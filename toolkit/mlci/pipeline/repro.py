@@ -10,18 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci.errors import MlciError, PipelineError, StageFailed
-from mlci.pipeline.remotes import probe, remote_access
+from mlci.errors import MlciError, PipelineError, StageFailed, causes, flatten_message
+from mlci.pipeline.remotes import probe
 from mlci.pipeline.session import (
     DvcLog,
     StageStatus,
-    causes,
     dvc_logging,
-    flatten_message,
     no_remote,
     open_repo,
     require_project,
 )
+from mlci.pipeline.storage import remote_access
 from mlci.shared.output import tee_output
 
 

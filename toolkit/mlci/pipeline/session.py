@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from mlci.errors import ConfigError, MlciError, NotAProject, PipelineError
+from mlci.errors import ConfigError, MlciError, NotAProject, PipelineError, flatten_message
+from mlci.pipeline.storage import default_info, remote_error
 
 StageStatus = Literal["ran", "restored", "pulled", "unchanged", "would_run", "would_restore",
                       "failed"]
@@ -43,32 +44,15 @@ def open_repo(root: Path) -> Iterator[Any]:
         yield repo
     except DvcException as exc:
         raise translate(exc, root) from None
-    except Exception as exc:
-        if not from_storage_sdk(exc):
+    except MlciError:
+        raise
+    except Exception as exc:  # the remote's own libraries raise their own types
+        error = remote_error(exc, default_info(repo))
+        if error is None:
             raise
-        raise storage_error(exc) from None
+        raise error from None
     finally:
         repo.close()
-
-
-# the SDKs behind DVC's remotes; their errors (no credentials, access denied ...) reach us as is
-_STORAGE_SDKS = {"botocore", "aiobotocore", "s3fs", "boto3", "gcsfs", "google", "adlfs", "azure",
-                 "asyncssh", "paramiko", "sshfs", "aiohttp"}
-
-
-def from_storage_sdk(exc: BaseException) -> bool:
-    """True for an error raised by the cloud storage client under a DVC remote."""
-    return type(exc).__module__.partition(".")[0] in _STORAGE_SDKS
-
-
-def storage_error(exc: BaseException) -> PipelineError:
-    """A remote's storage error as one line with what to check."""
-    return PipelineError(
-        f"the DVC remote's storage failed: {type(exc).__name__}: {flatten_message(exc)}",
-        hint="check the remote's URL and credentials (S3: AWS_ACCESS_KEY_ID and "
-        "AWS_SECRET_ACCESS_KEY, a profile, or `dvc remote modify --local NAME ...`); in CI, "
-        "name the secrets in mlci.yaml's ci.dvc_remote_secrets",
-    )
 
 
 def translate(exc: Exception, root: Path) -> MlciError:
@@ -105,27 +89,6 @@ def no_remote() -> PipelineError:
         "no DVC remote is configured",
         hint="add one with `dvc remote add -d storage URL` (or `mlci init --remote URL`)",
     )
-
-
-def causes(exc: BaseException, depth: int = 6) -> Iterator[BaseException]:
-    """`exc`, then what caused it, and so on (at most `depth` of them)."""
-    seen: BaseException | None = exc
-    for _ in range(depth):
-        if seen is None:
-            return
-        yield seen
-        seen = seen.__cause__ or seen.__context__
-
-
-def flatten_message(exc: BaseException) -> str:
-    parts: list[str] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(parts) < 4:
-        text = " ".join(str(seen).split())
-        if text and text not in parts:
-            parts.append(text)
-        seen = seen.__cause__ or seen.__context__
-    return ": ".join(parts) or type(exc).__name__
 
 
 class DvcLog(logging.Handler):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import config
-from mlci.pipeline import remotes
+from mlci.pipeline import remotes, storage
 from mlci.project import artifacts, requirements, snapshot
 from mlci.project.values import is_number, lookup, short_names
 from mlci.shared import gitrepo
@@ -55,7 +55,7 @@ def survey(root: Path) -> Survey:
              for path, why in snap.missing_metrics().items()]
     imported = requirements.stage_imports(root, commands(root))
     remote = remotes.shared_remote_info(root)
-    needs = remotes.needs(remote.url) if remote else None
+    needs = storage.needs(remote.url) if remote else None
     existing = config.load(root) if config.exists(root) else None
     secrets = needs.secrets if needs else ()
     notes += install_warnings(root, imported, needs)
@@ -91,7 +91,7 @@ def _branch(root: Path) -> str:
 
 
 def install_warnings(root: Path, imported: list[requirements.Imported],
-                     needs: remotes.RemoteNeeds | None) -> list[str]:
+                     needs: storage.RemoteNeeds | None) -> list[str]:
     """What CI's `pip install -r requirements.txt` leaves out: mlci, the stages' imports,
     the DVC plugin of the remote."""
     found = requirements.installs(root)
@@ -116,14 +116,14 @@ def install_warnings(root: Path, imported: list[requirements.Imported],
     return notes
 
 
-def remote_warnings(remote: remotes.RemoteInfo | None,
+def remote_warnings(remote: storage.RemoteInfo | None,
                     named: Sequence[str]) -> list[str]:
     """What CI lacks to use the default remote of .dvc/config: the remote, or its secrets."""
     if remote is None:
         return ["no default DVC remote in .dvc/config: CI can neither pull nor push outputs "
                 "and the run-cache (add one: `dvc remote add -d NAME URL`, then "
                 "`mlci ci generate`)"]
-    needs = remotes.needs(remote.url)
+    needs = storage.needs(remote.url)
     unnamed = [s for s in needs.secrets if s not in named]
     if not unnamed:
         return []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlci import config, pipeline
-from mlci.pipeline import remotes
+from mlci.pipeline import remotes, storage
 from mlci.project import adoption, requirements, snapshot
 from mlci.shared import gitrepo
 from mlci.shared.files import atomic_write, dump_yaml, load_yaml
@@ -81,7 +81,7 @@ def init(request: InitRequest) -> InitResult:
         steps.extend(_set_forges(root, forges))
     imported = requirements.stage_imports(root, adoption.commands(root))
     remote = remotes.shared_remote_info(root)
-    warnings = adoption.install_warnings(root, imported, remotes.needs(remote.url)
+    warnings = adoption.install_warnings(root, imported, storage.needs(remote.url)
                                          if remote else None)
     if remote is not None:
         warnings += adoption.remote_warnings(remote, config.load(root).ci.dvc_remote_secrets)
