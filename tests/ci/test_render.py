@@ -6,8 +6,9 @@ import pytest
 from jinja2 import TemplateAssertionError, UndefinedError
 
 from mlci.ci.inputs import install_command, is_hosted
-from mlci.ci.render import GENERATED_MARKER, has_marker, render, runner, yaml_scalar
+from mlci.ci.render import GENERATED_MARKER, has_marker, render, runner
 from mlci.errors import ConfigError
+from mlci.shared import yaml12
 
 
 @pytest.mark.parametrize("template, context, expected", [
@@ -61,9 +62,17 @@ def test_a_missing_variable_fails_loudly() -> None:
     ("a: b", '"a: b"'),
     ("x\"; touch /tmp/p", '"x\\"; touch /tmp/p"'),
     ("-dash", '"-dash"'),
+    ("_private.key", "_private.key"),
+    ("Inf", '"Inf"'),
+    ("nan", '"nan"'),
 ])
 def test_yaml_scalar(value: str, expected: str) -> None:
-    assert yaml_scalar(value) == expected
+    """One rule for every string mlci writes into YAML (workflows, mlci.yaml, sweep labels):
+    YAML 1.1 (PyYAML, as GitHub reads workflows) and 1.2 (DVC) both read it back unchanged."""
+    import yaml
+
+    assert yaml12.scalar(value) == expected
+    assert yaml.safe_load(f"key: {expected}") == yaml12.load(f"key: {expected}") == {"key": value}
 
 
 @pytest.mark.parametrize("labels, expected", [

@@ -7,7 +7,6 @@ what requirements.txt does not install and what the DVC remote needs that CI lac
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from mlci import config
 from mlci.pipeline import remotes, storage
 from mlci.project import artifacts, requirements, snapshot
 from mlci.project.values import is_number, lookup, short_names
-from mlci.shared import gitrepo
+from mlci.shared import gitrepo, yaml12
 
 # a name with one of these words is better lower (loss, errors, distances, perplexity ...)
 _LOWER_WORDS = ("loss", "error", "rmse", "mse", "mae", "mape", "logloss", "perplexity", "nll",
@@ -135,17 +134,17 @@ def remote_warnings(remote: storage.RemoteInfo | None,
 def policy_text(found: Survey, forges: Sequence[str]) -> str:
     """mlci.yaml for an adopted project (pure): metrics without thresholds, CI settings."""
     lines = ["# mlci settings, written by `mlci init` from this project. Every key is optional.",
-             f"default_branch: {_scalar(found.default_branch)}"]
+             f"default_branch: {yaml12.scalar(found.default_branch)}"]
     if found.metrics:
         lines.append("metrics:  # every metric found; directions guessed from the names: check "
                      "them, then add min, max, max_drop or max_rise to gate one")
-        lines += [f"  {_scalar(name)}: {{direction: {direction}}}"
+        lines += [f"  {yaml12.scalar(name)}: {{direction: {direction}}}"
                   for name, direction in found.metrics.items()]
     else:
         lines.append("metrics: {}  # none found: run the pipeline, then `mlci init --force`")
     models = ", ".join(found.models) or "none: give an artifact `type: model` in dvc.yaml"
     lines += [f"publish:  # models (dvc.yaml artifacts of type model): {models}",
-              f"  branches: [{_scalar(found.default_branch)}]",
+              f"  branches: [{yaml12.scalar(found.default_branch)}]",
               "  compare_to: prod", "ci:",
               f"  forges: [{', '.join(forges)}]  # the CI files `mlci ci generate` writes",
               '  python: "3.11"', "  runs_on: ubuntu-latest",
@@ -155,11 +154,3 @@ def policy_text(found: Survey, forges: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _scalar(text: str) -> str:
-    """A YAML key or value: plain when it reads back as the same string, else quoted."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", text) and text.lower() not in _YAML_WORDS:
-        return text
-    return json.dumps(text)
-
-
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}

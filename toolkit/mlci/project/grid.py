@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mlci.project.dvcfiles import DEFAULT_PARAMS
+from mlci.shared import yaml12
 
 # a string YAML reads back as itself when written bare (else it is written JSON-quoted)
-_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
-_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +52,7 @@ def value_text(value: Any) -> str:
         return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
     if isinstance(value, (int, float)):
         return repr(value)
-    text = str(value)
-    if _BARE.fullmatch(text) and text.lower() not in _YAML_WORDS:
-        return text
-    return json.dumps(text)
+    return yaml12.scalar(str(value))
 
 
 def matrix(combinations: Sequence[Combination]) -> dict[str, Any]:

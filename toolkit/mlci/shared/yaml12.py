@@ -1,4 +1,5 @@
-"""YAML read the way DVC reads it (YAML 1.2: `yes` is text, `1e-3` a number) at libyaml speed.
+"""YAML read the way DVC reads it (YAML 1.2: `yes` is text, `1e-3` a number) at libyaml speed,
+and strings written so that any YAML reader reads them back as the same strings.
 
 DVC parses with ruamel.yaml in pure Python (15 ms for a small dvc.lock); PyYAML's C parser
 with YAML 1.2 core-schema resolvers gives the same values in under 1 ms.
@@ -6,8 +7,14 @@ with YAML 1.2 core-schema resolvers gives the same values in under 1 ms.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
+# plain words that a YAML 1.1 reader (GitHub Actions, PyYAML) or a loose one takes for a
+# boolean, null or number
+_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"}
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _FLOAT = re.compile(r"""^(?:
@@ -22,6 +29,14 @@ _INT = re.compile(r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0x[0-9a-fA-F_]+)$""", re.VERBOSE)
 _REPLACED = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:float", "tag:yaml.org,2002:int")
 _loader: Any = None
+
+
+def scalar(text: str) -> str:
+    """`text` as a YAML scalar that reads back as the same string: plain when that is safe,
+    else double-quoted (JSON's string escapes are valid YAML)."""
+    if _PLAIN.fullmatch(text) and text.lower() not in _WORDS:
+        return text
+    return json.dumps(text)
 
 
 def load(text: str) -> Any:
