@@ -103,12 +103,15 @@ def test_an_s3_remote_is_checked_for_its_plugin_and_secrets(adopted: Adopted,
 def test_init_says_to_install_what_the_stages_import(adopted: Adopted, tmp_path: Path) -> None:
     root = copy(adopted, tmp_path)
     (root / "src" / "report.py").write_text("import mlci_absent_package_xyz\n")
+    (root / "src" / "shard.py").write_text("from mlci_absent_sharder import split\n")
     text = (root / "dvc.yaml").read_text().replace(
-        "plots:\n  - roc", "  report:\n    cmd: python src/report.py\nplots:\n  - roc", 1)
+        "plots:\n  - roc", "  report:\n    cmd: python src/report.py\n"
+        "  shard:\n    foreach: [a, b]\n    do:\n      wdir: src\n"
+        "      cmd: python shard.py ${item}\nplots:\n  - roc", 1)
     (root / "dvc.yaml").write_text(text)
     result = mlci("init", cwd=root)
-    assert "not installed in this Python: mlci_absent_package_xyz (the stages import them)" in (
-        result.stdout)
+    assert ("not installed in this Python: mlci_absent_package_xyz, mlci_absent_sharder (the "
+            "stages import them)") in result.stdout  # a foreach stage's `do:` body, its wdir
     assert result.stdout.splitlines()[-1] == (
         "next: pip install -r requirements.txt && mlci repro && git add -A && "
         "git commit -m 'mlci init'")

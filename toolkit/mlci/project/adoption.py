@@ -52,37 +52,34 @@ def survey(root: Path) -> Survey:
     found = {name: guess_direction(name) for name, value in values.items() if is_number(value)}
     notes = [f"{path} {snap.where} is {why}: its metrics are not in mlci.yaml"
              for path, why in snap.missing_metrics().items()]
-    imported = requirements.stage_imports(root, commands(root))
+    needs = ci_needs(root)
+    return Survey(found, artifacts.model_names(root), _branch(root), needs.secrets,
+                  (*notes, *needs.notes), needs.missing_here)
+
+
+@dataclass(frozen=True)
+class CiNeeds:
+    """What CI needs to run the stages, and what requirements.txt or mlci.yaml leave out."""
+
+    secrets: tuple[str, ...]  # what the committed default DVC remote usually needs
+    notes: tuple[str, ...]
+    missing_here: tuple[str, ...]  # imported by the stages, not importable in this Python
+
+
+def ci_needs(root: Path, warn_no_remote: bool = True) -> CiNeeds:
+    """The stages' imports against requirements.txt, the committed default DVC remote's
+    plugin, and its usual secrets against mlci.yaml's ci.dvc_remote_secrets (when it exists)."""
+    imported = requirements.stage_imports(root, snapshot.layout(root).commands)
     remote = remotes.shared_remote_info(root)
     needs = storage.needs(remote.url) if remote else None
-    existing = config.load(root) if config.exists(root) else None
-    secrets = needs.secrets if needs else ()
-    notes += install_warnings(root, imported, needs)
-    notes += remote_warnings(remote, existing.ci.dvc_remote_secrets if existing else secrets)
-    return Survey(found, artifacts.model_names(root), _branch(root), secrets, tuple(notes),
-                  tuple(i.distribution for i in requirements.missing_here(imported)))
-
-
-def commands(root: Path) -> list[tuple[str, str]]:
-    """(working directory, command) of every stage of every dvc.yaml in the workspace."""
-    from mlci.project.values import parse
-
-    found = []
-    for directory in snapshot.pipeline_dirs(root):
-        path = root / directory / "dvc.yaml"
-        try:
-            data = parse(path.read_text(encoding="utf-8"), "dvc.yaml")
-        except (OSError, ValueError):
-            continue
-        stages = data.get("stages") if isinstance(data, dict) else None
-        for stage in stages.values() if isinstance(stages, dict) else ():
-            body = stage.get("do", stage) if isinstance(stage, dict) else None
-            if not isinstance(body, dict):
-                continue
-            wdir = str(Path(directory) / str(body.get("wdir") or "."))
-            cmd = body.get("cmd")
-            found += [(wdir, str(c)) for c in (cmd if isinstance(cmd, list) else [cmd]) if c]
-    return found
+    notes = install_warnings(root, imported, needs)
+    if remote is not None and needs is not None:
+        named = config.load(root).ci.dvc_remote_secrets if config.exists(root) else needs.secrets
+        notes += remote_warnings(remote, named)
+    elif warn_no_remote:
+        notes += remote_warnings(None, ())
+    return CiNeeds(needs.secrets if needs else (), tuple(notes),
+                   tuple(i.distribution for i in requirements.missing_here(imported)))
 
 
 def _branch(root: Path) -> str:

@@ -131,10 +131,16 @@ def _commands(value: Any) -> list[str]:
 
 
 def _stages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, definition) of each stage; a `foreach` stage's definition is its `do:` body."""
     stages = data.get("stages")
     if not isinstance(stages, dict):
         return []
-    return [(str(name), stage) for name, stage in stages.items() if isinstance(stage, dict)]
+    found = []
+    for name, stage in stages.items():
+        body = stage.get("do", stage) if isinstance(stage, dict) and "foreach" in stage else stage
+        if isinstance(body, dict):
+            found.append((str(name), body))
+    return found
 
 
 def _names(value: Any) -> list[str]:

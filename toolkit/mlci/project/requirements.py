@@ -11,9 +11,12 @@ import ast
 import re
 import shlex
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mlci.project.dvcfiles import Command
 
 REQUIREMENTS = "requirements.txt"
 # import name -> distribution, where they differ (the usual ones in ML pipelines)
@@ -139,12 +142,12 @@ class Imported:
     script: str
 
 
-def stage_imports(root: Path, commands: list[tuple[str, str]]) -> list[Imported]:
+def stage_imports(root: Path, commands: Iterable[Command]) -> list[Imported]:
     """Third-party packages the stages' Python scripts import (stdlib and local code left
-    out); `commands` are (working directory, command) pairs."""
+    out)."""
     found: dict[str, Imported] = {}
-    for wdir, command in commands:
-        for script in _scripts(root, wdir, command):
+    for command in commands:
+        for script in _scripts(root, command.wdir, command.cmd):
             for module in _imports(root / script):
                 if not _is_local(root, script, module):
                     found.setdefault(module, Imported(module, _distribution(module), script))

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlci import config, pipeline
-from mlci.pipeline import remotes, storage
-from mlci.project import adoption, requirements, snapshot
+from mlci.project import adoption, snapshot
 from mlci.shared import gitrepo
 from mlci.shared.files import atomic_write, dump_yaml, load_yaml
 from mlci.templates import path as template_path
@@ -79,15 +78,9 @@ def init(request: InitRequest) -> InitResult:
     steps.extend(_configure_remote(root, request.remote, request.remote_endpoint))
     if request.forges or config.CONFIG_FILE in (*created, *overwritten):
         steps.extend(_set_forges(root, forges))
-    imported = requirements.stage_imports(root, adoption.commands(root))
-    remote = remotes.shared_remote_info(root)
-    warnings = adoption.install_warnings(root, imported, storage.needs(remote.url)
-                                         if remote else None)
-    if remote is not None:
-        warnings += adoption.remote_warnings(remote, config.load(root).ci.dvc_remote_secrets)
+    needs = adoption.ci_needs(root, warn_no_remote=False)
     return InitResult(root, tuple(created), tuple(overwritten), tuple(skipped), tuple(steps),
-                      warnings=tuple(warnings), missing_here=tuple(
-                          i.distribution for i in requirements.missing_here(imported)))
+                      warnings=needs.notes, missing_here=needs.missing_here)
 
 
 def _adopt(root: Path, request: InitRequest, steps: list[str],
