@@ -25,18 +25,19 @@ def test_written_tables_read_back_in_small_batches(tmp_path: Path, suffix: str) 
     got = list(tables.batches(path, batch_rows=2))
     assert [b.num_rows for b in got] == [2, 2, 1]
     assert pa.Table.from_batches(got).to_pylist() == SAMPLE.to_pylist()
-    assert tables.read(path, columns=["city", "age"], max_rows=3).to_pylist() == [
+    picked = pa.Table.from_batches(tables.batches(path, columns=["city", "age"]))
+    assert picked.slice(0, 3).to_pylist() == [
         {"city": "Oslo", "age": 31}, {"city": "Lima", "age": 45}, {"city": "Oslo", "age": 27}]
     assert tables.schema(path).names == ["age", "income", "city"]
 
 
-def test_a_directory_reads_as_one_table_with_types_promoted(tmp_path: Path) -> None:
+def test_a_directory_reads_as_its_table_files_in_name_order(tmp_path: Path) -> None:
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "a.jsonl").write_text(json.dumps({"x": 1, "y": "u"}) + "\n")
     (tmp_path / "logs" / "b.jsonl").write_text(json.dumps({"x": 2.5, "y": "v"}) + "\n")
     (tmp_path / "logs" / "notes.txt").write_text("not a table")
-    table = tables.read(tmp_path / "logs")
-    assert table.column("x").to_pylist() == [1.0, 2.5]
+    assert [b.to_pylist() for b in tables.batches(tmp_path / "logs")] == [
+        [{"x": 1, "y": "u"}], [{"x": 2.5, "y": "v"}]]
     assert tables.files(tmp_path / "logs") == [tmp_path / "logs" / "a.jsonl",
                                                 tmp_path / "logs" / "b.jsonl"]
 

@@ -84,24 +84,6 @@ def batches(path: Path, columns: Sequence[str] | None = None, batch_rows: int = 
         yield from _file_batches(file, format_of(file, fmt), columns, batch_rows, types)
 
 
-def read(path: Path, columns: Sequence[str] | None = None, max_rows: int | None = None,
-         fmt: str | None = None) -> pa.Table:
-    """The whole table (or its first `max_rows` rows) in memory: for small tables only."""
-    import pyarrow as pa
-
-    taken: list[pa.RecordBatch] = []
-    count = 0
-    for batch in batches(path, columns, fmt=fmt):
-        if max_rows is not None and count + batch.num_rows >= max_rows:
-            taken.append(batch.slice(0, max_rows - count))
-            break
-        taken.append(batch)
-        count += batch.num_rows
-    if not taken:
-        return _empty(path, columns, fmt)
-    return pa.Table.from_batches(_unified(taken))
-
-
 def schema(path: Path, fmt: str | None = None) -> pa.Schema:
     """Column names and types of the first file of `path` (reads one batch at most)."""
     require_pyarrow()
@@ -165,19 +147,6 @@ def _check_columns(file: Path, names: list[str], columns: Sequence[str] | None) 
     if missing:
         raise MlciError(f"{file}: no column {', '.join(map(repr, missing))}",
                         hint=f"its columns: {', '.join(names) or '(none)'}")
-
-
-def _unified(taken: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
-    """Batches of several files with one schema (a column typed int64 here, double there)."""
-    import pyarrow as pa
-
-    if all(b.schema.equals(taken[0].schema) for b in taken):
-        return taken
-    target = pa.unify_schemas([b.schema for b in taken], promote_options="permissive")
-    tables = [pa.Table.from_batches([b]) for b in taken]
-    unified: list[pa.RecordBatch] = pa.concat_tables(
-        tables, promote_options="permissive").cast(target).to_batches()
-    return unified
 
 
 def _empty(path: Path, columns: Sequence[str] | None, fmt: str | None) -> pa.Table:
