@@ -72,3 +72,20 @@ def test_card_hashes_follow_wdir_and_subdirectories(monorepo: Path) -> None:
 def test_card_of_an_added_artifact_has_its_hash(monorepo: Path) -> None:
     mlci("publish", "added", "--no-push", cwd=monorepo)
     assert _card(monorepo, "added@v0.0.1").artifact_md5 == _md5("added weights")
+
+
+def test_card_tables_are_well_formed_whatever_the_values() -> None:
+    """A param value or column name holding a pipe or a line break stays in its cell, and
+    the card still reads back from its machine-readable line (GFM parser, markdown-it-py)."""
+    from support.gfm import tables
+
+    card = modelcard.ModelCard(
+        "classifier", "v0.1.0", "0" * 40, "models/model.pkl",
+        metrics={"acc": 0.9}, params={"prepare.sep": "a|b", "train.note": "two\nlines"},
+        signature={"inputs": [{"name": "x|y", "dtype": "float64"}],
+                   "outputs": {"classes": [0, 1], "predict_proba": True}})
+    text = modelcard.render(card)
+    found = {t.header: t.rows for t in tables(text)}
+    assert found[("param", "value")] == (("prepare.sep", "a|b"), ("train.note", "two lines"))
+    assert found[("input", "dtype")] == (("x|y", "float64"),)
+    assert modelcard.parse(text) == card

@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mlci.shared import markdown
+
 MARK = "<!-- mlci-model-card "
 END = " -->"
 
@@ -65,8 +67,8 @@ def _json(card: ModelCard) -> str:
 def _table(label: str, values: dict[str, Any]) -> list[str]:
     if not values:
         return []
-    rows = [f"| {key} | {value} |" for key, value in sorted(values.items())]
-    return ["", f"| {label} | value |", "|---|---|", *rows]
+    rows = [[_cell(key), _cell(value)] for key, value in sorted(values.items())]
+    return ["", *markdown.table([label, "value"], rows)]
 
 
 def _signature(signature: dict[str, Any]) -> list[str]:
@@ -78,13 +80,14 @@ def _signature(signature: dict[str, Any]) -> list[str]:
     outputs: dict[str, Any] = found if isinstance(found, dict) else {}
     classes = ", ".join(str(c) for c in outputs.get("classes") or []) or "-"
     proba = "yes" if outputs.get("predict_proba") else "no"
-    rows = [f"| {_cell(i.get('name'))} | {_cell(i.get('dtype'))} |"
-            for i in inputs if isinstance(i, dict)]
+    rows = [[_cell(i.get("name")), _cell(i.get("dtype"))] for i in inputs if isinstance(i, dict)]
     return ["", f"Signature: {len(rows)} input columns; outputs `predict` (classes: {classes}), "
-            f"`predict_proba`: {proba}.", "", "| input | dtype |", "|---|---|", *rows]
+            f"`predict_proba`: {proba}.", "", *markdown.table(["input", "dtype"], rows)]
 
 
 def _cell(value: Any) -> str:
+    """A table cell that stays readable as plain text (`git show` of the tag): only the
+    pipe, which would end the cell, is escaped."""
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
