@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlci.errors import ForgeError
-from mlci.forge import Forge, Notify, PullRequest, connect
+from mlci.forge import Forge, Notify, PullRequest
 from mlci.forge.http import UncertainWrite
-from mlci.forge.job import Context
 from mlci.forge.sticky import fit
 
 Action = Literal["opened", "updated"]
@@ -23,27 +22,21 @@ class PullOutcome:
     action: Action
 
 
-def ensure_pull(context: Context, branch: str, base: str, title: str, body: str,
+def ensure_pull(forge: Forge, branch: str, base: str, title: str, body: str,
                 notify: Notify) -> PullOutcome:
     """Update the open PR from `branch` into `base`, or open one: never a second."""
-    if context.token is None:
-        raise ForgeError(f"{context.token_name} is not set: cannot open a pull request")
-    forge = connect(context, notify)
-    try:
-        text = fit(body, forge.comment_limit).text
+    text = fit(body, forge.comment_limit).text
+    found = forge.open_pull(branch, base)
+    if found is None:
+        found = _create(forge, branch, base, title, text, notify)
+        if found is not None:
+            return PullOutcome(found.number, found.url, "opened")
         found = forge.open_pull(branch, base)
-        if found is None:
-            found = _create(forge, branch, base, title, text, notify)
-            if found is not None:
-                return PullOutcome(found.number, found.url, "opened")
-            found = forge.open_pull(branch, base)
-        if found is None:
-            raise ForgeError(f"{forge.name}: the pull request from {branch} was neither "
-                             "opened nor found")
-        updated = forge.update_pull(found.number, title, text)
-        return PullOutcome(updated.number, updated.url or found.url, "updated")
-    finally:
-        forge.close()
+    if found is None:
+        raise ForgeError(f"{forge.name}: the pull request from {branch} was neither "
+                         "opened nor found")
+    updated = forge.update_pull(found.number, title, text)
+    return PullOutcome(updated.number, updated.url or found.url, "updated")
 
 
 def _create(forge: Forge, branch: str, base: str, title: str, body: str,
@@ -54,12 +47,3 @@ def _create(forge: Forge, branch: str, base: str, title: str, body: str,
     except UncertainWrite as exc:
         notify(f"{exc.message}; reading the pull requests back")
         return None
-
-
-def dispatch(context: Context, workflow: str, ref: str, notify: Notify) -> None:
-    """Start `workflow` on branch `ref` (GitHub's workflow_dispatch)."""
-    forge = connect(context, notify)
-    try:
-        forge.dispatch(workflow, ref)
-    finally:
-        forge.close()

@@ -123,7 +123,8 @@ def _report(request: RetrainRequest) -> str:
 def _pull_request(request: RetrainRequest, done: Retrained, base: str, title: str,
                   report: str, notify: Notify) -> Retrained:
     """Open or update the one PR of the branch; say how its train run starts."""
-    from mlci.forge import job, pulls
+    from mlci.errors import ForgeError
+    from mlci.forge import connect, job, pulls
 
     env = request.env
     body = _body(request.name, done, base, report)
@@ -135,13 +136,19 @@ def _pull_request(request: RetrainRequest, done: Retrained, base: str, title: st
     if pat:
         context = replace(context, token=job.Token(job.check_token("MLCI_PR_TOKEN", pat)),
                           token_name="MLCI_PR_TOKEN")
-    outcome = pulls.ensure_pull(context, done.branch, base, title, body, notify)
-    if context.forge == "gitlab":
-        return replace(done, pull=outcome, trigger="the push starts the branch's pipeline")
-    if pat:
-        return replace(done, pull=outcome, trigger="opened with MLCI_PR_TOKEN: the pull "
-                       "request's own workflows run")
-    pulls.dispatch(context, TRAIN_WORKFLOW, done.branch, notify)
+    if context.token is None:
+        raise ForgeError(f"{context.token_name} is not set: cannot open a pull request")
+    forge = connect(context, notify)
+    try:
+        outcome = pulls.ensure_pull(forge, done.branch, base, title, body, notify)
+        if context.forge == "gitlab":
+            return replace(done, pull=outcome, trigger="the push starts the branch's pipeline")
+        if pat:
+            return replace(done, pull=outcome, trigger="opened with MLCI_PR_TOKEN: the pull "
+                           "request's own workflows run")
+        forge.dispatch(TRAIN_WORKFLOW, done.branch)
+    finally:
+        forge.close()
     return replace(done, pull=outcome, trigger=f"dispatched {TRAIN_WORKFLOW} on {done.branch} "
                    "(workflow_dispatch): a pull request opened with GITHUB_TOKEN starts no "
                    "workflow; set MLCI_PR_TOKEN to run the pull request's own")
