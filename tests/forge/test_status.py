@@ -11,7 +11,7 @@ from mlci.errors import ForgeError
 from mlci.forge.job import detect
 from mlci.forge.release import ensure_release
 from mlci.forge.status import set_status
-from support.commands import git, mlci
+from support.commands import commit_all, git, mlci
 from support.forge_server import FakeForge, github_env, gitlab_env
 
 TOKEN = "ghs_St4tusT0ken"
@@ -71,6 +71,30 @@ def test_gate_status_on_gitlab_uses_ci_commit_sha_and_gitlab_states(forge: FakeF
     [request] = forge.requests
     assert request.path == f"/api/v4/projects/42/statuses/{HEAD}"
     assert (request.auth_header, request.auth) == ("PRIVATE-TOKEN", TOKEN)
+
+
+def test_a_merge_request_cannot_loosen_the_gate_it_is_judged_by(forge: FakeForge,
+                                                                 checkout: Path) -> None:
+    """The GitLab report job runs in the merge request's checkout: with --config-rev the
+    status follows the target branch's mlci.yaml, not the thresholds the branch lowered."""
+    target = commit_all(checkout, "policy").strip()
+    git(checkout, "switch", "-q", "-c", "loosen")
+    (checkout / "mlci.yaml").write_text(POLICY.replace("min: 0.85", "min: 0.5"))
+    commit_all(checkout, "a small tweak")
+    artifact = gate_json(checkout, False)  # accuracy 0.61: passes 0.5, fails 0.85
+    env = gitlab_env(forge, sha=HEAD, token=TOKEN)
+    mlci("gate", "--status", "--from-json", str(artifact), "--config-rev", target,
+         cwd=checkout, env=env)
+    mlci("gate", "--status", "--from-json", str(artifact), cwd=checkout, env=env)
+    judged_by_target, judged_by_branch = forge.store.statuses
+    assert (judged_by_target["state"], judged_by_target["description"]) == (
+        "failed", "gate failed: accuracy 0.61 < min 0.85")
+    assert judged_by_branch["state"] == "success"  # what the branch alone would have claimed
+    missing = mlci("gate", "--from-json", str(artifact), "--config-rev", "no-such-branch",
+                   cwd=checkout, expect=1)
+    assert "mlci: error: unknown revision 'no-such-branch'" in missing.stderr
+    usage = mlci("gate", "--config-rev", target, cwd=checkout, expect=2)
+    assert "--config-rev" in usage.stderr and "--from-json" in usage.stderr
 
 
 def test_gitlab_job_token_cannot_set_statuses_and_says_what_to_do(forge: FakeForge,

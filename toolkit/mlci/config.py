@@ -222,8 +222,6 @@ def exists(root: Path) -> bool:
 
 def load(root: Path) -> Config:
     """Load `mlci.yaml` from the project root; defaults when the file does not exist."""
-    from mlci.shared import yaml12
-
     path = root / CONFIG_FILE
     try:
         text = path.read_text(encoding="utf-8")
@@ -231,7 +229,31 @@ def load(root: Path) -> Config:
         return Config()
     except UnicodeDecodeError:
         raise ConfigError(f"{CONFIG_FILE}: not UTF-8 text") from None
+    return _from_text(text)
+
+
+def load_at(root: Path, rev: str) -> Config:
+    """`mlci.yaml` as committed at git revision `rev` (defaults when it has none there): the
+    policy of a trusted branch, whatever the checkout holds."""
+    from mlci.shared import gitrepo
+
+    blob = gitrepo.read_blobs(root, [f"{gitrepo.resolve(root, rev)}:{CONFIG_FILE}"])[0]
+    if blob is None:
+        return Config()
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{CONFIG_FILE} at {rev}: not UTF-8 text") from None
+    try:
+        return _from_text(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message} (as committed at {rev})", hint=exc.hint) from None
+
+
+def _from_text(text: str) -> Config:
     import yaml
+
+    from mlci.shared import yaml12
 
     try:
         data = yaml12.load(text)

@@ -70,6 +70,10 @@ def gate(
     privacy: Path | None = typer.Option(None, "--privacy", metavar="FILE", help="Also fail "
                                         "when the privacy scan result in FILE (`mlci data scan "
                                         "--output FILE`) flags anything."),
+    config_rev: str | None = typer.Option(None, "--config-rev", metavar="REV", help="With "
+                                          "--from-json: judge by mlci.yaml as committed at REV "
+                                          "(the target branch), not by the checkout's, which a "
+                                          "merge request's own branch may have loosened."),
 ) -> None:
     import os
 
@@ -82,8 +86,11 @@ def gate(
     if from_json is not None and (base is not None or privacy is not None):
         raise typer.BadParameter("--from-json takes the values from FILE",
                                  param_hint="'--base'" if base is not None else "'--privacy'")
+    if config_rev is not None and from_json is None:
+        raise typer.BadParameter("judges the values of --from-json FILE only",
+                                 param_hint="'--config-rev'")
     root = gitrepo.find_root(Path.cwd())
-    result = (rejudge(root, from_json) if from_json is not None
+    result = (rejudge(root, from_json, config_rev) if from_json is not None
               else run_gate(root, base, head, privacy=privacy))
     print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result, root))
     if status:

@@ -55,8 +55,9 @@ def load_scan(path: Path) -> ScanResult:
         raise MlciError(f"{path}: not a result of `mlci data scan --json` ({exc})") from None
 
 
-def rejudge(root: Path, path: Path) -> GateResult:
-    """The gate on the metric values in FILE (`mlci gate --json`), by this checkout's mlci.yaml.
+def rejudge(root: Path, path: Path, policy_rev: str | None = None) -> GateResult:
+    """The gate on the metric values in FILE (`mlci gate --json`), by this checkout's mlci.yaml
+    or, with `policy_rev`, by mlci.yaml as committed at that revision (the target branch).
 
     The file is data from another job, maybe a fork's: its own rules and verdict are ignored.
     """
@@ -64,7 +65,7 @@ def rejudge(root: Path, path: Path) -> GateResult:
 
     from mlci.shared.files import NotRegularFile, read_regular
 
-    policy = config.load(root).metrics
+    policy = (config.load(root) if policy_rev is None else config.load_at(root, policy_rev)).metrics
     try:
         document = json.loads(read_regular(path))
         judged = gates.reevaluate(document, policy)
