@@ -85,11 +85,16 @@ def _uses_line(text: str, uses: str) -> str:
     return line.split("uses: ", 1)[1].strip()
 
 
-@pytest.mark.parametrize("variant, count", [("default", 0), ("gpu", 2)])
+# gpu: two secrets, given to the two steps that use the DVC remote (pull, then push after
+# the privacy scan), never to the scan or the report steps
+@pytest.mark.parametrize("variant, count", [("default", 0), ("gpu", 4)])
 def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count: int) -> None:
     files = rendered(make_project(tmp_path / "proj", variant))
     train = files[".github/workflows/mlci-train.yml"]
     assert train.count("${{ secrets.") == count
+    steps = yaml.safe_load(train)["jobs"]["default-branch"]["steps"]
+    holding = [s["run"] for s in steps if "${{ secrets." in str(s.get("env"))]
+    assert holding == (["mlci repro --pull", "mlci repro --push"] if count else [])
     assert "AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}" in train or count == 0
 
 

@@ -127,3 +127,24 @@ def test_a_failing_retrain_command_stops_before_anything_is_pushed(project: Path
     proc = mlci("retrain", "classifier", cwd=project, expect=1)
     assert "mlci: error: retrain.run `exit 3` exited with 3" in proc.stderr
     assert git(project.parent / "origin.git", "branch", "--list", BRANCH) == ""
+
+
+def test_personal_data_in_the_new_data_stops_the_retrain_before_any_push(
+        project: Path) -> None:
+    """New data that holds e-mail addresses: the retrain scans the pipeline's data as a pull
+    request's train job does, and nothing reaches the DVC remote or origin."""
+    (project / "make_contacts.py").write_text(
+        "from pathlib import Path\n"
+        "rows = [f'{i},customer{i}@example.com' for i in range(40)]\n"
+        "Path('data/contacts.csv').write_text('id,email\\n' + '\\n'.join(rows) + '\\n')\n")
+    monitored(project, "python make_contacts.py && dvc add -q data/contacts.csv && "
+                       "git add data/contacts.csv.dvc data/.gitignore")
+    remote = project.parent / "dvc-remote"
+    before = sorted(remote.rglob("*"))
+    proc = mlci("retrain", "classifier", cwd=project, expect=1)
+    assert ("mlci: error: the retrained pipeline's data holds personal data or secrets: "
+            "data/contacts.csv column 'email' (email); nothing was pushed") in proc.stderr
+    assert "accept reviewed columns in mlci.yaml privacy.allow" in proc.stderr
+    assert "@example.com" not in proc.stdout + proc.stderr
+    assert sorted(remote.rglob("*")) == before
+    assert git(project.parent / "origin.git", "branch", "--list", BRANCH) == ""

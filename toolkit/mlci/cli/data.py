@@ -106,16 +106,13 @@ def scan(
         "SHARE of its sampled non-empty values (default: privacy.min_share, else 0.1)."),
 ) -> None:
     from mlci import config
-    from mlci.data.privacy import Thresholds
-    from mlci.data.scan import ScanRequest
+    from mlci.data.scan import configured
     from mlci.data.scan import scan as run_scan
     from mlci.shared import gitrepo
 
     root = gitrepo.find_root(Path.cwd()) if not paths else _root_or_cwd()
-    privacy = config.load(root).privacy
-    thresholds = Thresholds(privacy.min_distinct_hits if min_hits is None else min_hits,
-                            privacy.min_share if min_share is None else min_share)
-    result = run_scan(ScanRequest(root, tuple(paths or ()), thresholds, privacy.allow))
+    result = run_scan(configured(root, config.load(root).privacy, paths or (), min_hits,
+                                 min_share))
     for note in result.skipped:
         print(f"mlci: skipped {note}", file=sys.stderr)
     if result.allowed:

@@ -9,12 +9,12 @@ its stages read from git. Findings that `privacy.allow` in mlci.yaml accepts are
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci.config import PrivacyAllow
+from mlci.config import PrivacyAllow, PrivacyConfig
 from mlci.data import privacy, tables
 from mlci.data.detectors import Kind
 from mlci.data.privacy import Tally, Thresholds
@@ -89,6 +89,15 @@ class ScanRequest:
     paths: tuple[Path, ...] = ()  # none: the pipeline's data
     thresholds: Thresholds = field(default_factory=Thresholds)
     allow: tuple[PrivacyAllow, ...] = ()
+
+
+def configured(root: Path, privacy: PrivacyConfig, paths: Sequence[Path] = (),
+               min_hits: int | None = None, min_share: float | None = None) -> ScanRequest:
+    """The scan mlci.yaml's `privacy:` asks for: its thresholds (explicit ones win) and the
+    findings accepted after review."""
+    thresholds = Thresholds(privacy.min_distinct_hits if min_hits is None else min_hits,
+                            privacy.min_share if min_share is None else min_share)
+    return ScanRequest(root, tuple(paths), thresholds, privacy.allow)
 
 
 @dataclass

@@ -66,7 +66,10 @@ def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
     if settings.retrain.run:
         _run(root, settings.retrain.run)
     shared = pipeline.shared_remote(root) is not None
-    pipeline.reproduce(pipeline.ReproRequest(root, pull=shared, push=shared))
+    pipeline.reproduce(pipeline.ReproRequest(root, pull=shared))
+    _check_privacy(root, cfg.privacy)  # the new data leaves the runner only when clean
+    if shared:
+        pipeline.push(root)
     title = _title(request.name, report)
     commit = gitrepo.commit_changes(root, title, *BOT)
     done = Retrained(request.name, branch, commit, remote)
@@ -102,6 +105,22 @@ def _run(root: Path, command: str) -> None:
     if code != 0:
         raise MlciError(f"retrain.run `{command}` exited with {code}",
                         hint="fix the command in mlci.yaml (monitor.NAME.retrain.run)")
+
+
+def _check_privacy(root: Path, privacy: config.PrivacyConfig) -> None:
+    """The pipeline's data after the retrain, scanned as a pull request's is: personal data or
+    secrets stop the retrain before anything is pushed (DVC remote or git) or opened."""
+    from mlci.data.scan import configured, scan
+
+    flagged = scan(configured(root, privacy)).flagged
+    if not flagged:
+        return
+    named = ", ".join(f"{f.path}" + (f" column {f.column!r}" if f.column else "") + f" ({f.kind})"
+                      for f in flagged[:3]) + (f" and {len(flagged) - 3} more"
+                                               if len(flagged) > 3 else "")
+    raise MlciError(f"the retrained pipeline's data holds personal data or secrets: {named}; "
+                    "nothing was pushed", hint="see them masked with `mlci data scan`; fix "
+                    "retrain.run's data, or accept reviewed columns in mlci.yaml privacy.allow")
 
 
 def _title(name: str, report: str) -> str:
