@@ -59,6 +59,27 @@ def test_init_with_a_remote_url_keeps_it_in_the_shared_config(tmp_path: Path) ->
     assert not (tmp_path / "p" / ".dvc" / "config.local").exists()
 
 
+def test_a_remote_named_later_is_the_one_dvc_uses(tmp_path: Path) -> None:
+    """`mlci init`, then `mlci init --remote URL`: the machine-local directory the first run
+    put in .dvc/config.local would override URL on this machine; it is dropped (its other
+    local settings stay), and a local url the user chose is pointed out, not removed."""
+    root = tmp_path / "p"
+    mlci("init", str(root), cwd=tmp_path)
+    dvc(root, "remote", "modify", "--local", "storage", "jobs", "3")
+    shared = tmp_path / "shared-remote"
+    again = mlci("init", "--remote", str(shared), cwd=root)
+    assert "dropped this machine's remote url" in again.stdout
+    # what DVC uses here: every config level merged, .dvc/config.local last
+    assert dvc(root, "config", "remote.storage.url").stdout.strip() == str(shared)
+    assert config_value(root, "local", "remote.storage.jobs") == "3"
+    mine = tmp_path / "my-local-remote"
+    dvc(root, "remote", "modify", "--local", "storage", "url", str(mine))
+    third = mlci("init", "--remote", "s3://bucket/models", cwd=root)
+    assert (f"note: .dvc/config.local sets remote 'storage' url {mine}, which overrides "
+            "s3://bucket/models on this machine") in third.stdout
+    assert config_value(root, "local", "remote.storage.url") == str(mine)
+
+
 def test_init_in_an_existing_repo_keeps_its_history(tmp_path: Path) -> None:
     root = tmp_path / "existing"
     root.mkdir()

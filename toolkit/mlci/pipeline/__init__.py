@@ -8,7 +8,9 @@ from mlci.pipeline.graph import stage_params
 from mlci.pipeline.remotes import (
     add_remote,
     default_remote,
+    drop_local_url,
     init,
+    local_override,
     set_remote_option,
     share_cache,
     shared_remote,
@@ -31,7 +33,8 @@ from mlci.pipeline.session import (
 
 __all__ = [
     "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",
-    "add_remote", "default_remote", "get_artifact", "init", "is_initialised", "md5_of",
+    "add_remote", "default_remote", "drop_local_url", "get_artifact", "init", "is_initialised",
+    "local_override", "md5_of",
     "no_remote", "push", "push_artifact", "reproduce", "require_project", "set_remote_option",
     "share_cache", "shared_remote", "stage_params", "stale", "verify",
 ]

@@ -82,6 +82,31 @@ def add_remote(root: Path, name: str, url: str, level: str) -> None:
         conf["core"]["remote"] = name
 
 
+def local_override(root: Path, name: str) -> tuple[str | None, str | None]:
+    """What this machine's `.dvc/config.local` says over the committed config: its default
+    remote's name and remote `name`'s url (None where it says nothing)."""
+    from dvc.config import Config
+
+    with dvc_logging(io.StringIO()):
+        local = Config(dvc_dir=str(root / ".dvc"), validate=False).load_one("local")
+    remote = (local.get("remote") or {}).get(name) or {}
+    return (local.get("core") or {}).get("remote"), remote.get("url")
+
+
+def drop_local_url(root: Path, name: str) -> None:
+    """Remove remote `name`'s url from `.dvc/config.local`; its other local settings
+    (credentials) stay and apply to the committed url."""
+    from dvc.config import Config
+
+    with dvc_logging(io.StringIO()), Config(dvc_dir=str(root / ".dvc"),
+                                            validate=False).edit("local") as conf:
+        section = conf["remote"].get(name)
+        if section is not None:
+            section.pop("url", None)
+            if not section:
+                del conf["remote"][name]
+
+
 def set_remote_option(root: Path, name: str, option: str, value: str, level: str) -> None:
     """Set `option` (e.g. `endpointurl`) of remote `name` at config `level`."""
     with open_repo(root) as repo, repo.config.edit(level) as conf:

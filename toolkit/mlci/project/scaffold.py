@@ -167,7 +167,7 @@ def _configure_remote(root: Path, url: str | None, endpoint: str | None) -> list
         if endpoint is not None:
             pipeline.set_remote_option(root, REMOTE_NAME, "endpointurl", endpoint, level="repo")
             steps.append(f"remote '{REMOTE_NAME}' endpoint: {endpoint} (endpointurl)")
-        return steps
+        return steps + _unshadow(root, url)
     if pipeline.default_remote(root) is not None:
         return []
     local = default_local_remote(root)
@@ -175,6 +175,25 @@ def _configure_remote(root: Path, url: str | None, endpoint: str | None) -> list
     # a path on this machine only: .dvc/config.local, which git ignores
     pipeline.add_remote(root, REMOTE_NAME, str(local), level="local")
     return [f"default DVC remote '{REMOTE_NAME}': {local} (this machine only, .dvc/config.local)"]
+
+
+def _unshadow(root: Path, url: str) -> list[str]:
+    """`.dvc/config.local` wins over `.dvc/config` on this machine: the local directory an
+    earlier `mlci init` chose is dropped there; any other local choice is pointed out."""
+    default, local_url = pipeline.local_override(root, REMOTE_NAME)
+    if local_url is not None and Path(local_url) == default_local_remote(root):
+        pipeline.drop_local_url(root, REMOTE_NAME)
+        return [f"dropped this machine's remote url {local_url} from .dvc/config.local "
+                f"(it overrode {url})"]
+    notes = []
+    if local_url is not None:
+        notes.append(f"note: .dvc/config.local sets remote '{REMOTE_NAME}' url {local_url}, "
+                     f"which overrides {url} on this machine (`dvc remote modify --local "
+                     f"--unset {REMOTE_NAME} url`)")
+    if default not in (None, REMOTE_NAME):
+        notes.append(f"note: .dvc/config.local makes '{default}' the default remote on this "
+                     f"machine, not '{REMOTE_NAME}' (`dvc remote default --local --unset`)")
+    return notes
 
 
 def _normalise_url(url: str) -> str:
