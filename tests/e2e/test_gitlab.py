@@ -6,21 +6,28 @@ fake forge's GitLab API. The steps share one project and one forge and run in fi
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support.commands import REPO_ROOT, Result, git, mlci, mlci_process
-from support.e2e import CONTACTS, TOKEN, Scenario, fresh_clone, make_scenario
+from support.commands import Result, git, mlci
+from support.e2e import (
+    CONTACTS,
+    GITLAB_PROJECT,
+    TOKEN,
+    Scenario,
+    fresh_clone,
+    gitlab_run,
+    make_scenario,
+    open_merge_request,
+)
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipeline (~1 min)
 
-PROJECT = "42"
+PROJECT = GITLAB_PROJECT
 MARKER = "<!-- mlci-report -->"
-NODE_BIN = REPO_ROOT / ".ci" / "node" / "node_modules" / ".bin"  # .ci/run installs it there
 
 
 @pytest.fixture(scope="module")
@@ -30,24 +37,9 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def ci_run(s: Scenario, forge: FakeForge, *args: str, iid: int | None = None,
            expect: int = 0) -> Result:
-    """`mlci ci run --forge gitlab ARGS` in the developer's checkout, against the fake forge."""
-    env = {"CI_API_V4_URL": forge.gitlab_url, "CI_PROJECT_ID": PROJECT,
-           "MLCI_GITLAB_TOKEN": TOKEN, "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0",
-           "PATH": os.pathsep.join([str(NODE_BIN), os.environ["PATH"]])}
-    if iid is not None:
-        env["CI_MERGE_REQUEST_IID"] = str(iid)
-    proc = mlci_process("ci", "run", "--forge", "gitlab", *args, cwd=s.root, expect=expect, env=env)
-    assert TOKEN not in proc.stdout + proc.stderr
-    return proc
-
-
-def open_merge_request(forge: FakeForge, iid: int, head_sha: str) -> None:
-    pull = forge.store.pull("gitlab", PROJECT, iid)
-    if pull is None:
-        forge.add_pull(PROJECT, iid, head_sha, forge="gitlab")
-    else:
-        with forge.store.lock:
-            pull["head_sha"] = head_sha
+    """`mlci ci run --forge gitlab ARGS`, for merge request `iid` when given."""
+    variables = {} if iid is None else {"CI_MERGE_REQUEST_IID": str(iid)}
+    return gitlab_run(s, forge, *args, expect=expect, **variables)
 
 
 def statuses(forge: FakeForge, sha: str) -> list[dict[str, Any]]:
@@ -160,3 +152,16 @@ def test_7_a_merge_request_adding_personal_data_fails_with_a_masked_note(
     seen = proc.stdout + proc.stderr + note["body"] + status["description"]
     for email, phone in CONTACTS:
         assert email not in seen and phone not in seen
+
+
+def test_8_a_push_to_main_with_personal_data_pushes_nothing(scenario: Scenario,
+                                                             forge: FakeForge) -> None:
+    """The same contacts pushed straight to main (no merge request scanned them): the train
+    job scans between `mlci repro --pull` and `mlci repro --push`, and fails there."""
+    before = scenario.remote_files()
+    scenario.merge_to_main("contacts", "Merge branch 'contacts' (no review)")
+    proc = ci_run(scenario, forge, "push", expect=1)
+    assert "FAIL  train" in proc.stdout and "flagged 2: personal data or secrets" in proc.stdout
+    assert scenario.remote_files() == before
+    for email, phone in CONTACTS:
+        assert email not in proc.stdout + proc.stderr and phone not in proc.stdout

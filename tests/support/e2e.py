@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from support.commands import commit_all, dvc, git, mlci, run
+from support.commands import REPO_ROOT, Result, commit_all, dvc, git, mlci, mlci_process, run
 from support.projects import copy_project
+
+if TYPE_CHECKING:
+    from support.forge_server import FakeForge
 
 TOKEN = "e2e-token-0123456789abcdef"  # never to be seen in any output or step environment
 # customer contacts a pull request adds to the pipeline's data: never to be seen unmasked
 CONTACTS = [(f"customer{i}@example.org", f"+1 415-555-{1000 + i}") for i in range(40)]
+GITLAB_PROJECT = "42"
+NODE_BIN = REPO_ROOT / ".ci" / "node" / "node_modules" / ".bin"  # scripts/test installs it there
 
 
 @dataclass(frozen=True)
@@ -81,3 +88,26 @@ def fresh_clone(origin: Path, where: Path) -> Path:
     """A clone of origin with its tags, as another machine would make."""
     run(["git", "clone", "-q", str(origin), str(where)], cwd=where.parent)
     return where
+
+
+def gitlab_run(s: Scenario, forge: FakeForge, *args: str, expect: int = 0,
+               **variables: str) -> Result:
+    """`mlci ci run --forge gitlab ARGS` in the developer's checkout, against the fake forge,
+    with CI `variables` (e.g. CI_MERGE_REQUEST_IID); the token never shows in its output."""
+    env = {"CI_API_V4_URL": forge.gitlab_url, "CI_PROJECT_ID": GITLAB_PROJECT,
+           "MLCI_GITLAB_TOKEN": TOKEN, "PIP_NO_INDEX": "1", "MLCI_MAX_RETRY_WAIT": "0",
+           "PATH": os.pathsep.join([str(NODE_BIN), os.environ["PATH"]]), **variables}
+    proc = mlci_process("ci", "run", "--forge", "gitlab", *args, cwd=s.root, expect=expect,
+                        env=env)
+    assert TOKEN not in proc.stdout + proc.stderr
+    return proc
+
+
+def open_merge_request(forge: FakeForge, iid: int, head_sha: str) -> None:
+    """Merge request `iid` of the GitLab project, opened or moved to `head_sha`."""
+    pull = forge.store.pull("gitlab", GITLAB_PROJECT, iid)
+    if pull is None:
+        forge.add_pull(GITLAB_PROJECT, iid, head_sha, forge="gitlab")
+    else:
+        with forge.store.lock:
+            pull["head_sha"] = head_sha

@@ -79,7 +79,8 @@ class RunForge(str, Enum):
                 "to GITHUB_API_URL / CI_API_V4_URL when set, else they are skipped (dry run).")
 def run_ci(
     event: str = typer.Argument(..., metavar="EVENT", help="push, pull_request, workflow_run, "
-                                "workflow_dispatch or schedule (GitLab: push or merge_request)."),
+                                "workflow_dispatch or schedule (GitLab: push, merge_request, web "
+                                "or schedule)."),
     job: str | None = typer.Option(None, "--job", metavar="JOB", help="Run only this job."),
     event_file: Path | None = typer.Option(
         None, "--event-file", metavar="FILE", exists=True, dir_okay=False,

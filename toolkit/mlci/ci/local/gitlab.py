@@ -18,7 +18,11 @@ TOKEN = "MLCI_GITLAB_TOKEN"
 STATE = ".gitlab-ci-local"  # gitlab-ci-local's own state dir: builds, artifacts, logs
 LOCAL_FILE = f"{STATE}/mlci-gitlab-ci.yml"
 SOURCES = {"merge_request": "merge_request_event", "merge_request_event": "merge_request_event",
-           "pull_request": "merge_request_event", "push": "push"}
+           "pull_request": "merge_request_event", "push": "push",
+           "web": "web", "workflow_dispatch": "web",  # a pipeline started by hand
+           "schedule": "schedule"}
+# what a merge request's pipeline may take from this shell: its number and its labels
+FORWARDED = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_LABELS")
 # the environments MLCI_GITLAB_TOKEN is scoped to, as .gitlab-ci.yml's header asks of a real
 # project: the report job's and the publish job's (releases); no other job gets it
 TOKEN_SCOPES = ("mlci-report", "model-release")
@@ -31,7 +35,7 @@ def run(request: runs.RunRequest) -> runs.RunResult:
     source = SOURCES.get(request.event)
     if source is None:
         raise MlciError(f"unknown GitLab pipeline event {request.event!r}",
-                        hint="one of: push, merge_request")
+                        hint="one of: push, merge_request, web, schedule")
     if request.event_file is not None:
         raise MlciError("--event-file is for GitHub (act) runs",
                         hint="GitLab pipelines take their context from CI variables")
@@ -83,7 +87,7 @@ def pipeline_variables(root: Path, source: str, dry_run: bool) -> dict[str, str]
     branch = gitrepo.git(root, "rev-parse", "--abbrev-ref", "HEAD").strip()
     found = {"CI_PIPELINE_SOURCE": source, "CI_DEFAULT_BRANCH": cfg.default_branch,
              "MLCI_MAX_RETRY_WAIT": os.environ.get("MLCI_MAX_RETRY_WAIT", "")}
-    for name in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID"):
+    for name in FORWARDED:
         if os.environ.get(name):
             found[name] = os.environ[name]
     if source == "merge_request_event":
