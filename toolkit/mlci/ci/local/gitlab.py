@@ -21,8 +21,9 @@ SOURCES = {"merge_request": "merge_request_event", "merge_request_event": "merge
            "pull_request": "merge_request_event", "push": "push",
            "web": "web", "workflow_dispatch": "web",  # a pipeline started by hand
            "schedule": "schedule"}
-# what a merge request's pipeline may take from this shell: its number and its labels
-FORWARDED = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_LABELS")
+# what a pipeline may take from this shell: the forge, the merge request, the git server
+FORWARDED = ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "CI_MERGE_REQUEST_LABELS",
+             "CI_SERVER_URL", "CI_PROJECT_PATH")  # where the retrain pushes its branch
 # the environments MLCI_GITLAB_TOKEN is scoped to, as .gitlab-ci.yml's header asks of a real
 # project: the report job's and the publish job's (releases); no other job gets it
 TOKEN_SCOPES = ("mlci-report", "model-release")
