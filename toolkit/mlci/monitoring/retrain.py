@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlci import config
-from mlci.errors import MlciError
+from mlci.errors import ForgeError, MlciError
 from mlci.forge import Notify
 from mlci.forge.pulls import PullOutcome
 from mlci.shared import gitrepo
@@ -116,8 +116,9 @@ def _check_privacy(root: Path, privacy: config.PrivacyConfig) -> None:
     if not flagged:
         return
     named = ", ".join(f"{f.path}" + (f" column {f.column!r}" if f.column else "") + f" ({f.kind})"
-                      for f in flagged[:3]) + (f" and {len(flagged) - 3} more"
-                                               if len(flagged) > 3 else "")
+                      for f in flagged[:3])
+    if len(flagged) > 3:
+        named += f" and {len(flagged) - 3} more"
     raise MlciError(f"the retrained pipeline's data holds personal data or secrets: {named}; "
                     "nothing was pushed", hint="see them masked with `mlci data scan`; fix "
                     "retrain.run's data, or accept reviewed columns in mlci.yaml privacy.allow")
@@ -142,7 +143,6 @@ def _report(request: RetrainRequest) -> str:
 def _pull_request(request: RetrainRequest, done: Retrained, base: str, title: str,
                   report: str, notify: Notify) -> Retrained:
     """Open or update the one PR of the branch; say how its train run starts."""
-    from mlci.errors import ForgeError
     from mlci.forge import connect, job, pulls
 
     env = request.env
