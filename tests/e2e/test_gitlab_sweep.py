@@ -13,25 +13,27 @@ import pytest
 from support.commands import dvc, git, mlci
 from support.e2e import (
     GITLAB_PROJECT,
+    SWEEP_GRID,
+    SWEEP_MARKER,
     Scenario,
+    check_leaderboard,
     fresh_clone,
     gitlab_run,
     make_scenario,
     open_merge_request,
+    tune_branch,
 )
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow  # gitlab-ci-local runs a matrix of the real pipeline
 
-MARKER = "<!-- mlci-report:sweep -->"
-GRID = "sweep:\n  params:\n    train.C: [0.3, 1.0]\n  rank_by: roc_auc\n  max_parallel: 2\n"
 
 
 @pytest.fixture(scope="module")
 def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     """The trained project with a 2-combination grid, its outputs in the local DVC remote."""
     s = make_scenario(trained_template, tmp_path_factory.mktemp("e2e-gitlab-sweep"))
-    (s.root / "mlci.yaml").write_text((s.root / "mlci.yaml").read_text() + GRID)
+    (s.root / "mlci.yaml").write_text((s.root / "mlci.yaml").read_text() + SWEEP_GRID)
     mlci("ci", "generate", cwd=s.root)
     s.push("main", "a parameter sweep")
     dvc(s.root, "push", "-q")
@@ -40,25 +42,17 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 
 def test_1_a_labelled_merge_request_gets_one_leaderboard_note(scenario: Scenario,
                                                               forge: FakeForge) -> None:
-    git(scenario.root, "checkout", "-q", "-b", "tune")
-    (scenario.root / "NOTES.md").write_text("Which C is best? The sweep says.\n")
-    sha = scenario.push("tune", "a question for the sweep")
+    sha = tune_branch(scenario)
     open_merge_request(forge, 11, sha)
     before = scenario.remote_files()
     proc = gitlab_run(scenario, forge, "merge_request", CI_MERGE_REQUEST_IID="11",
-                  CI_MERGE_REQUEST_LABELS="needs-review,sweep")
+                      CI_MERGE_REQUEST_LABELS="needs-review,sweep")
     assert "PASS  sweep-leaderboard" in proc.stdout
     assert "PASS  sweep: [train.C=0.3]" in proc.stdout  # one job per combination
     assert "PASS  sweep: [train.C=1.0]" in proc.stdout
-    [note, *_] = [n for n in forge.comments(GITLAB_PROJECT, 11, forge="gitlab")
-                  if n["body"].startswith(MARKER)]
-    body = note["body"]
-    assert body.startswith(MARKER + "\n## 🏆 mlci sweep: best roc\\_auc ")
-    head = json.loads((scenario.root / "metrics.json").read_text())
-    rows = [line for line in body.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
-    assert len(rows) == 2 and all("✅ pass" in row for row in rows)
-    assert any(row.startswith(f"| {i} | 1.0 | **{head['roc_auc']}** |") for i in (1, 2)
-               for row in rows)  # the combination of HEAD reproduces HEAD's committed metrics
+    [note] = [n for n in forge.comments(GITLAB_PROJECT, 11, forge="gitlab")
+              if n["body"].startswith(SWEEP_MARKER)]
+    check_leaderboard(scenario, note["body"])
     assert scenario.remote_files() == before  # a merge request's sweep pushes nothing
 
 
@@ -70,7 +64,7 @@ def test_2_an_unlabelled_merge_request_runs_no_sweep(scenario: Scenario,
                   CI_MERGE_REQUEST_LABELS="sweeping-changes")
     assert "sweep" not in proc.stdout.replace("mlci-report:sweep", "")
     assert not [n for n in forge.comments(GITLAB_PROJECT, 12, forge="gitlab")
-                if n["body"].startswith(MARKER)]
+                if n["body"].startswith(SWEEP_MARKER)]
 
 
 def test_3_a_sweep_started_by_hand_on_main_fills_the_run_cache(scenario: Scenario,

@@ -12,50 +12,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from support.commands import Result, git, mlci, mlci_process
-from support.e2e import TOKEN, Scenario, make_scenario
+from support.commands import Result, git, mlci_process
+from support.e2e import RETRAIN_BRANCH, TOKEN, Scenario, live_data, monitored_scenario
 from support.forge_server import FakeForge
 
 pytestmark = pytest.mark.slow
 
 REPO = "octo/proj"
-BRANCH = "mlci/retrain/classifier"
-MONITOR = """
-monitor:
-  classifier:
-    reference: data/prepared/train.csv
-    current: {current}
-    target: target
-    retrain:
-      run: "sed -i.bak 's/seed: 42/seed: 7/' params.yaml && rm params.yaml.bak"
-"""
+BRANCH = RETRAIN_BRANCH
 
 
 @pytest.fixture(scope="module")
 def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory,
              forge: FakeForge) -> Scenario:
-    """The example, monitored, its CI generated, v0.0.1 published and promoted to prod."""
-    s = make_scenario(trained_template, tmp_path_factory.mktemp("e2e-monitor"))
-    with (s.root / "mlci.yaml").open("a") as handle:
-        handle.write(MONITOR.format(current=s.tmp / "live.csv"))
-    mlci("ci", "generate", cwd=s.root)
-    s.push("main", "monitor the classifier")
-    mlci("publish", "classifier", "--stage", "staging", cwd=s.root)
-    mlci("promote", "classifier", "v0.0.1", "prod", cwd=s.root)
-    forge.store.origin = str(s.origin)
-    return s
-
-
-def live_data(s: Scenario, shift: float) -> None:
-    """The current data: the held-out rows, with the first 20 features moved by `shift`."""
-    test = s.root / "data" / "prepared" / "test.csv"
-    rows = np.loadtxt(test, delimiter=",", skiprows=1)
-    rows[:, :20] += shift
-    np.savetxt(s.tmp / "live.csv", rows, delimiter=",", comments="", fmt="%.6g",
-               header=test.read_text().splitlines()[0])
+    return monitored_scenario(trained_template, tmp_path_factory.mktemp("e2e-monitor"), forge)
 
 
 def ci_run(s: Scenario, forge: FakeForge, *args: str, expect: int = 0) -> Result:

@@ -11,15 +11,21 @@ from pathlib import Path
 import pytest
 
 from support.commands import commit_all, dvc, git, mlci, mlci_process
-from support.e2e import TOKEN, Scenario, fresh_clone, make_scenario
+from support.e2e import (
+    SWEEP_GRID,
+    TOKEN,
+    Scenario,
+    check_leaderboard,
+    fresh_clone,
+    make_scenario,
+    tune_branch,
+)
 from support.forge_server import FakeForge
 from support.s3 import CREDENTIALS, S3, s3_server
 
 pytestmark = pytest.mark.slow  # act runs a matrix of the real pipeline
 
 REPO = "octo/proj"
-MARKER = "<!-- mlci-report:sweep -->"
-GRID = "sweep:\n  params:\n    train.C: [0.3, 1.0]\n  rank_by: roc_auc\n  max_parallel: 2\n"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +33,7 @@ def scenario(trained_template: Path, tmp_path_factory: pytest.TempPathFactory) -
     """The trained project with a 2-combination grid and its workflows, its outputs in the
     (local) DVC remote so the matrix jobs pull what they do not change."""
     s = make_scenario(trained_template, tmp_path_factory.mktemp("e2e-sweep"))
-    (s.root / "mlci.yaml").write_text((s.root / "mlci.yaml").read_text() + GRID)
+    (s.root / "mlci.yaml").write_text((s.root / "mlci.yaml").read_text() + SWEEP_GRID)
     # the test's interpreter has mlci and the pipeline's dependencies: each job's install step
     # (four per sweep) then costs pip's start-up only
     (s.root / "requirements.txt").write_text("# installed in the test environment\n")
@@ -62,23 +68,14 @@ def labelled_event(s: Scenario, sha: str) -> Path:
 
 def test_1_a_labelled_pull_request_gets_one_leaderboard_comment(scenario: Scenario,
                                                                forge: FakeForge) -> None:
-    git(scenario.root, "checkout", "-q", "-b", "tune")
-    (scenario.root / "NOTES.md").write_text("Which C is best? The sweep says.\n")
-    sha = scenario.push("tune", "a question for the sweep")
+    sha = tune_branch(scenario)
     forge.add_pull(REPO, 7, sha)
     out = ci_run(scenario, forge, "pull_request", "--job", "collect", "--event-file",
                  str(labelled_event(scenario, sha)))
     assert "mlci sweep: success" in out
     [posted] = forge.comments(REPO, 7)
     body = posted["body"]
-    assert body.startswith(MARKER + "\n## 🏆 mlci sweep: best roc\\_auc ")
-    assert body.count(MARKER) == 1
-    head = json.loads((scenario.root / "metrics.json").read_text())
-    rows = [line for line in body.splitlines() if line.startswith("| 1 |") or
-            line.startswith("| 2 |")]
-    assert len(rows) == 2 and all("✅ pass" in row for row in rows)
-    assert any(row.startswith(f"| {i} | 1.0 | **{head['roc_auc']}** |") for i in (1, 2)
-               for row in rows)  # the combination of HEAD reproduces HEAD's committed metrics
+    check_leaderboard(scenario, body)
     chart = body.split("```mermaid\n", 1)[1].split("```", 1)[0]
     assert "\nxychart-beta\n" in chart and "\n    bar [" in chart
     assert all(r.auth == f"Bearer {TOKEN}" for r in forge.writes())

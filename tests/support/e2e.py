@@ -78,6 +78,20 @@ class Scenario:
         return out.split()
 
 
+SWEEP_GRID = "sweep:\n  params:\n    train.C: [0.3, 1.0]\n  rank_by: roc_auc\n  max_parallel: 2\n"
+SWEEP_MARKER = "<!-- mlci-report:sweep -->"
+MONITOR = """
+monitor:
+  classifier:
+    reference: data/prepared/train.csv
+    current: {current}
+    target: target
+    retrain:
+      run: "sed -i.bak 's/seed: 42/seed: 7/' params.yaml && rm params.yaml.bak"
+"""
+RETRAIN_BRANCH = "mlci/retrain/classifier"
+
+
 def make_scenario(trained_template: Path, tmp: Path) -> Scenario:
     """A copy of the session's trained project with its own DVC remote and bare origin (main)."""
     root = copy_project(trained_template, tmp)
@@ -111,3 +125,50 @@ def open_merge_request(forge: FakeForge, iid: int, head_sha: str) -> None:
     else:
         with forge.store.lock:
             pull["head_sha"] = head_sha
+
+
+
+def tune_branch(s: Scenario) -> str:
+    """A branch `tune` that changes nothing the pipeline reads, pushed: its head SHA."""
+    git(s.root, "checkout", "-q", "-b", "tune")
+    (s.root / "NOTES.md").write_text("Which C is best? The sweep says.\n")
+    return s.push("tune", "a question for the sweep")
+
+
+def check_leaderboard(s: Scenario, body: str) -> None:
+    """The sweep's one comment: its marker, headline, both combinations passing the gate, and
+    the combination of HEAD reproducing HEAD's committed metrics."""
+    import json
+
+    assert body.startswith(SWEEP_MARKER + "\n## 🏆 mlci sweep: best roc\\_auc ")
+    assert body.count(SWEEP_MARKER) == 1
+    head = json.loads((s.root / "metrics.json").read_text())
+    rows = [line for line in body.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
+    assert len(rows) == 2 and all("✅ pass" in row for row in rows)
+    assert any(row.startswith(f"| {i} | 1.0 | **{head['roc_auc']}** |") for i in (1, 2)
+               for row in rows)
+
+
+def monitored_scenario(trained_template: Path, tmp: Path, forge: FakeForge) -> Scenario:
+    """The example, monitored (current data: `tmp/live.csv`), its CI generated, v0.0.1
+    published and promoted to prod; the forge knows the origin."""
+    s = make_scenario(trained_template, tmp)
+    with (s.root / "mlci.yaml").open("a") as handle:
+        handle.write(MONITOR.format(current=s.tmp / "live.csv"))
+    mlci("ci", "generate", cwd=s.root)
+    s.push("main", "monitor the classifier")
+    mlci("publish", "classifier", "--stage", "staging", cwd=s.root)
+    mlci("promote", "classifier", "v0.0.1", "prod", cwd=s.root)
+    forge.store.origin = str(s.origin)
+    return s
+
+
+def live_data(s: Scenario, shift: float) -> None:
+    """The current data: the held-out rows, with the first 20 features moved by `shift`."""
+    import numpy as np
+
+    test = s.root / "data" / "prepared" / "test.csv"
+    rows = np.loadtxt(test, delimiter=",", skiprows=1)
+    rows[:, :20] += shift
+    np.savetxt(s.tmp / "live.csv", rows, delimiter=",", comments="", fmt="%.6g",
+               header=test.read_text().splitlines()[0])
