@@ -123,3 +123,19 @@ def test_safe_cut(data: bytes, cut: int) -> None:
     from mlci.data.csv_ranges import safe_cut
 
     assert safe_cut(data) == cut
+
+
+def test_text_batches_keep_what_does_not_fit_as_text(tmp_path: Path) -> None:
+    """JSONL: the named columns as JSON text (numbers, then a word); the others as pyarrow
+    types them; a broken line is named by its number."""
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"age": 31, "ok": true}\n\n{"age": "forty", "ok": false}\n'
+                    '{"age": 2.5, "ok": null}\n')
+    with pytest.raises(MlciError, match="changed from number to string"):
+        list(tables.batches(path))
+    got = [row for b in tables.text_batches(path, ["age"], batch_rows=2) for row in b.to_pylist()]
+    assert got == [{"age": "31", "ok": True}, {"age": "forty", "ok": False},
+                               {"age": "2.5", "ok": None}]
+    path.write_text('{"age": 1}\n{"age": 2\n')
+    with pytest.raises(MlciError, match=r"t.jsonl: not readable as JSONL: line 2: "):
+        list(tables.text_batches(path, ["age"]))

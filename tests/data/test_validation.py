@@ -76,6 +76,18 @@ def test_each_kind_of_failure_with_its_rows_and_examples(tmp_path: Path, schema:
     }
 
 
+@pytest.mark.parametrize("chunk_rows", [4, 200_000])
+def test_a_jsonl_column_whose_kind_changes_is_a_failure_not_a_read_error(
+        tmp_path: Path, schema: Path, chunk_rows: int) -> None:
+    """pyarrow's JSON reader refuses a column that turns from numbers to text ("forty" in
+    row 3); the values are then read as text and judged like the CSV's: the same failures."""
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in broken()))
+    csv = failures(write_csv(tmp_path / "t.csv", broken()), schema)
+    assert failures(path, schema, chunk_rows) == csv
+    assert csv[("age", "dtype('int64')")] == (2, ["forty", "12.5"])
+
+
 def test_counts_match_pandera_on_the_whole_table(tmp_path: Path, schema: Path) -> None:
     """pandera is the reference: the same table, checked at once, gives the same counts."""
     rows = [r for r in broken() if not isinstance(r["age"], str) and r["age"] != 12.5]

@@ -8,8 +8,9 @@ does the work (imported inside the functions: `mlci --help` never pays for it).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -27,6 +28,8 @@ SUFFIXES: dict[str, Format] = {
 }
 BATCH_ROWS = 65_536  # rows per batch: a few MB for typical tables
 _CSV_BLOCK = 2 << 20  # bytes per block; the first decides column types; ~30 are read ahead
+# pyarrow's words for a value that does not fit its column: CSV, then JSON
+_TYPE_CHANGE = re.compile(r"conversion error|Column\(.*\) changed from \w+ to \w+")
 
 
 def format_of(path: Path, explicit: str | None = None) -> Format:
@@ -67,7 +70,8 @@ def files(path: Path) -> list[Path]:
 
 
 class TableTypeError(MlciError):
-    """A CSV value does not fit its column's type (inferred from the first rows, or asked for)."""
+    """A value does not fit its column's type: a CSV value (types inferred from the first rows,
+    or asked for), or a JSONL column whose kind changes (a number, then text)."""
 
 
 def batches(path: Path, columns: Sequence[str] | None = None, batch_rows: int = BATCH_ROWS,
@@ -82,6 +86,60 @@ def batches(path: Path, columns: Sequence[str] | None = None, batch_rows: int = 
     require_pyarrow()
     for file in files(path):
         yield from _file_batches(file, format_of(file, fmt), columns, batch_rows, types)
+
+
+def text_batches(path: Path, text: Collection[str], batch_rows: int = BATCH_ROWS,
+                 ) -> Iterator[pa.RecordBatch]:
+    """As `batches`, with the columns `text` read as text whatever their values, so that a
+    value that does not fit its column (text in a number column, a JSONL column whose kind
+    changes mid-file) reaches the checks instead of failing the read. CSV: those columns typed
+    as strings; JSONL: read line by line with Python's json, a non-string value kept as its
+    JSON text (slower than pyarrow's reader: for the rare file that needs it)."""
+    import pyarrow as pa
+
+    require_pyarrow()
+    for file in files(path):
+        fmt = format_of(file)
+        if fmt == "jsonl":
+            yield from _jsonl_text(file, frozenset(text), batch_rows)
+        else:
+            yield from _file_batches(file, fmt, None, batch_rows,
+                                     {name: pa.string() for name in text})
+
+
+def _jsonl_text(file: Path, text: frozenset[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+    import json
+
+    import pyarrow as pa
+
+    def as_text(value: Any) -> Any:
+        return value if value is None or isinstance(value, str) else json.dumps(value)
+
+    def unreadable(why: str) -> MlciError:
+        return MlciError(f"{file}: not readable as JSONL: {why}", hint=_hint("jsonl"))
+
+    rows: list[dict[str, Any]] = []
+    try:
+        with file.open("r", encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except ValueError as exc:
+                    raise unreadable(f"line {number}: {_first_line(exc)}") from None
+                if not isinstance(row, dict):
+                    raise unreadable(f"line {number}: not a JSON object")
+                rows.append({k: as_text(v) if k in text else v for k, v in row.items()})
+                if len(rows) == batch_rows:
+                    yield pa.RecordBatch.from_pylist(rows)
+                    rows = []
+        if rows:
+            yield pa.RecordBatch.from_pylist(rows)
+    except (UnicodeDecodeError, pa.ArrowException) as exc:  # a column of mixed kinds, untyped
+        raise unreadable(_first_line(exc)) from None
+    except OSError as exc:
+        raise MlciError(f"{file}: cannot read: {exc.strerror or exc}") from None
 
 
 def schema(path: Path, fmt: str | None = None) -> pa.Schema:
@@ -103,7 +161,7 @@ def _file_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
             for offset in range(0, batch.num_rows, batch_rows):
                 yield batch.slice(offset, batch_rows)
     except pa.ArrowInvalid as exc:
-        error = TableTypeError if "conversion error" in str(exc) else MlciError
+        error = TableTypeError if _TYPE_CHANGE.search(str(exc)) else MlciError
         raise error(f"{file}: not readable as {fmt.upper()}: {_first_line(exc)}",
                     hint=_hint(fmt)) from None
     except OSError as exc:

@@ -83,11 +83,9 @@ def validate(request: ValidateRequest) -> ValidationResult:
     """Check every row of `request.data` against the schema; all failures, summarised."""
     plan = _plan(schemas.load(request.schema))
     try:
-        return _run(request, plan, plan.casts)
-    except tables.TableTypeError:  # a CSV value that does not fit: read text, cast per chunk
-        import pyarrow as pa
-
-        return _run(request, plan, {name: pa.string() for name in plan.casts})
+        return _run(request, plan, tables.batches(request.data, types=plan.casts))
+    except tables.TableTypeError:  # a value that does not fit: read text, cast per chunk
+        return _run(request, plan, tables.text_batches(request.data, plan.casts))
 
 
 @dataclass(frozen=True)
@@ -170,11 +168,11 @@ class _Tally:
             for column, check in keys), total)
 
 
-def _run(request: ValidateRequest, plan: _Plan, types: dict[str, pa.DataType]
+def _run(request: ValidateRequest, plan: _Plan, batches: Iterator[pa.RecordBatch]
          ) -> ValidationResult:
     tally = _Tally(plan.order, request.masked)
     offset = 0
-    for chunk in _chunks(tables.batches(request.data, types=types), request.chunk_rows):
+    for chunk in _chunks(batches, request.chunk_rows):
         _check(chunk, offset, plan, tally)
         offset += chunk.num_rows
     for columns in plan.unique:
