@@ -23,7 +23,6 @@ pytestmark = pytest.mark.slow  # runs act / gitlab-ci-local and the real pipelin
 
 REPO = "octo/proj"
 MARKER = "<!-- mlci-report -->"
-LEAK_FILE = "leak.json"
 # a row of `mlci repro`'s stage table, as act prints it: "[job]   | train     ran     1.0s"
 STAGE_ROW = re.compile(r"\|\s(load|validate|prepare|train|evaluate)\s+(ran|restored from run-cache|"
                        r"pulled from remote|up to date)\s", re.MULTILINE)
@@ -172,16 +171,8 @@ def test_6_merge_publishes_a_version_and_a_release(scenario: Scenario, forge: Fa
 
 def test_7_a_fork_pull_request_is_reported_and_never_sees_a_token(
         scenario: Scenario, forge: FakeForge) -> None:
-    root = scenario.root
-    git(root, "checkout", "-q", "-b", "fork-change", "main")
-    leak = scenario.tmp / LEAK_FILE
-    train = root / "src" / "train.py"
     # the fork's code runs in the train job: it tries to read every variable it can see
-    train.write_text(train.read_text().replace(
-        "def main() -> None:\n",
-        "def main() -> None:\n    import json, os\n"
-        f"    Path({str(leak)!r}).write_text(json.dumps(dict(os.environ)))\n", 1))
-    sha = scenario.push("fork-change", "a contribution from a fork")
+    sha, leak = scenario.snooping_branch("fork-change", "a contribution from a fork")
     open_pull(forge, 3, sha, head_repo="mallory/proj")
     event = pull_request_event(scenario, 3, "fork-change", sha, head_repo="mallory/proj")
     ci_run(scenario, forge, "pull_request", "--event-file", str(event))

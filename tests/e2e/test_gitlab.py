@@ -118,15 +118,7 @@ def test_6_the_merge_requests_code_never_sees_the_token(scenario: Scenario,
                                                          forge: FakeForge) -> None:
     """The MR's own code runs in the train job and reads every variable it can see; the token
     is scoped to the report job's environment, which installs the pinned mlci and posts."""
-    root = scenario.root
-    git(root, "checkout", "-q", "-b", "curious", "main")
-    leak = scenario.tmp / "leak.json"
-    train = root / "src" / "train.py"
-    train.write_text(train.read_text().replace(
-        "def main() -> None:\n",
-        "def main() -> None:\n    import json, os\n"
-        f"    Path({str(leak)!r}).write_text(json.dumps(dict(os.environ)))\n", 1))
-    sha = scenario.push("curious", "a merge request whose code looks around")
+    sha, leak = scenario.snooping_branch("curious", "a merge request whose code looks around")
     open_merge_request(forge, 9, sha)
     proc = ci_run(scenario, forge, "merge_request", iid=9)
     seen = json.loads(leak.read_text())

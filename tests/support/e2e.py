@@ -61,6 +61,19 @@ class Scenario:
         mlci("repro", cwd=self.root)
         return self.push(branch, message)
 
+    def snooping_branch(self, branch: str, message: str) -> tuple[str, Path]:
+        """On a new `branch` from main, a train.py that writes every environment variable it
+        can see to a file outside the checkout, as hostile pull request code would; commit and
+        push. The head SHA, and the file the job's environment will be in."""
+        git(self.root, "checkout", "-q", "-b", branch, "main")
+        leak = self.tmp / f"{branch}-environment.json"
+        train = self.root / "src" / "train.py"
+        train.write_text(train.read_text().replace(
+            "def main() -> None:\n",
+            "def main() -> None:\n    import json, os\n"
+            f"    Path({str(leak)!r}).write_text(json.dumps(dict(os.environ)))\n", 1))
+        return self.push(branch, message), leak
+
     def merge_to_main(self, branch: str, message: str) -> None:
         """Merge `branch` into main (a merge commit, as a PR merge makes), push main, and put
         main's outputs back in the workspace."""
