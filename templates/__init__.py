@@ -7,6 +7,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
-def path(*parts: str) -> Path:
-    """The path of a template file or folder, e.g. path("project", "dvc.yaml")."""
+def template_path(*parts: str) -> Path:
+    """The path of a template file or folder, e.g. template_path("project", "dvc.yaml")."""
     return ROOT.joinpath(*parts)

@@ -49,7 +49,7 @@ def test_wheel_ships_templates_and_init_finds_them(tmp_path: Path) -> None:
     # this environment's third-party packages after it
     path = os.pathsep.join([str(target), *site.getsitepackages()])
     env = {**os.environ, "PYTHONPATH": path}
-    probe = run([sys.executable, "-S", "-c", "import mlci.templates as t; print(t.ROOT)"],
+    probe = run([sys.executable, "-S", "-c", "from mlci.templates import ROOT; print(ROOT)"],
                 cwd=tmp_path, env=env)
     assert Path(probe.stdout.strip()).is_relative_to(target)
     run([sys.executable, "-S", "-m", "mlci", "init", "fresh"], cwd=tmp_path, env=env)

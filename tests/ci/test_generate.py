@@ -10,7 +10,8 @@ import yaml
 
 from mlci.ci.generate import rendered
 from mlci.ci.inputs import pins
-from mlci.ci.render import GENERATED_MARKER
+from mlci.ci.templating import GENERATED_MARKER
+from mlci.project.context import Project
 from support.commands import REPO_ROOT, mlci, run
 from support.projects import VARIANTS, make_project
 
@@ -21,7 +22,7 @@ TRAIN = ".github/workflows/mlci-train.yml"
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_rendered_files_match_golden_files(tmp_path: Path, variant: str) -> None:
-    files = rendered(make_project(tmp_path / "proj", variant))
+    files = rendered(Project(make_project(tmp_path / "proj", variant)))
     golden = GOLDEN / variant
     if REGEN:
         for rel, text in files.items():
@@ -38,7 +39,7 @@ def test_rendered_files_match_golden_files(tmp_path: Path, variant: str) -> None
 
 def test_every_file_starts_with_the_marker(tmp_path: Path) -> None:
     for variant in VARIANTS:
-        for rel, text in rendered(make_project(tmp_path / variant, variant)).items():
+        for rel, text in rendered(Project(make_project(tmp_path / variant, variant))).items():
             assert text.splitlines()[0] == GENERATED_MARKER, rel
 
 
@@ -152,7 +153,7 @@ def test_hand_written_tests_workflow_uses_the_pinned_actions() -> None:
 
 
 def test_publish_step_lets_git_push_with_the_job_token(tmp_path: Path) -> None:
-    files = rendered(make_project(tmp_path / "proj", "default"))
+    files = rendered(Project(make_project(tmp_path / "proj", "default")))
     text = files[".github/workflows/mlci-publish.yml"]
     step = next(s for s in yaml.safe_load(text)["jobs"]["publish"]["steps"]
                 if s.get("run", "").startswith("mlci publish"))

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from mlci.ci.generate import rendered
+from mlci.project.context import Project
 from support.commands import mlci
 from support.projects import VARIANTS, make_project
 
@@ -98,7 +99,7 @@ def gitlab_scripts(text: str) -> list[str]:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_no_expression_inside_any_run(tmp_path: Path, variant: str) -> None:
-    files = rendered(make_project(tmp_path / "proj", variant))
+    files = rendered(Project(make_project(tmp_path / "proj", variant)))
     steps = [s for rel, text in files.items() if rel.startswith(".github/workflows/")
              for s in github_steps(text)]
     assert len(steps) >= 15
@@ -108,7 +109,7 @@ def test_no_expression_inside_any_run(tmp_path: Path, variant: str) -> None:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_hostile_event_fields_do_not_execute(tmp_path: Path, variant: str) -> None:
-    files = rendered(make_project(tmp_path / "proj", variant))
+    files = rendered(Project(make_project(tmp_path / "proj", variant)))
     canary = tmp_path / "pwned"
     for index, hostile in enumerate(payloads(canary)):
         runner = Runner(tmp_path / f"run{index}", hostile)
@@ -127,7 +128,7 @@ def test_hostile_event_fields_do_not_execute(tmp_path: Path, variant: str) -> No
 
 
 def test_hostile_pr_number_in_the_artifact_is_refused(tmp_path: Path) -> None:
-    files = rendered(make_project(tmp_path / "proj", "default"))
+    files = rendered(Project(make_project(tmp_path / "proj", "default")))
     check = next(s for s in github_steps(files[".github/workflows/mlci-comment.yml"])
                  if s.get("id") == "artifact")
     runner = Runner(tmp_path / "run", '1; touch pwned')
@@ -199,7 +200,7 @@ def test_a_hostile_mlci_yaml_value_is_refused(tmp_path: Path, setting: str, key:
 
 def test_names_reach_steps_only_through_env(tmp_path: Path) -> None:
     """Model, stage and branch names are step environment, never text of a script."""
-    files = rendered(make_project(tmp_path / "proj", "hostile"))
+    files = rendered(Project(make_project(tmp_path / "proj", "hostile")))
     scripts = [s["run"] for rel, text in files.items() if rel.startswith(".github/workflows/")
                for s in github_steps(text)] + gitlab_scripts(files[".gitlab-ci.yml"])
     for value in ("team/clf-2_b", "0model9", "classifier", "pre-prod_1/a", "release/v1.2-rc_3"):

@@ -6,7 +6,7 @@ import pytest
 from jinja2 import TemplateAssertionError, UndefinedError
 
 from mlci.ci.inputs import install_command, is_hosted
-from mlci.ci.render import GENERATED_MARKER, has_marker, render, runner
+from mlci.ci.templating import GENERATED_MARKER, has_marker, render, runner
 from mlci.errors import ConfigError
 from mlci.shared import yaml12
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from mlci.ci.generate import rendered
+from mlci.project.context import Project
 from support.projects import VARIANTS, make_project
 
 PINNED = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+")
@@ -18,7 +19,7 @@ PINNED = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+")
 def workflows(tmp_path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     out = []
     for variant in VARIANTS:
-        files = rendered(make_project(tmp_path / variant, variant))
+        files = rendered(Project(make_project(tmp_path / variant, variant)))
         out += [(f"{variant}:{rel}", text, yaml.load(text, Loader=yaml.BaseLoader))
                 for rel, text in files.items() if rel.startswith(".github/workflows/")]
     return out
@@ -89,7 +90,7 @@ def _uses_line(text: str, uses: str) -> str:
 # the privacy scan), never to the scan or the report steps
 @pytest.mark.parametrize("variant, count", [("default", 0), ("gpu", 4)])
 def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count: int) -> None:
-    files = rendered(make_project(tmp_path / "proj", variant))
+    files = rendered(Project(make_project(tmp_path / "proj", variant)))
     train = files[".github/workflows/mlci-train.yml"]
     assert train.count("${{ secrets.") == count
     steps = yaml.safe_load(train)["jobs"]["default-branch"]["steps"]
@@ -99,7 +100,7 @@ def test_dvc_remote_secrets_pass_through_env(tmp_path: Path, variant: str, count
 
 
 def test_only_the_retrain_job_may_write_contents_and_pull_requests(tmp_path: Path) -> None:
-    files = rendered(make_project(tmp_path / "proj", "monitor"))
+    files = rendered(Project(make_project(tmp_path / "proj", "monitor")))
     monitor = yaml.load(files[".github/workflows/mlci-monitor.yml"], Loader=yaml.BaseLoader)
     assert set(monitor["on"]) == {"schedule", "workflow_dispatch", "repository_dispatch"}
     assert monitor["on"]["schedule"] == [{"cron": "30 4 * * 1-5"}]
@@ -128,9 +129,9 @@ def test_deploy_jobs(tmp_path: Path) -> None:
 
 
 def test_the_sweep_workflow_is_a_matrix_of_repro_runs(tmp_path: Path) -> None:
-    assert ".github/workflows/mlci-sweep.yml" not in rendered(make_project(tmp_path / "d",
-                                                                           "default"))
-    files = rendered(make_project(tmp_path / "s", "sweep"))
+    assert ".github/workflows/mlci-sweep.yml" not in rendered(Project(make_project(tmp_path / "d",
+                                                                           "default")))
+    files = rendered(Project(make_project(tmp_path / "s", "sweep")))
     data = yaml.load(files[".github/workflows/mlci-sweep.yml"], Loader=yaml.BaseLoader)
     assert set(data["on"]) == {"workflow_dispatch", "pull_request"}
     assert "contains(github.event.pull_request.labels.*.name, 'sweep')" in (

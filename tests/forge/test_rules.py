@@ -14,7 +14,7 @@ from mlci.forge.job import Token, WebhookEvent, detect, parse_event
 from mlci.forge.retry import decide
 from mlci.forge.status import one_line
 from mlci.forge.sticky import fit, marked, marker, newest, stamp, strangers, utf16_units
-from mlci.shared.markdown import REPORT_MARKER as MARKER
+from mlci.shared.markdown import REPORT_MARKER
 from mlci.shared.sha import is_sha
 
 NOW = 1_700_000_000.0
@@ -91,12 +91,12 @@ def test_newest_marked_comment_wins_and_other_markers_do_not_count() -> None:
 
 
 def test_only_the_authors_comments_count_and_others_are_strangers() -> None:
-    comments = [Comment(1, f"{MARKER}\nours", "github-actions[bot]"),
-                Comment(2, f"{MARKER}\ntheirs", "mallory"),
+    comments = [Comment(1, f"{REPORT_MARKER}\nours", "github-actions[bot]"),
+                Comment(2, f"{REPORT_MARKER}\ntheirs", "mallory"),
                 Comment(3, "a human", "alice")]
-    assert newest(comments, MARKER, "GitHub-Actions[bot]") == comments[0]
-    assert newest(comments, MARKER, "alice") is None
-    assert strangers(comments, MARKER, "github-actions[bot]") == [comments[1]]
+    assert newest(comments, REPORT_MARKER, "GitHub-Actions[bot]") == comments[0]
+    assert newest(comments, REPORT_MARKER, "alice") is None
+    assert strangers(comments, REPORT_MARKER, "github-actions[bot]") == [comments[1]]
 
 
 @pytest.mark.parametrize(("body", "mark", "yes"), [
@@ -128,7 +128,7 @@ def test_stamp_puts_exactly_one_marker_first(body: str, mark: str, stamped: str)
 
 
 def test_the_report_and_the_sticky_comment_share_one_marker() -> None:
-    assert marker() == MARKER and marker("x") == MARKER.replace(" -->", ":x -->")
+    assert marker() == REPORT_MARKER and marker("x") == REPORT_MARKER.replace(" -->", ":x -->")
 
 
 @pytest.mark.parametrize(("text", "full", "yes"), [

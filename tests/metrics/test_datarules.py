@@ -47,7 +47,7 @@ def test_privacy_findings_fail_and_a_clean_scan_passes() -> None:
 def test_the_results_travel_in_the_gate_json_and_are_judged_again() -> None:
     judged = datarules.extend(GateResult(()), [Outcome(CHECK, FAILED)], FLAGGED)
     assert not judged.passed
-    document = json.loads(json.dumps(judged.to_dict()))
+    document = json.loads(json.dumps(judged.to_json()))
     outcomes, scan = datarules.from_values(document["data"])
     again = datarules.extend(GateResult(()), outcomes, scan)
     assert again.rules == judged.rules

@@ -172,10 +172,11 @@ def test_outside_a_repository(tmp_path: Path) -> None:
 
 def test_against_head_before_the_first_commit(tmp_path: Path) -> None:
     from mlci.metrics.comparison import against_head
+    from mlci.project.context import Project
 
     git(tmp_path, "init", "-q", "-b", "main")
     write(tmp_path, {"dvc.yaml": "metrics: [m.json]\n", "m.json": {"acc": 0.5}})
-    found = against_head(tmp_path)
+    found = against_head(Project(tmp_path))
     assert found.base.label == "no commit" and found.head.label == "workspace"
     assert found.metrics == {"m.json": {"acc": {"old": None, "new": 0.5}}}
 
@@ -196,7 +197,7 @@ def test_markdown_diff_is_one_escaped_gfm_table() -> None:
         Snapshot("HEAD", "a" * 40), Snapshot("workspace", None),
         {"m.json": {"a|b": {"old": 1, "new": 2, "diff": 1}, "<x>": {"old": 0.5, "new": None}}},
         {"params.yaml": {"lr": {"old": 0.1, "new": 0.05, "diff": -0.05}}}, {"a|b": "higher"})
-    assert render(result, markdown=True).splitlines() == [
+    assert render(result, as_markdown=True).splitlines() == [
         "| Path | Metric | aaaaaaa | workspace | Change | % | Verdict |",
         "|---|---|---:|---:|---:|---:|---|",
         "| m.json | a\\|b | 1 | 2 | +1 | +100.00% | 🟢 improved |",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlci.metrics.gate import gate
+from mlci.project.context import Project
 from support.commands import commit_all, dvc, git, mlci
 
 POLICY = """\
@@ -75,11 +76,11 @@ def test_api_for_other_commands(tmp_path: Path) -> None:
     root = make_repo(tmp_path)
     set_scores(root, '{"acc": 0.7, "loss": 0.3}')
     sha = commit_all(root, "worse")
-    result = gate(root, "HEAD~1", sha)
+    result = gate(Project(root), "HEAD~1", sha)
     assert not result.passed
     assert result.describe() == "gate failed: acc 0.7 < min 0.8 (+1 more)"
     assert [r.outcome for r in result.rules] == ["fail", "fail", "pass"]
-    assert gate(root, None, "HEAD~1").passed
+    assert gate(Project(root), None, "HEAD~1").passed
 
 
 def test_without_mlci_yaml_there_is_no_gate(tmp_path: Path) -> None:

@@ -73,7 +73,7 @@ def test_describe_is_the_whole_line_the_forge_shortens_it() -> None:
 
 def test_json_carries_the_values_and_reevaluate_judges_only_them() -> None:
     result = evaluate({"acc": ACC, "loss": LOSS}, {"acc": 0.95}, {"acc": math.nan, "loss": 0.1})
-    data = result.to_dict()
+    data = result.to_json()
     assert data["passed"] is False and data["description"] == result.describe()
     assert data["rules"][0]["head"] == "nan"  # NaN is not JSON
     assert data["values"] == {"base": {"acc": 0.95}, "head": {"acc": "nan", "loss": 0.1}}
@@ -94,7 +94,7 @@ def test_reevaluate_refuses_what_is_not_a_gate_result(data: Any) -> None:
 
 
 def test_reevaluate_reads_infinities_back() -> None:
-    data = evaluate({"loss": LOSS}, None, {"loss": -math.inf}).to_dict()
+    data = evaluate({"loss": LOSS}, None, {"loss": -math.inf}).to_json()
     assert data["values"]["head"] == {"loss": "-inf"}
     assert reevaluate(data, {"loss": LOSS}).passed
 

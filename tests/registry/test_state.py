@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mlci import registry
 from mlci.project import artifacts
-from mlci.registry import SemVer, modelcard, modeltags
+from mlci.registry import modelcard, modeltags, state
 from mlci.registry.modeltags import Action, ModelTag
+from mlci.registry.semver import SemVer
 from mlci.shared.gitrepo import TagRecord
 
 
@@ -72,25 +72,25 @@ def _tags(*rows: tuple[str, str]) -> list[TagRecord]:
 
 
 def test_stage_holder_is_the_highest_counter_not_the_highest_version() -> None:
-    state = registry.build(_tags(
+    built = state.build(_tags(
         ("m@v1.0.0", "c1"), ("m@v2.0.0", "c2"),
         ("m#prod#1", "c1"), ("m#prod#2", "c2"), ("m#prod#3", "c1"),  # rollback to v1.0.0
     ))
-    model = state["m"]
+    model = built["m"]
     assert model.stages["prod"].version == "v1.0.0"
     assert model.latest is not None and model.latest.version == "v2.0.0"
     assert model.counter == 3
-    assert registry.assignment("m", "staging", model).counter == 4
+    assert state.assignment("m", "staging", model).counter == 4
 
 
 def test_listing_order_of_tags_does_not_matter() -> None:
     rows = [("m@v1.0.0", "c1"), ("m@v2.0.0", "c2"), ("m#prod#2", "c1"), ("m#prod#1", "c2")]
-    assert registry.build(_tags(*rows)) == registry.build(_tags(*reversed(rows)))
-    assert registry.build(_tags(*rows))["m"].stages["prod"].version == "v1.0.0"
+    assert state.build(_tags(*rows)) == state.build(_tags(*reversed(rows)))
+    assert state.build(_tags(*rows))["m"].stages["prod"].version == "v1.0.0"
 
 
 def test_unassignment_hands_the_stage_back() -> None:
-    model = registry.build(_tags(
+    model = state.build(_tags(
         ("m@v1.0.0", "c1"), ("m@v2.0.0", "c2"),
         ("m#prod#1", "c1"), ("m#prod#2", "c2"), ("m#prod!#3", "c2"),
     ))["m"]
@@ -99,12 +99,12 @@ def test_unassignment_hands_the_stage_back() -> None:
 
 
 def test_deregistered_version_is_inactive_and_holds_nothing() -> None:
-    model = registry.build(_tags(
+    model = state.build(_tags(
         ("m@v1.0.0", "c1"), ("m@v1.1.0", "c2"), ("m#prod#1", "c2"), ("m@v1.1.0!", "c2"),
     ))["m"]
     assert [v.version for v in model.versions] == ["v1.0.0"]
     assert "prod" not in model.stages
-    assert str(registry.next_version(model, "patch")) == "v1.1.1"  # v1.1.0's tag still exists
+    assert str(state.next_version(model, "patch")) == "v1.1.1"  # v1.1.0's tag still exists
 
 
 @pytest.mark.parametrize("rows, deprecated", [
@@ -114,11 +114,11 @@ def test_deregistered_version_is_inactive_and_holds_nothing() -> None:
     ([("m@v1.0.0", "c1"), ("m@deprecated#1", "c1"), ("m#prod#2", "c1")], False),
 ])
 def test_deprecation(rows: list[tuple[str, str]], deprecated: bool) -> None:
-    assert registry.build(_tags(*rows))["m"].deprecated is deprecated
+    assert state.build(_tags(*rows))["m"].deprecated is deprecated
 
 
 def test_history_orders_by_semver_and_counter() -> None:
-    model = registry.build(_tags(
+    model = state.build(_tags(
         ("m#staging#2", "c2"), ("m@v0.2.0", "c2"), ("m#prod#3", "c1"),
         ("m#staging#1", "c1"), ("m@v0.1.0", "c1"), ("m@v0.3.0", "c3"),
     ))["m"]
@@ -130,10 +130,10 @@ def test_history_orders_by_semver_and_counter() -> None:
 
 
 def test_models_are_kept_apart_and_other_tags_ignored() -> None:
-    state = registry.build(_tags(("a@v1.0.0", "c1"), ("b@v0.1.0", "c1"), ("v1.0", "c1"),
+    built = state.build(_tags(("a@v1.0.0", "c1"), ("b@v0.1.0", "c1"), ("v1.0", "c1"),
                                  ("dir=a@v3.0.0", "c2")))
-    assert list(state) == ["a", "b", "dir:a"]
-    assert state["dir:a"].versions[0].tag == "dir=a@v3.0.0"
+    assert list(built) == ["a", "b", "dir:a"]
+    assert built["dir:a"].versions[0].tag == "dir=a@v3.0.0"
 
 
 @pytest.mark.parametrize("versions, bump, expected", [
@@ -141,8 +141,8 @@ def test_models_are_kept_apart_and_other_tags_ignored() -> None:
     (["v0.1.0", "v0.3.0", "v0.2.0"], None, "v0.3.1"), (["v1.0.0-rc.1"], "patch", "v1.0.1"),
 ])
 def test_next_version(versions: list[str], bump: str | None, expected: str) -> None:
-    state = registry.build(_tags(*[(f"m@{v}", f"c{i}") for i, v in enumerate(versions)]))
-    assert str(registry.next_version(state.get("m"), bump)) == expected
+    built = state.build(_tags(*[(f"m@{v}", f"c{i}") for i, v in enumerate(versions)]))
+    assert str(state.next_version(built.get("m"), bump)) == expected
 
 
 @pytest.mark.parametrize("held, stage, allowed", [
@@ -150,10 +150,10 @@ def test_next_version(versions: list[str], bump: str | None, expected: str) -> N
     (("staging",), "qa", False), (("prod",), "prod", False),
 ])
 def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> None:
-    version = registry.Version("v1.0.0", SemVer(1, 0, 0), "c1", "m@v1.0.0", "", "", held=held)
-    problem = registry.stage_error(("staging", "prod"), stage, version)
+    version = state.Version("v1.0.0", SemVer(1, 0, 0), "c1", "m@v1.0.0", "", "", held=held)
+    problem = state.stage_error(("staging", "prod"), stage, version)
     assert (problem is None) is allowed
-    assert registry.stage_error((), stage, version) is None
+    assert state.stage_error((), stage, version) is None
 
 
 @pytest.mark.parametrize("stage, expected", [
@@ -162,7 +162,7 @@ def test_promotion_path(held: tuple[str, ...], stage: str, allowed: bool) -> Non
     ("qa", "stage 'qa' is not in publish.stages (staging, prod)"),
 ])
 def test_a_new_version_enters_the_first_stage(stage: str, expected: str | None) -> None:
-    assert registry.stage_error(("staging", "prod"), stage) == expected
+    assert state.stage_error(("staging", "prod"), stage) == expected
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlci.report import render as report
+from mlci.report import render
 from mlci.shared.markdown import REPORT_MARKER
 from support.commands import commit_all, dvc, git, mlci, run
 
@@ -22,9 +22,9 @@ def test_report_of_a_pull_request(project: Path) -> None:
     (project / "labels.csv").write_text("id,label\n" + rows)
     dvc(project, "add", "-q", "labels.csv")
     head_sha = feature_branch(project)
-    mlci("report", "--head", "HEAD", "--output", "report.md", cwd=project)
-    text = (project / "report.md").read_text()
-    assert text.startswith(REPORT_MARKER + "\n") and len(text) <= report.LIMIT
+    mlci("report", "--head", "HEAD", "--output", "render.md", cwd=project)
+    text = (project / "render.md").read_text()
+    assert text.startswith(REPORT_MARKER + "\n") and len(text) <= render.LIMIT
     assert f"Comparing base `{main_sha[:7]}` with head `{head_sha[:7]}`." in text
     assert "Stages changed: train, evaluate." in text
     assert "| train.C | 1 | 0.01 |" in text

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from mlci.project import dvcfiles
+from mlci.project.context import Project
 from mlci.report.collect import ReportRequest, collect
-from mlci.report.render import PlotPair
+from mlci.report.document import PlotPair
 from support.adopted import DVC_YAML, Adopted, copy
 from support.commands import commit_all, dvc, git
 
@@ -29,7 +30,7 @@ def _dvc_series(root: Path) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
 
 def _same_as_dvc(root: Path) -> tuple[PlotPair, ...]:
     """The report's plots of HEAD~1 vs HEAD, checked series by series against DVC's."""
-    pairs = collect(ReportRequest(root, "HEAD~1", "HEAD", trend=0)).plots
+    pairs = collect(ReportRequest(Project(root), "HEAD~1", "HEAD", trend=0)).plots
     theirs = _dvc_series(root)
     assert len(pairs) == len({(i, f) for i, f, _ in theirs})
     for pair in pairs:

@@ -16,10 +16,8 @@ import pytest
 from mlci.config import MetricPolicy
 from mlci.metrics.rules import evaluate
 from mlci.project import values
-from mlci.report import plots as plotdata
-from mlci.report import render as report
-from mlci.shared import markdown as md
-from mlci.shared.markdown import REPORT_MARKER
+from mlci.report import document, plotdata, render
+from mlci.shared.markdown import REPORT_MARKER, details, escape, table
 
 GOLDEN = Path(__file__).parent / "golden"
 REGEN = os.environ.get("MLCI_REGEN_GOLDEN") == "1"  # read before conftest clears MLCI_*
@@ -37,12 +35,12 @@ REGEN = os.environ.get("MLCI_REGEN_GOLDEN") == "1"  # read before conftest clear
     (0.5, "0.5"),
 ])
 def test_escape(value: object, expected: str) -> None:
-    assert md.escape(value) == expected
+    assert escape(value) == expected
 
 
 def test_table_and_details() -> None:
-    assert md.table(["a", "b"], [["1", "2"]], "lr") == ["| a | b |", "|---|---:|", "| 1 | 2 |"]
-    assert md.details("more", ["x"]) == ["<details>", "<summary>more</summary>", "", "x", "",
+    assert table(["a", "b"], [["1", "2"]], "lr") == ["| a | b |", "|---|---:|", "| 1 | 2 |"]
+    assert details("more", ["x"]) == ["<details>", "<summary>more</summary>", "", "x", "",
                                          "</details>"]
 
 
@@ -79,7 +77,7 @@ def test_csv_and_confusion() -> None:
     (None, "—"), (0, "0 B"), (1023, "1023 B"), (1536, "1.5 KiB"), (5 * 1024**3, "5.0 GiB"),
 ])
 def test_size(n: int | None, expected: str) -> None:
-    assert report.size(n) == expected
+    assert render.size(n) == expected
 
 
 POLICY = {
@@ -99,38 +97,39 @@ CONFUSION_HEAD = tuple({"actual": a, "predicted": p} for a, p in [(0, 0)] * 51 +
                        + [(1, 0)] * 3 + [(1, 1)] * 87)
 
 
-def full_report() -> report.Report:
+def full_report() -> document.Report:
     """Every section, with names that need escaping."""
-    return report.Report(
+    return document.Report(
         base="1a2b3c4", head="5d6e7f8", workspace=True, branch="main",
         gate=evaluate(POLICY, BASE, HEAD), stages=("prepare", "train", "evaluate"),
         metrics=(
-            report.MetricRow("accuracy", 0.95, 0.93, "higher"),
-            report.MetricRow("log_loss", 0.2, 0.18, "lower"),
-            report.MetricRow("f1", 0.93, 0.93, "higher"),
-            report.MetricRow("recall|macro <b>@team</b>", 0.8, 0.82),
-            report.MetricRow("new_metric", None, 3),
-            report.MetricRow("old_metric", 7, None),
-            report.MetricRow("status", "ok", "degraded"),
+            document.MetricRow("accuracy", 0.95, 0.93, "higher"),
+            document.MetricRow("log_loss", 0.2, 0.18, "lower"),
+            document.MetricRow("f1", 0.93, 0.93, "higher"),
+            document.MetricRow("recall|macro <b>@team</b>", 0.8, 0.82),
+            document.MetricRow("new_metric", None, 3),
+            document.MetricRow("old_metric", 7, None),
+            document.MetricRow("status", "ok", "degraded"),
         ),
-        params=(report.ParamRow("train.C", 1.0, 0.5), report.ParamRow("train.solver", "lbfgs",
+        params=(document.ParamRow("train.C", 1.0, 0.5), document.ParamRow("train.solver", "lbfgs",
                                                                         "saga"),
-                report.ParamRow("prepare.features", "['a', 'b']", "['a', 'b', 'c']")),
+                document.ParamRow("prepare.features", "['a', 'b']", "['a', 'b', 'c']")),
         trends=(
-            report.Trend("accuracy", "higher", ("a1", "b2", "c3", "head"),
+            document.Trend("accuracy", "higher", ("a1", "b2", "c3", "head"),
                          (0.94, 0.95, 0.95, 0.93)),
-            report.Trend("log_loss", "lower", ("a1", "b2", "c3", "head"), (0.22, 0.21, 0.2, 0.18)),
+            document.Trend("log_loss", "lower", ("a1", "b2", "c3", "head"),
+                           (0.22, 0.21, 0.2, 0.18)),
         ),
         plots=(
-            report.PlotPair("plots/roc.json", "ROC curve", "curve", "fpr", "tpr", ROC_BASE,
+            document.PlotPair("plots/roc.json", "ROC curve", "curve", "fpr", "tpr", ROC_BASE,
                             ROC_HEAD),
-            report.PlotPair("plots/confusion.json", "Confusion matrix", "confusion", "actual",
+            document.PlotPair("plots/confusion.json", "Confusion matrix", "confusion", "actual",
                             "predicted", CONFUSION_BASE, CONFUSION_HEAD),
         ),
-        data=(report.DataChange("data/prepared", "modified", 161_575, 170_002, 2),
-              report.DataChange("models/model.pkl", "modified", 912, 1_204),
-              report.DataChange("data/extra.csv", "added", None, 2_048_000),
-              report.DataChange("data/old.csv", "deleted", 4_096, None)),
+        data=(document.DataChange("data/prepared", "modified", 161_575, 170_002, 2),
+              document.DataChange("models/model.pkl", "modified", 912, 1_204),
+              document.DataChange("data/extra.csv", "added", None, 2_048_000),
+              document.DataChange("data/old.csv", "deleted", 4_096, None)),
     )
 
 
@@ -158,7 +157,7 @@ def mermaid_blocks(text: str) -> list[list[str]]:
 
 
 def test_golden_full_report() -> None:
-    text = report.render(full_report())
+    text = render.render(full_report())
     check_golden("full.md", text)
     blocks = mermaid_blocks(text)
     assert len(blocks) == 3 and all(block[1] == "xychart-beta" for block in blocks)
@@ -169,23 +168,24 @@ def test_golden_full_report() -> None:
 
 
 def test_golden_passing_report_without_extras() -> None:
-    small = report.Report(base="1a2b3c4", head="5d6e7f8", gate=evaluate(POLICY, BASE, BASE),
-                          metrics=tuple(report.MetricRow(k, v, v, POLICY[k].direction)
+    small = document.Report(base="1a2b3c4", head="5d6e7f8", gate=evaluate(POLICY, BASE, BASE),
+                          metrics=tuple(document.MetricRow(k, v, v, POLICY[k].direction)
                                         for k, v in BASE.items()))
-    check_golden("unchanged.md", report.render(small))
+    check_golden("unchanged.md", render.render(small))
 
 
 def test_no_policy_and_no_metrics() -> None:
-    text = report.render(report.Report(base="1a2b3c4", head="1a2b3c4", gate=evaluate({}, None, {})))
+    text = render.render(document.Report(base="1a2b3c4", head="1a2b3c4",
+                                         gate=evaluate({}, None, {})))
     assert "No metrics found at base or head." in text
     assert "mlci.yaml sets no metric policy" in text
     assert "### Trends" not in text and "### Plots" not in text
 
 
-def many_rows(n: int) -> report.Report:
-    rows = tuple(report.MetricRow(f"metric_{i:05d}", i, i + 1, "higher") for i in range(n))
+def many_rows(n: int) -> document.Report:
+    rows = tuple(document.MetricRow(f"metric_{i:05d}", i, i + 1, "higher") for i in range(n))
     return replace(full_report(), metrics=rows + tuple(
-        report.MetricRow(f"same_{i:05d}", 1, 1) for i in range(n)))
+        document.MetricRow(f"same_{i:05d}", 1, 1) for i in range(n)))
 
 
 @pytest.mark.parametrize(("rows", "limit", "cut"), [
@@ -196,7 +196,7 @@ def many_rows(n: int) -> report.Report:
     (2_000, 65_000, "metric rows beyond 200"),
 ])
 def test_truncation_fits_and_says_what_was_cut(rows: int, limit: int, cut: str | None) -> None:
-    text = report.render(many_rows(rows), limit=limit)
+    text = render.render(many_rows(rows), limit=limit)
     assert len(text) <= limit
     assert text.startswith(REPORT_MARKER)
     if cut is None:
@@ -207,7 +207,7 @@ def test_truncation_fits_and_says_what_was_cut(rows: int, limit: int, cut: str |
 
 
 def test_hard_cut_as_a_last_resort() -> None:
-    text = report.render(many_rows(2_000), limit=3_000)
+    text = render.render(many_rows(2_000), limit=3_000)
     assert len(text) <= 3_000 and "Report cut at 3,000 characters" in text
     assert text.startswith(REPORT_MARKER)
 
@@ -217,10 +217,10 @@ def test_data_checks_section() -> None:
     from mlci.data.validation import Failure
 
     failures = tuple(Failure(f"col{i}", "not_nullable", i + 1, (None,)) for i in range(25))
-    checks = (report.SchemaCheck("data/a.csv", "data/a.yaml", True, False, failures),
-              report.SchemaCheck("data/b.csv", "data/b.yaml", None, None, (),
+    checks = (document.SchemaCheck("data/a.csv", "data/a.yaml", True, False, failures),
+              document.SchemaCheck("data/b.csv", "data/b.yaml", None, None, (),
                                  "no data/b.json: run the pipeline (`mlci repro`)"))
-    text = report.render(report.Report(base="1a2b3c4", head="5d6e7f8",
+    text = render.render(document.Report(base="1a2b3c4", head="5d6e7f8",
                                        gate=evaluate({}, None, {}), checks=checks,
                                        privacy=ScanResult((), 3, 120, 9)))
     section = text.split("### Data checks\n\n", 1)[1]

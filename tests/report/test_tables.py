@@ -9,8 +9,8 @@ import pytest
 
 from mlci.config import MetricPolicy
 from mlci.metrics.rules import Gaps, evaluate
-from mlci.report import render as report
-from mlci.shared import markdown as md
+from mlci.report import document, render
+from mlci.shared.markdown import table
 from support import gfm
 from support.adopted import Adopted, clone
 from support.commands import mlci
@@ -23,41 +23,41 @@ CONFUSION = tuple({"actual": a, "predicted": p} for a, p in [(0, 0), (0, 1), (1,
 def test_a_plot_without_base_data_is_a_table() -> None:
     """The plot file moved: the numbers table has one data column; it had two header cells
     and three delimiter cells, and GitHub showed raw pipes."""
-    text = report.render(report.Report(
+    text = render.render(document.Report(
         base="1a2b3c4", head="5d6e7f8", gate=evaluate({}, None, {}),
-        plots=(report.PlotPair("plots/roc.json", "ROC", "curve", "fpr", "tpr", (), ROC),)))
-    [table] = gfm.check(text)
-    assert table.header == ("fpr", "head") and len(table.rows) == 11
-    assert md.table(["a", "b"], [["1"]], "rrr") == ["| a | b |", "|---:|---:|", "| 1 |  |"]
+        plots=(document.PlotPair("plots/roc.json", "ROC", "curve", "fpr", "tpr", (), ROC),)))
+    [drawn] = gfm.check(text)
+    assert drawn.header == ("fpr", "head") and len(drawn.rows) == 11
+    assert table(["a", "b"], [["1"]], "rrr") == ["| a | b |", "|---:|---:|", "| 1 |  |"]
     with pytest.raises(ValueError, match="more cells than its 2 headers"):
-        md.table(["a", "b"], [["1", "2", "3"]])
+        table(["a", "b"], [["1", "2", "3"]])
 
 
-def every_table() -> report.Report:
+def every_table() -> document.Report:
     """A report with every table, names that need escaping and empty cells."""
     policy = {"acc": MetricPolicy("higher", min=0.8, max_drop=0.01),
               "a|b": MetricPolicy("lower", max=1.0), "gone": MetricPolicy(min=0.0)}
     gaps = Gaps({"eval/m|x.json": "a DVC output (dvc.lock md5 1234567) in neither cache"}, {})
-    return report.Report(
+    return document.Report(
         base="1a2b3c4", head="5d6e7f8", workspace=True, stages=("train",),
         gate=evaluate(policy, {"a|b": 0.5}, {"acc": 0.9, "a|b": 0.6}, gaps),
-        metrics=(report.MetricRow("acc", None, 0.9, "higher", "base"),
-                 report.MetricRow("a|b `x` <i>", 0.5, 0.6, "lower"),
-                 report.MetricRow("same", 1, 1), report.MetricRow("text", "ok", "bad | worse")),
-        params=(report.ParamRow("train.lr", 0.1, 0.2), report.ParamRow("p|q", "", "x")),
-        plots=(report.PlotPair("roc.json", "ROC | curve", "curve", "fpr", "tpr", ROC, ROC),
-               report.PlotPair("moved.json", "moved | away", "curve", "fpr", "tpr", (), ROC),
-               report.PlotPair("cm.csv", "CM", "confusion", "actual", "predicted", (),
+        metrics=(document.MetricRow("acc", None, 0.9, "higher", "base"),
+                 document.MetricRow("a|b `x` <i>", 0.5, 0.6, "lower"),
+                 document.MetricRow("same", 1, 1), document.MetricRow("text", "ok", "bad | worse")),
+        params=(document.ParamRow("train.lr", 0.1, 0.2), document.ParamRow("p|q", "", "x")),
+        plots=(document.PlotPair("roc.json", "ROC | curve", "curve", "fpr", "tpr", ROC, ROC),
+               document.PlotPair("moved.json", "moved | away", "curve", "fpr", "tpr", (), ROC),
+               document.PlotPair("cm.csv", "CM", "confusion", "actual", "predicted", (),
                                CONFUSION)),
-        data=(report.DataChange("data/a|b.csv", "added", None, 10, 2),
-              report.DataChange("m.pkl", "modified", 5, 6)),
-        unreadable=(report.Unreadable(("base `1a2b3c4`", "main `0f0f0f0`"), "eval/m|x.json",
+        data=(document.DataChange("data/a|b.csv", "added", None, 10, 2),
+              document.DataChange("m.pkl", "modified", 5, 6)),
+        unreadable=(document.Unreadable(("base `1a2b3c4`", "main `0f0f0f0`"), "eval/m|x.json",
                                       "a DVC output (md5 1234567) | in neither cache"),),
     )
 
 
 def test_every_table_of_the_report_is_well_formed() -> None:
-    found = gfm.check(report.render(every_table()))
+    found = gfm.check(render.render(every_table()))
     headers = [t.header[0] for t in found]
     assert headers == ["Revision", "Metric", "Metric", "Param", "Metric", "fpr", "fpr",
                        "actual ↓ / predicted →", "Path"]

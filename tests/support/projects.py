@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from mlci.templates import path as template_path
+from mlci.templates import template_path
 from support.commands import commit_all, dvc, git, run
 
 

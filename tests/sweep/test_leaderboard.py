@@ -1,4 +1,5 @@
-"""Runs from `mlci repro --json`, their order, `--json` and the Markdown leaderboard (pure)."""
+"""Runs from `mlci repro --json` outcomes, their order, `--json` and the Markdown leaderboard
+(pure)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 
 from mlci.config import MetricPolicy
 from mlci.project import grid
-from mlci.sweep import leaderboard, render
-from mlci.sweep.leaderboard import Judge
+from mlci.sweep import display, leaderboard
+from mlci.sweep.leaderboard import Judge, Run
+from mlci.sweep.uploads import outcome_of
 from support.browser import MermaidBrowser, problems
 
 POLICY = {"roc_auc": MetricPolicy("higher", min=0.95, max_drop=0.01),
@@ -29,11 +31,16 @@ FAILED = {"params": [], "error": {"message": "stage 'train' failed: `python src/
                                   "hint": "fix the stage", "stage": "train"}}
 
 
+def record(combination: grid.Combination, document: Any) -> Run:
+    """The run of a combination whose job uploaded `document` as its repro.json."""
+    return leaderboard.record(combination, outcome_of(document), JUDGE)
+
+
 def board() -> leaderboard.Leaderboard:
-    runs = [leaderboard.record(COMBOS[0], ok(0.995, 0.10), JUDGE),
-            leaderboard.record(COMBOS[1], ok(0.9975, 0.08), JUDGE),
-            leaderboard.record(COMBOS[2], ok(0.97, 0.09), JUDGE),  # drops 0.02: gate fails
-            leaderboard.record(COMBOS[3], FAILED, JUDGE)]
+    runs = [record(COMBOS[0], ok(0.995, 0.10)),
+            record(COMBOS[1], ok(0.9975, 0.08)),
+            record(COMBOS[2], ok(0.97, 0.09)),  # drops 0.02: gate fails
+            record(COMBOS[3], FAILED)]
     return leaderboard.rank(runs, "roc_auc", "higher", JUDGE.base_label)
 
 
@@ -70,25 +77,25 @@ def test_json_is_exactly_the_documented_shape() -> None:
 )
 def test_untrusted_documents_become_failed_runs(document: Any, stage: str | None,
                                                 message: str) -> None:
-    run = leaderboard.record(COMBOS[0], document, JUDGE)
+    run = record(COMBOS[0], document)
     assert (run.status, run.gate, run.metrics) == ("failed", "fail", {})
     assert run.error == leaderboard.Failure(stage, message)
 
 
 def test_metric_names_follow_mlci_yaml_and_name_the_file_when_ambiguous() -> None:
     files = {"m.json": {"acc": 1, "test.f1": 2}, "n.json": {"acc": 3}}
-    assert leaderboard.record(COMBOS[0], {"metrics": files}, JUDGE).metrics == {
+    assert record(COMBOS[0], {"metrics": files}).metrics == {
         "m.json:acc": 1, "test.f1": 2, "n.json:acc": 3}
 
 
 def test_no_best_when_nothing_succeeded() -> None:
-    found = leaderboard.rank([leaderboard.record(COMBOS[3], FAILED, JUDGE)], "roc_auc", "higher")
+    found = leaderboard.rank([record(COMBOS[3], FAILED)], "roc_auc", "higher")
     assert found.best is None and found.to_json()["best"] is None
-    assert "no combination to recommend" in render.markdown_report(found)
+    assert "no combination to recommend" in display.markdown_report(found)
 
 
 def test_markdown_has_the_table_chart_failures_and_restore_command() -> None:
-    text = render.markdown_report(board(), ("roc_auc", "log_loss"))
+    text = display.markdown_report(board(), ("roc_auc", "log_loss"))
     assert text.startswith("## 🏆 mlci sweep: best roc\\_auc 0.9975 with `train.C=0.3`\n")
     assert "| # | train.C | roc\\_auc | log\\_loss | Gate |" in text
     assert "| 1 | 0.3 | **0.9975** | 0.08 | ✅ pass |" in text
@@ -109,12 +116,12 @@ def test_markdown_has_the_table_chart_failures_and_restore_command() -> None:
 
 def test_a_message_cannot_close_its_code_block() -> None:
     failed = leaderboard.failed(COMBOS[0], None, "````\n# injected heading")
-    text = render.markdown_report(leaderboard.rank([failed], "roc_auc", "higher"))
+    text = display.markdown_report(leaderboard.rank([failed], "roc_auc", "higher"))
     assert "`````text\n````\n# injected heading\n`````" in text
 
 
 def test_terminal_table_lists_every_run_and_the_restore_command() -> None:
-    text = render.text(board(), ("roc_auc", "log_loss"))
+    text = display.text(board(), ("roc_auc", "log_loss"))
     lines = text.splitlines()
     assert lines[0].split() == ["#", "train.C", "roc_auc", "log_loss", "gate"]
     assert lines[2].split() == ["1", "0.3", "0.9975", "0.08", "pass"]
@@ -123,10 +130,10 @@ def test_terminal_table_lists_every_run_and_the_restore_command() -> None:
 
 
 def test_the_leaderboard_chart_draws_readably(mermaid: MermaidBrowser) -> None:
-    grid_runs = [leaderboard.record(c, ok(0.99 + c.id / 1000, 0.1), JUDGE)
+    grid_runs = [record(c, ok(0.99 + c.id / 1000, 0.1))
                  for c in grid.expand({"train.C": (0.1, 0.3, 1.0), "prepare.test_size":
                                        (0.2, 0.25)})]
-    text = render.markdown_report(leaderboard.rank(grid_runs, "roc_auc", "higher"))
+    text = display.markdown_report(leaderboard.rank(grid_runs, "roc_auc", "higher"))
     drawn = mermaid.draw(text, "sweep-leaderboard")
     assert len(drawn) == 2  # one chart, light and dark
     assert problems(drawn) == []

@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from mlci.errors import ConfigError
 from mlci.shared import names
+from mlci.shared.forges import FORGE_NAMES, ForgeName
 
 CONFIG_FILE = "mlci.yaml"
 Direction = Literal["higher", "lower"]
-Forge = Literal["github", "gitlab"]
 
 
 def _rule(pattern: str, hint: str, one_or_many: bool = False, nonempty: bool = False) -> Any:
@@ -39,7 +39,7 @@ PYTHON = _rule(r"[A-Za-z0-9][A-Za-z0-9.+_-]*", 'a Python version for actions/set
                'e.g. "3.11" (quoted)')
 LABELS = _rule(r"[A-Za-z0-9][A-Za-z0-9._-]*", "runner labels are letters, digits, '.', '_' and "
                "'-', e.g. runs_on: [self-hosted, gpu]", one_or_many=True, nonempty=True)
-FORGES = _rule(r".*", "which CI files to generate: [github], [gitlab] or [github, gitlab]",
+FORGES_RULE = _rule(r".*", "which CI files to generate: [github], [gitlab] or [github, gitlab]",
                one_or_many=True, nonempty=True)
 # GitHub refuses secret names starting with GITHUB_ in any case (github_token too)
 SECRETS = _rule(r"(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*",
@@ -92,7 +92,7 @@ class PublishConfig:
 @dataclass(frozen=True)
 class CiConfig:
     # the CI files `mlci ci generate` writes and `--check` checks
-    forges: tuple[Forge, ...] = field(default=("github", "gitlab"), metadata=FORGES)
+    forges: tuple[ForgeName, ...] = field(default=FORGE_NAMES, metadata=FORGES_RULE)
     python: str = field(default="3.11", metadata=PYTHON)
     runs_on: tuple[str, ...] = field(default=("ubuntu-latest",), metadata=LABELS)
     dvc_remote_secrets: tuple[str, ...] = field(default=(), metadata=SECRETS)

@@ -10,7 +10,7 @@ import pytest
 
 from mlci.ci import events
 from mlci.ci.events import Checkout, RunRecord
-from mlci.ci.local.gitlab import publishes, shell_pipeline
+from mlci.ci.local.gitlabci import publishes, shell_pipeline
 from support.commands import mlci
 
 CHECKOUT = Checkout("octo/proj", "feature", "a" * 40, "main", "b" * 40, pr=4)
@@ -103,21 +103,22 @@ def test_bad_requests_fail_clearly(project: Path, args: tuple[str, ...], message
 
 def test_runner_environment_hides_tokens_and_remote_secrets(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mlci.ci.local import runs as local
+    from mlci.ci.local import runner
+    from mlci.project.context import Project
 
     (tmp_path / "mlci.yaml").write_text("ci:\n  dvc_remote_secrets: [AWS_SECRET_ACCESS_KEY]\n")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
     monkeypatch.setenv("GITHUB_TOKEN", "t0k3n")
     monkeypatch.setenv("MLCI_GITLAB_TOKEN", "gl-t0k3n")
-    env = local.job_env(tmp_path, {"EXTRA": "1"})
+    env = runner.job_env(Project(tmp_path), {"EXTRA": "1"})
     assert "s3cr3t" not in env.values() and "t0k3n" not in env.values()
     assert "gl-t0k3n" not in env.values() and env["EXTRA"] == "1"
 
 
 def test_a_corrupt_run_record_is_a_clear_error(tmp_path: Path) -> None:
-    from mlci.ci.local import runs as local
+    from mlci.ci.local import runner
     from mlci.errors import MlciError
 
     (tmp_path / "runs.json").write_text("[{\"id\": 1, \"unexpected\": true}]")
     with pytest.raises(MlciError, match="unreadable record of local runs"):
-        local.records(tmp_path)
+        runner.records(tmp_path)

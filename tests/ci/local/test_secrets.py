@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from mlci.ci.local.gitlab import TOKEN_SCOPES, scoped_variables
-from mlci.ci.render import GENERATED_MARKER
+from mlci.ci.local.gitlabci import TOKEN_SCOPES, scoped_variables
+from mlci.ci.templating import GENERATED_MARKER
 from support.commands import REPO_ROOT, commit_all, git, mlci
 
 TOKEN = "glpat-l0cal-run-t0ken"
@@ -158,7 +158,7 @@ def test_sigterm_stops_the_run_and_removes_its_token_file(
 @pytest.mark.parametrize("existing", ["file", "link"])
 def test_a_token_file_is_never_written_through_an_existing_path(tmp_path: Path,
                                                                 existing: str) -> None:
-    from mlci.ci.local.runs import write_secret
+    from mlci.ci.local.runner import write_secret
 
     target, elsewhere = tmp_path / "variables.yml", tmp_path / "elsewhere"
     if existing == "file":

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from mlci.registry.modeltags import name_to_tag
-from mlci.serving.deploy import image_path, stage_tag
+from mlci.serving.image import image_path, stage_tag
 
 _JOB = re.compile(r"[^A-Za-z0-9_-]+")
 

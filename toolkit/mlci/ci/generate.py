@@ -5,16 +5,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
-from mlci.ci import inputs as ci_context
+from mlci.ci import inputs
 from mlci.ci.inputs import CiContext
-from mlci.ci.render import has_marker, render
+from mlci.ci.templating import has_marker, render
+from mlci.project.context import Project
 from mlci.shared.files import atomic_write
-from mlci.templates import path as template_path
+from mlci.shared.forges import ForgeName
+from mlci.templates import template_path
 
-FORGES = ("github", "gitlab")
 Status = Literal["created", "updated", "unchanged", "overwritten", "skipped", "drift", "missing",
                  "foreign"]
 
@@ -51,8 +51,8 @@ TARGETS = (
 
 @dataclass(frozen=True)
 class GenerateRequest:
-    root: Path
-    forges: tuple[str, ...] | None = None  # None: mlci.yaml's ci.forges (default: both)
+    project: Project
+    forges: tuple[ForgeName, ...] | None = None  # None: mlci.yaml's ci.forges (default: both)
     check: bool = False
     force: bool = False
 
@@ -76,10 +76,10 @@ class GenerateResult:
         return any(f.status in ("drift", "missing", "skipped") for f in self.files)
 
 
-def rendered(root: Path, forges: tuple[str, ...] | None = None) -> dict[str, str]:
+def rendered(project: Project, forges: tuple[ForgeName, ...] | None = None) -> dict[str, str]:
     """{project-relative path: text} of every file the forges need (None: mlci.yaml's
     ci.forges), rendered in memory."""
-    ctx = ci_context.load(root)
+    ctx = inputs.load(project)
     variables = ctx.as_dict()
     chosen = ctx.forges if forges is None else forges
     return {
@@ -93,12 +93,12 @@ def rendered(root: Path, forges: tuple[str, ...] | None = None) -> dict[str, str
 def generate(request: GenerateRequest) -> GenerateResult:
     """Render the CI files; write them, or with `check` compare them with the files on disk."""
     step = _compare if request.check else _write
-    files = rendered(request.root, request.forges)
+    files = rendered(request.project, request.forges)
     return GenerateResult(tuple(step(request, rel, text) for rel, text in files.items()))
 
 
 def _compare(request: GenerateRequest, rel: str, text: str) -> FileOutcome:
-    target = request.root / rel
+    target = request.project.root / rel
     if not target.is_file():
         return FileOutcome(rel, "missing", unified_diff(rel, "", text))
     current = target.read_text(encoding="utf-8", errors="replace")  # drift either way
@@ -110,7 +110,7 @@ def _compare(request: GenerateRequest, rel: str, text: str) -> FileOutcome:
 
 
 def _write(request: GenerateRequest, rel: str, text: str) -> FileOutcome:
-    target = request.root / rel
+    target = request.project.root / rel
     status: Status = "created"
     if target.exists():
         current = target.read_text(encoding="utf-8", errors="replace")

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from mlci import __version__, pipeline
-from mlci import config as config_module
+from mlci import __version__, config, pipeline
 from mlci.ci.deploy import DeployContext, deploy_context
-from mlci.ci.render import marker
+from mlci.ci.templating import marker
 from mlci.config import SweepConfig
 from mlci.errors import ConfigError
 from mlci.project.artifacts import model_names
+from mlci.project.context import Project
 from mlci.shared import names
 from mlci.shared.files import load_yaml
 from mlci.shared.sha import is_sha
-from mlci.templates import path as template_path
+from mlci.templates import template_path
 
 REQUIREMENTS = "requirements.txt"
 # runner labels actionlint knows without configuration (GitHub-hosted images and defaults)
@@ -62,9 +61,9 @@ class CiContext:
         return asdict(self)
 
 
-def load(root: Path) -> CiContext:
-    """Read the project at `root` into the variables the CI templates render."""
-    cfg = config_module.load(root)
+def load(project: Project) -> CiContext:
+    """Read the project into the variables the CI templates render."""
+    root, cfg = project.root, project.config
     labels = cfg.ci.runs_on  # label and secret names are validated by config.load
     remote = pipeline.shared_remote(root) is not None
     custom = tuple(label for label in labels if not is_hosted(label))
@@ -78,9 +77,9 @@ def load(root: Path) -> CiContext:
         models=models,
         stage=_stage(cfg.publish.stages, cfg.publish.compare_to),
         uses=pins(), mlci_version=__version__, trusted_install=trusted_install(__version__),
-        deploy=deploy_context(models, config_module.deploy_stages(cfg),
+        deploy=deploy_context(models, config.deploy_stages(cfg),
                               cfg.deploy.command, cfg.deploy.secrets, cfg.deploy.base_image),
-        **_sweep(cfg.sweep), marker=marker(config_module.exists(root)), forges=cfg.ci.forges,
+        **_sweep(cfg.sweep), marker=marker(project.has_config), forges=cfg.ci.forges,
         monitors=monitors(cfg, models),
         schedules=tuple(dict.fromkeys(m.schedule for m in cfg.monitor.values())),
         monitor_stage=cfg.publish.compare_to or (cfg.publish.stages or ("prod",))[-1],
@@ -96,7 +95,7 @@ def _sweep(settings: SweepConfig | None) -> dict[str, Any]:
             "max_parallel": settings.max_parallel}
 
 
-def monitors(cfg: config_module.Config, models: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+def monitors(cfg: config.Config, models: tuple[str, ...]) -> tuple[dict[str, str], ...]:
     """The monitored models as the templates use them; each must be a model of dvc.yaml."""
     found: list[dict[str, str]] = []
     for name, settings in cfg.monitor.items():
@@ -108,7 +107,7 @@ def monitors(cfg: config_module.Config, models: tuple[str, ...]) -> tuple[dict[s
             raise ConfigError(f"mlci.yaml: monitor: {name!r} and {clash['name']!r} would get "
                               f"the same job id {job!r}", hint="rename one of the models")
         found.append({"name": name, "job": job, "schedule": settings.schedule,
-                      "branch": config_module.retrain_branch(name)})
+                      "branch": config.retrain_branch(name)})
     return tuple(found)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
-from mlci.cli import app
+from mlci.cli import app, options
+from mlci.shared.forges import ForgeName
 
 ci_app = typer.Typer(
     name="ci", short_help="The CI workflows: generate them, run them locally.",
@@ -19,17 +19,11 @@ ci_app = typer.Typer(
 app.add_typer(ci_app, name="ci")
 
 
-class Forge(str, Enum):
-    github = "github"
-    gitlab = "gitlab"
-    all = "all"
-
-
-@ci_app.command(short_help="Write the CI workflows (GitHub Actions, GitLab CI).",
+@ci_app.command("generate", short_help="Write the CI workflows (GitHub Actions, GitLab CI).",
                 help="Render the CI workflows from mlci.yaml and dvc.yaml: GitHub Actions in "
                 ".github/workflows/, GitLab CI in .gitlab-ci.yml.")
-def generate(
-    forge: Forge = typer.Option(
+def generate_command(
+    forge: options.ForgeOrAll | None = typer.Option(
         None, "--forge", show_default=False, help="Which forge's files to generate (default: "
         "mlci.yaml's ci.forges, else both)."),
     check: bool = typer.Option(
@@ -42,13 +36,11 @@ def generate(
         help="Project directory (default: the root of the git repository containing the "
         "current directory)."),
 ) -> None:
-    from mlci.ci.generate import FORGES, GenerateRequest
-    from mlci.ci.generate import generate as run_generate
-    from mlci.shared import gitrepo
+    from mlci.ci.generate import GenerateRequest, generate
+    from mlci.project.context import Project
 
-    root = directory.resolve() if directory else gitrepo.find_root(Path.cwd())
-    forges = None if forge is None else FORGES if forge is Forge.all else (forge.value,)
-    result = run_generate(GenerateRequest(root, forges, check, force))
+    project = Project(directory.resolve()) if directory else options.project()
+    result = generate(GenerateRequest(project, options.forges(forge), check, force))
     for outcome in result.files:
         sys.stdout.write(outcome.diff)
         print(f"{outcome.status}: {outcome.path}", file=sys.stderr if check else sys.stdout)
@@ -67,11 +59,6 @@ def generate(
         raise typer.Exit(1)
 
 
-class RunForge(str, Enum):
-    github = "github"
-    gitlab = "gitlab"
-
-
 @ci_app.command(name="run",
                 short_help="Run the generated CI on this machine (act, gitlab-ci-local).",
                 help="Run the generated CI for EVENT on this machine (GitHub: act; "
@@ -86,14 +73,12 @@ def run_ci(
         None, "--event-file", metavar="FILE", exists=True, dir_okay=False,
         help="Webhook payload JSON for act (default: one written for the current commit; for "
         "workflow_run, the last local run of the workflow it follows)."),
-    forge: RunForge = typer.Option(RunForge.github, "--forge", help="Whose CI to run."),
+    forge: ForgeName = typer.Option("github", "--forge", help="Whose CI to run."),
 ) -> None:
-    from mlci.ci.local import run as run_local
-    from mlci.ci.local.runs import RunRequest
-    from mlci.shared import gitrepo
+    from mlci.ci.local import run
+    from mlci.ci.local.runner import RunRequest
 
-    root = gitrepo.find_root(Path.cwd())
-    result = run_local(RunRequest(root, event, forge.value, job, event_file))
+    result = run(RunRequest(options.project(), event, forge, job, event_file))
     for note in result.notes:
         print(f"mlci: {note}", file=sys.stderr)
     for outcome in result.runs:

@@ -51,13 +51,13 @@ def checked_sha(value: str | None, option: str) -> str | None:
     return value
 
 
-@app.command(short_help="Keep one sticky report comment on the PR / MR.",
+@app.command("comment", short_help="Keep one sticky report comment on the PR / MR.",
              help="Post FILE (Markdown; '-' for stdin) to the CI job's pull / merge request "
              "and keep exactly one such comment per PR and marker, updated in place. Only "
              "comments written by the token's own user count (GET /user; an Actions "
              "GITHUB_TOKEN's is github-actions[bot]; MLCI_COMMENT_AUTHOR=LOGIN overrides, e.g. "
              "for a GitHub App token): a marker in anyone else's comment is ignored.")
-def comment(
+def comment_command(
     file: str = typer.Argument(..., metavar="FILE",
                                help="Markdown report to post (a regular file: a symbolic "
                                "link is refused), or '-' to read stdin."),
@@ -74,10 +74,8 @@ def comment(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the requests it would make "
                                  "(method, path, body size); send nothing."),
 ) -> None:
-    from mlci.forge import job as context
-    from mlci.forge import sticky
-    from mlci.forge.comment import CommentRequest
-    from mlci.forge.comment import comment as run_comment
+    from mlci.forge import job, sticky
+    from mlci.forge.comment import CommentRequest, comment
 
     try:
         sticky.marker(marker)
@@ -89,8 +87,8 @@ def comment(
         raise MlciError(f"{file}: the report is empty; nothing to post",
                         hint="check the step that wrote it")
     request = CommentRequest(body, pr, checked_sha(expect_sha, "--expect-sha"), marker,
-                             dry_run or context.dry_run(os.environ))
-    result = run_comment(request, context.detect(os.environ), notify)
+                             dry_run or job.dry_run(os.environ))
+    result = comment(request, job.detect(os.environ), notify)
     for note in result.notes:
         notify(note)
     print(_render(result))

@@ -6,11 +6,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mlci.cli import app
+from mlci.cli import app, options
+
+if TYPE_CHECKING:
+    from mlci.project.context import Project
 
 data_app = typer.Typer(
     name="data", short_help="Data checks: schemas, validation, a privacy scan.",
@@ -25,7 +28,6 @@ _OUTPUT = typer.Option(None, "--output", "-o", metavar="FILE", help="Also write 
 _EXIT_ZERO = typer.Option(False, "--exit-zero", help="Exit 0 even when the check fails (a "
                           "pipeline stage records the result in --output and carries on; "
                           "`mlci gate` fails on it later).")
-_JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
 @data_app.command(short_help="Write a schema (pandera YAML) inferred from a table.",
@@ -36,48 +38,41 @@ _JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 def infer(
     path: Path = typer.Argument(..., metavar="PATH", help="A table (CSV, Parquet, JSONL) or a "
                                 "directory of them."),
-    output: str = typer.Option("-", "--output", "-o", metavar="FILE",
-                               help="Write the schema here ('-': stdout)."),
+    output: str = options.OUTPUT,
     margin: float = typer.Option(0.1, "--margin", min=0.0, help="Widen each observed range by "
                                  "this share of its span on both sides."),
     max_categories: int = typer.Option(20, "--max-categories", min=0, help="List the values "
                                        "of text columns with at most this many distinct ones."),
 ) -> None:
     from mlci.data import schemas
-    from mlci.shared.files import atomic_write
 
     schemas.require_pandera()
     text = schemas.infer(path, path.as_posix(), margin, max_categories)
-    if output == "-":
-        sys.stdout.write(text)
-        return
-    atomic_write(Path(output), text)
-    print(f"wrote {output}: review it, then check data with "
-          f"`mlci data validate DATA --schema {output}`", file=sys.stderr)
+    options.write(text, output, f": review it, then check data with "
+                  f"`mlci data validate DATA --schema {output}`")
 
 
-@data_app.command(short_help="Check a table against a schema: exit 0 valid, 1 not.",
+@data_app.command("validate", short_help="Check a table against a schema: exit 0 valid, 1 not.",
                   help="Check a table against a schema: every row, every failure, each "
                   "reported with its column, check, failing rows and at most 5 examples "
                   "(masked when they look personal). Exit 0 valid, 1 not.")
-def validate(
+def validate_command(
     path: Path = typer.Argument(..., metavar="PATH", help="A table (CSV, Parquet, JSONL) or a "
                                 "directory of them."),
     schema: Path | None = typer.Option(None, "--schema", metavar="FILE", help="The pandera YAML "
                                 "schema (default: PATH's name + .schema.yaml, e.g. "
                                 "data/raw.schema.yaml for data/raw.csv)."),
-    as_json: bool = _JSON,
+    as_json: bool = options.JSON,
     output: Path | None = _OUTPUT,
     exit_zero: bool = _EXIT_ZERO,
 ) -> None:
     from mlci.data import schemas
-    from mlci.data.validation import ValidateRequest
-    from mlci.data.validation import validate as run_validate
+    from mlci.data.validation import ValidateRequest, validate
 
     schema = schema or Path(schemas.default_schema(path.as_posix()))
-    settings = _settings()
-    masked = frozenset(settings.privacy.exclude) | frozenset(settings.privacy.hash)
-    result = run_validate(ValidateRequest(path, schema, masked))
+    privacy = _project().config.privacy
+    masked = frozenset(privacy.exclude) | frozenset(privacy.hash)
+    result = validate(ValidateRequest(path, schema, masked))
     document = result.to_json()
     _write(output, document)
     print(json.dumps(document, indent=2) if as_json else _validation_text(path, schema, result))
@@ -85,17 +80,17 @@ def validate(
         raise typer.Exit(1)
 
 
-@data_app.command(short_help="Scan data for personal data and secrets (masked).",
+@data_app.command("scan", short_help="Scan data for personal data and secrets (masked).",
                   help="Scan data for personal data and secrets (e-mail addresses, phone "
                   "numbers, payment cards, IBANs, US SSNs, IP addresses, private keys, cloud "
                   "keys, tokens); values are never printed, only masked. Exit 0 clean, 1 when "
                   "anything is flagged.")
-def scan(
+def scan_command(
     paths: list[Path] | None = typer.Argument(
         None, metavar="[PATHS]...", help="Files or directories (default: the pipeline's data: "
         "every output of dvc.yaml's stages and of .dvc files, and the tables its stages read "
         "from git)."),
-    as_json: bool = _JSON,
+    as_json: bool = options.JSON,
     output: Path | None = _OUTPUT,
     exit_zero: bool = _EXIT_ZERO,
     min_hits: int | None = typer.Option(
@@ -105,14 +100,11 @@ def scan(
         None, "--min-share", min=0.0, max=1.0, metavar="SHARE", help="... that are at least "
         "SHARE of its sampled non-empty values (default: privacy.min_share, else 0.1)."),
 ) -> None:
-    from mlci import config
-    from mlci.data.scan import configured
-    from mlci.data.scan import scan as run_scan
-    from mlci.shared import gitrepo
+    from mlci.data.scan import configured, scan
 
-    root = gitrepo.find_root(Path.cwd()) if not paths else _root_or_cwd()
-    result = run_scan(configured(root, config.load(root).privacy, paths or (), min_hits,
-                                 min_share))
+    project = options.project() if not paths else _project()
+    result = scan(configured(project.root, project.config.privacy, paths or (), min_hits,
+                             min_share))
     for note in result.skipped:
         print(f"mlci: skipped {note}", file=sys.stderr)
     if result.allowed:
@@ -125,16 +117,13 @@ def scan(
         raise typer.Exit(1)
 
 
-def _root_or_cwd() -> Path:
+def _project() -> Project:
+    """The project around the current directory; outside git, the directory itself (data
+    checks work on any file)."""
+    from mlci.project.context import Project
     from mlci.shared import gitrepo
 
-    return gitrepo.toplevel_or_none(Path.cwd()) or Path.cwd()
-
-
-def _settings() -> Any:
-    from mlci import config
-
-    return config.load(_root_or_cwd())
+    return Project(gitrepo.toplevel_or_none(Path.cwd()) or Path.cwd())
 
 
 def _write(output: Path | None, document: dict[str, Any]) -> None:

@@ -2,60 +2,54 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from mlci.cli import app
+from mlci.cli import app, options
 
 if TYPE_CHECKING:
     from mlci.metrics.rules import GateResult
 
 
-@app.command(short_help="Metrics and params of two revisions, as DVC diffs them.",
+@app.command("diff", short_help="Metrics and params of two revisions, as DVC diffs them.",
              help="Compare metrics and params of two revisions (default: HEAD vs the workspace), "
-             "with the same numbers as `dvc metrics diff` / `dvc params diff`.")
-def diff(
+             "with the same numbers as `dvc metrics diff` / `dvc params diff`; --json is "
+             "DVC-shaped, plus direction and verdict per metric.")
+def diff_command(
     a_rev: str = typer.Argument("HEAD", metavar="[A_REV]", show_default=False,
                                 help="Old revision (default: HEAD)."),
     b_rev: str | None = typer.Argument(None, metavar="[B_REV]", help="New revision (default: the "
                                 "workspace; `workspace` names it too)."),
-    as_json: bool = typer.Option(False, "--json", help="Print DVC-shaped JSON plus direction "
-                                 "and verdict per metric."),
+    as_json: bool = options.JSON,
     as_md: bool = typer.Option(False, "--md", help="Print Markdown tables."),
     show_all: bool = typer.Option(False, "--all", help="Include unchanged metrics and params."),
     targets: list[str] | None = typer.Option(None, "--targets", metavar="PATH",
                                       help="Only these metrics/params files; repeatable."),
 ) -> None:
     from mlci.metrics.comparison import DiffRequest, compare
-    from mlci.shared import gitrepo
+    from mlci.metrics.table import render
 
     if as_json and as_md:
         raise typer.BadParameter("choose one of --json and --md", param_hint="'--json'")
-    root = gitrepo.find_root(Path.cwd())
-    result = compare(DiffRequest(root, a_rev, b_rev, show_all, tuple(targets or ())))
+    result = compare(DiffRequest(options.project(), a_rev, b_rev, show_all,
+                                 tuple(targets or ())))
     for note in result.notes():  # DVC warns too; mlci says which file, where and why
         print(f"mlci: warning: {note}", file=sys.stderr)
-    if as_json:
-        print(json.dumps(result.to_json(), indent=2))
-    else:
-        from mlci.metrics.table import render
-
-        print(render(result, markdown=as_md))
+    options.emit(result, as_json, lambda: render(result, as_markdown=as_md))
 
 
-@app.command(short_help="Judge metrics by mlci.yaml's gate: exit 0 pass, 1 fail.",
+@app.command("gate", short_help="Judge metrics by mlci.yaml's gate: exit 0 pass, 1 fail.",
              help="Check metrics against the policy in mlci.yaml: absolute bounds at head, "
              "regression bounds vs base. Exit 0 pass, 1 fail.")
-def gate(
+def gate_command(
     base: str | None = typer.Option(None, "--base", metavar="REV",
                              help="Revision to measure regressions against (default: none)."),
     head: str | None = typer.Option(None, "--head", metavar="REV",
                              help="Revision to judge (default: the workspace)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = options.JSON,
     status: bool = typer.Option(False, "--status", help="Also set commit status mlci/gate on the "
                                 "head commit (the PR head from the CI event, or --head)."),
     from_json: Path | None = typer.Option(None, "--from-json", metavar="FILE",
@@ -79,9 +73,7 @@ def gate(
 
     from mlci.cli.comment import notify, status_line
     from mlci.forge.status import set_gate_status
-    from mlci.metrics.gate import gate as run_gate
-    from mlci.metrics.gate import rejudge, status_sha
-    from mlci.shared import gitrepo
+    from mlci.metrics.gate import gate, rejudge, status_sha
 
     if from_json is not None and (base is not None or privacy is not None):
         raise typer.BadParameter("--from-json takes the values from FILE",
@@ -89,12 +81,12 @@ def gate(
     if config_rev is not None and from_json is None:
         raise typer.BadParameter("judges the values of --from-json FILE only",
                                  param_hint="'--config-rev'")
-    root = gitrepo.find_root(Path.cwd())
-    result = (rejudge(root, from_json, config_rev) if from_json is not None
-              else run_gate(root, base, head, privacy=privacy))
-    print(json.dumps(result.to_dict(), indent=2) if as_json else _gate_text(result, root))
+    project = options.project()
+    result = (rejudge(project, from_json, config_rev) if from_json is not None
+              else gate(project, base, head, privacy=privacy))
+    options.emit(result, as_json, lambda: _gate_text(result, project.has_config))
     if status:
-        done = set_gate_status(result.passed, result.describe(), status_sha(root, head),
+        done = set_gate_status(result.passed, result.describe(), status_sha(project, head),
                                os.environ, notify)
         print(status_line(done), file=sys.stderr if as_json else sys.stdout)
     # judging an artifact's values for a status, the verdict travels in the status: the run
@@ -103,13 +95,12 @@ def gate(
         raise typer.Exit(1)
 
 
-def _gate_text(result: GateResult, root: Path) -> str:
+def _gate_text(result: GateResult, has_config: bool) -> str:
     from tabulate import tabulate
 
-    from mlci import config
     from mlci.metrics.diff import fmt
 
-    if not result.rules and not config.exists(root):
+    if not result.rules and not has_config:
         return ("no gate: this project has no mlci.yaml (`mlci init` writes one with its "
                 "metrics; add thresholds to gate them)")
     rows = [(r.metric, r.rule, "" if r.threshold is None else fmt(r.threshold),
@@ -120,15 +111,14 @@ def _gate_text(result: GateResult, root: Path) -> str:
     return (table + "\n\n" if rows else "") + str(result.describe())
 
 
-@app.command(short_help="Write the pull-request report (Markdown).",
+@app.command("report", short_help="Write the pull-request report (Markdown).",
              help="Write the Markdown metrics report that CI posts to a pull request.")
-def report(
+def report_command(
     base: str | None = typer.Option(None, "--base", metavar="REV", help="Base revision "
                                     "(default: the merge-base of HEAD with the default branch)."),
     head: str | None = typer.Option(None, "--head", metavar="REV",
                                     help="Head revision (default: the workspace)."),
-    output: str = typer.Option("-", "--output", "-o", metavar="FILE",
-                               help="Write the report here ('-': stdout)."),
+    output: str = options.OUTPUT,
     trend: int = typer.Option(10, "--trend", min=0, metavar="N", help="Trend charts over the "
                               "last N commits of the default branch plus head (0: none)."),
     privacy: Path | None = typer.Option(None, "--privacy", metavar="FILE", help="Show the privacy "
@@ -136,13 +126,5 @@ def report(
                                  "under Data checks, and gate on it."),
 ) -> None:
     from mlci.report.collect import ReportRequest, build
-    from mlci.shared import gitrepo
-    from mlci.shared.files import atomic_write
 
-    root = gitrepo.find_root(Path.cwd())
-    text = build(ReportRequest(root, base, head, trend, privacy))
-    if output == "-":
-        sys.stdout.write(text)
-    else:
-        atomic_write(Path(output), text)
-        print(f"wrote {output} ({len(text):,} characters)", file=sys.stderr)
+    options.write(build(ReportRequest(options.project(), base, head, trend, privacy)), output)

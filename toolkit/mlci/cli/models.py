@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mlci.cli import app
+from mlci.cli import app, options
 
 if TYPE_CHECKING:
     from mlci.forge.job import Context
     from mlci.metrics.rules import GateResult
-    from mlci.registry import Model
-    from mlci.registry.publishing import Published
+    from mlci.release.publish import Published
 
 models_app = typer.Typer(
     name="models", no_args_is_help=True, pretty_exceptions_show_locals=False,
@@ -26,12 +25,6 @@ models_app = typer.Typer(
 app.add_typer(models_app, name="models")
 
 
-def _root() -> Path:
-    from mlci.shared import gitrepo
-
-    return gitrepo.find_root(Path.cwd())
-
-
 def _gate_failed(gate: GateResult, what: str) -> None:
     print(f"mlci: error: {gate.describe()}; {what}", file=sys.stderr)
     for rule in gate.failures:
@@ -39,10 +32,10 @@ def _gate_failed(gate: GateResult, what: str) -> None:
     raise typer.Exit(1)
 
 
-@app.command(short_help="Gate, push and tag a model version (GTO format).",
+@app.command("publish", short_help="Gate, push and tag a model version (GTO format).",
              help="Publish a model version: gate it, push its artifact to the DVC remote, "
              "tag it (NAME@vX.Y.Z, GTO format) and push the tags.")
-def publish(
+def publish_command(
     name: str = typer.Argument(..., help="Artifact name from the `artifacts:` of dvc.yaml."),
     rev: str = typer.Option("HEAD", "--rev", help="Commit to publish (on a publish.branches "
                             "branch, its pipeline up to date)."),
@@ -58,40 +51,24 @@ def publish(
     release: bool | None = typer.Option(None, "--release/--no-release", help="Create the GitHub/"
                                  "GitLab release with the model card (default: in CI with "
                                  "a forge token)."),
-    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci.monitoring.monitor import profiler
-    from mlci.registry.publishing import PublishRequest
-    from mlci.registry.publishing import publish as run_publish
+    from mlci.release.publish import PublishRequest, publish
 
     if bump is not None and bump not in ("major", "minor", "patch"):
         raise typer.BadParameter("expected major, minor or patch", param_hint="'--bump'")
-    from mlci.serving.loading import describe
-
-    request = PublishRequest(_root(), name, rev, version, bump, stage, push, remote, describe,
-                             profile=profiler(name))
+    request = PublishRequest(options.project(), name, rev, version, bump, stage, push, remote)
     context = _forge_context() if _wants_release(release) else None  # fail before tagging
-    result = run_publish(request)
+    result = publish(request)
     if result.gate is not None and not result.registered:
         if as_json:
-            print(json.dumps({"registered": False, "gate": result.gate.to_dict()}, indent=2))
+            print(json.dumps(result.to_json(), indent=2))
         _gate_failed(result.gate, "nothing was published")
     release_url = _release(context, result) if context is not None else None
     if as_json:
-        print(json.dumps(_published_json(result, release_url), indent=2))
+        print(json.dumps(result.to_json(release_url), indent=2))
     else:
         _print_published(result, release_url)
-
-
-def _published_json(result: Published, release_url: str | None) -> dict[str, Any]:
-    """`mlci publish --json` after a registration (or a re-run that found one)."""
-    return {
-        "registered": True, "already": result.already, "name": result.name,
-        "version": result.version, "commit": result.commit, "tags": list(result.tags),
-        "remote": result.remote, "pushed": result.remote is not None,
-        "attempts": result.attempts, "release": release_url,
-        "gate": result.gate.to_dict() if result.gate is not None else None,
-    }
 
 
 def _print_published(result: Published, release_url: str | None) -> None:
@@ -128,95 +105,69 @@ def _release(context: Context, result: Published) -> str:
     return made.url
 
 
-@app.command(short_help="Move a version into a stage, in publish.stages order.",
+@app.command("promote", short_help="Move a version into a stage, in publish.stages order.",
              help="Assign a stage to an existing version (in publish.stages order, past the "
              "gate against the stage's current holder).")
-def promote(
+def promote_command(
     name: str = typer.Argument(..., help="Model name."),
     version: str = typer.Argument(..., help="Version to promote, e.g. v1.2.0."),
     stage: str = typer.Argument(..., help="Stage to assign, e.g. prod."),
     push: bool | None = typer.Option(None, "--push/--no-push", help="Push the tag (default: when "
                               "the repository has a git remote)."),
     remote: str | None = typer.Option(None, "--remote", help="Git remote for the tag."),
-    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci.registry.promotion import PromoteRequest
-    from mlci.registry.promotion import promote as run_promote
+    from mlci.registry.promotion import PromoteRequest, promote
 
-    result = run_promote(PromoteRequest(_root(), name, version, stage, push, remote))
+    result = promote(PromoteRequest(options.project(), name, version, stage, push, remote))
     if not result.tag:
         _gate_failed(result.gate, "nothing was promoted")
-    if as_json:
-        print(json.dumps({"name": result.name, "version": result.version, "stage": result.stage,
-                          "tag": result.tag, "remote": result.remote,
-                          "attempts": result.attempts, "gate": result.gate.to_dict()},
-                         indent=2))
-        return
-    print(result.gate.describe())
-    print(f"{result.name} {result.version} is now in {result.stage} ({result.tag})"
-          + (f"; pushed to {result.remote}" if result.remote else "; tag is local only"))
+    options.emit(result, as_json, lambda: f"{result.gate.describe()}\n{result.name} "
+                 f"{result.version} is now in {result.stage} ({result.tag})"
+                 + (f"; pushed to {result.remote}" if result.remote else "; tag is local only"))
 
 
 @models_app.command("list", help="Every model: latest version and the version in each stage.")
-def list_(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+def list_command(
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci.registry.models import list_models
+    from mlci.registry.models import Listing, list_models
 
-    listing = list_models(_root())
-    if as_json:
-        data: dict[str, Any] = {name: _summary(m) for name, m in listing.models.items()}
-        data.update({name: {"latest": None, "stages": {}, "versions": [], "deprecated": False}
-                     for name in listing.unpublished})
-        print(json.dumps(data, indent=2))
-        return
-    stages = sorted({s for m in listing.models.values() for s in m.stages})
-    rows = [[name, m.latest.version if m.latest else "-",
-             *[m.stages[s].version if s in m.stages else "-" for s in stages]]
-            for name, m in listing.models.items()]
-    rows += [[name, "-", *["-"] * len(stages)] for name in listing.unpublished]
-    if not rows:
-        print("no models: declare one under `artifacts:` in dvc.yaml, then `mlci publish NAME`")
-        return
-    _table(["model", "latest", *stages], rows)
+    def text(listing: Listing) -> str:
+        stages = sorted({s for m in listing.models.values() for s in m.stages})
+        rows = [[name, m.latest.version if m.latest else "-",
+                 *[m.stages[s].version if s in m.stages else "-" for s in stages]]
+                for name, m in listing.models.items()]
+        rows += [[name, "-", *["-"] * len(stages)] for name in listing.unpublished]
+        if not rows:
+            return ("no models: declare one under `artifacts:` in dvc.yaml, then "
+                    "`mlci publish NAME`")
+        return _table(["model", "latest", *stages], rows)
+
+    listing = list_models(options.project().root)
+    options.emit(listing, as_json, lambda: text(listing))
 
 
-def _summary(model: Model) -> dict[str, Any]:
-    return {
-        "latest": model.latest.version if model.latest else None,
-        "stages": {stage: v.version for stage, v in model.stages.items()},
-        "versions": [v.version for v in model.versions],
-        "deprecated": model.deprecated,
-    }
-
-
-def _table(headers: list[str], rows: list[list[Any]]) -> None:
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
     from tabulate import tabulate
 
-    print(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+    return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
 
 
-@models_app.command(help="A model's versions: commit, date, stages and key metrics.")
-def show(
+@models_app.command("show", help="A model's versions: commit, date, stages and key metrics.")
+def show_command(
     name: str = typer.Argument(..., help="Model name."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci import config
-    from mlci.registry import models
+    from mlci.registry.models import versions
 
-    root = _root()
-    model = models.find(models.state(root), name)
-    metrics = models.version_metrics(root, model)
-    if as_json:
-        print(json.dumps([{
-            "version": v.version, "commit": v.commit, "date": v.date, "tag": v.tag,
-            "stages": list(v.stages), "metrics": metrics[v.version],
-        } for v in model.versions], indent=2))
-        return
-    keys = list(config.load(root).metrics)[:4]
+    project = options.project()
+    found = versions(project, name)
+    keys = list(project.config.metrics)[:4]
     rows = [[v.version, v.commit[:7], _date(v.date), ", ".join(v.stages) or "-",
-             *[_metric(metrics[v.version], k) for k in keys]] for v in model.versions]
-    _table(["version", "commit", "date", "stages", *keys], rows)
+             *[_metric(found.metrics[v.version], k) for k in keys]] for v in found.model.versions]
+    options.emit(found, as_json,
+                 lambda: _table(["version", "commit", "date", "stages", *keys], rows))
 
 
 def _date(iso: str) -> str:
@@ -232,31 +183,29 @@ def _metric(values: dict[str, Any], key: str) -> str:
     return fmt(values[key]) if key in values else "-"
 
 
-@models_app.command(short_help="Registrations and stage assignments, in order.",
+@models_app.command("history", short_help="Registrations and stage assignments, in order.",
                     help="Registrations and stage assignments in order (by SemVer and counter).")
-def history(
+def history_command(
     name: str = typer.Argument(..., help="Model name."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = options.JSON,
 ) -> None:
     from mlci.registry import models
 
-    model = models.find(models.state(_root()), name)
+    model = models.find(models.load(options.project().root), name)
     if as_json:
-        print(json.dumps([{"event": e.action.value, "tag": e.tag, "version": e.version,
-                           "stage": e.stage, "counter": e.counter, "commit": e.commit,
-                           "date": e.date} for e in model.history], indent=2))
+        print(json.dumps([e.to_json() for e in model.history], indent=2))
         return
-    _table(["#", "event", "version", "stage", "commit", "tag"],
-           [[e.counter or "", e.action.value, e.version or "-", e.stage or "-", e.commit[:7],
-             e.tag] for e in model.history])
+    print(_table(["#", "event", "version", "stage", "commit", "tag"],
+                 [[e.counter or "", e.action.value, e.version or "-", e.stage or "-",
+                   e.commit[:7], e.tag] for e in model.history]))
 
 
-@models_app.command(short_help="Download a version's artifact, verified (NAME, NAME@vX.Y.Z, "
-                    "NAME#STAGE).",
+@models_app.command("get", short_help="Download a version's artifact, verified (NAME, "
+                    "NAME@vX.Y.Z, NAME#STAGE).",
                     help="Download a version's artifact, verified against the md5 its commit "
                     "records in dvc.lock (a mismatch is refused, nothing is written): NAME "
                     "(latest), NAME@vX.Y.Z or NAME#STAGE.")
-def get(
+def get_command(
     ref: str = typer.Argument(..., metavar="NAME[@vX.Y.Z|#STAGE]", help="What to fetch."),
     out: str | None = typer.Option(None, "-o", "--out", metavar="PATH", help="Where to write it "
                             "(default: the artifact's file name in the current directory)."),
@@ -264,16 +213,11 @@ def get(
     bundle: bool = typer.Option(False, "--bundle", help="Write a directory with the model file "
                                 "and mlci-model.json (what `mlci serve --bundle` and the "
                                 "deploy image serve)."),
-    as_json: bool = typer.Option(False, "--json", help="Print what was written as JSON."),
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci.serving.fetch import get as run_get
+    from mlci.serving.fetch import get
 
-    fetched = run_get(_root(), ref, Path(out) if out else None, force, bundle)
+    fetched = get(options.project(), ref, Path(out) if out else None, force, bundle)
     found = fetched.located
-    if as_json:
-        print(json.dumps({"name": found.name, "version": found.version, "commit": found.commit,
-                          "stage": found.stage, "path": found.path, "md5": found.md5,
-                          "out": str(fetched.out), "bundle": bundle}, indent=2))
-        return
-    print(f"{fetched.out}: {found.name} {found.version} ({found.commit[:7]}, {found.path}, "
-          f"md5 {found.md5} verified)")
+    options.emit(fetched, as_json, lambda: f"{fetched.out}: {found.name} {found.version} "
+                 f"({found.commit[:7]}, {found.path}, md5 {found.md5} verified)")

@@ -9,13 +9,7 @@ from pathlib import Path
 
 import typer
 
-from mlci.cli import app
-
-
-def _root() -> Path:
-    from mlci.shared import gitrepo
-
-    return gitrepo.find_root(Path.cwd())
+from mlci.cli import app, options
 
 
 def _progress() -> Callable[[int], None] | None:
@@ -31,12 +25,12 @@ def _progress() -> Callable[[int], None] | None:
     return show
 
 
-@app.command(short_help="Drift and live KPIs of a model version on fresh data.",
+@app.command("monitor", short_help="Drift and live KPIs of a model version on fresh data.",
              help="Compare fresh data with what a model version was trained on: per-column "
              "drift with Evidently's tests, prediction drift, KPIs on labelled rows (the "
              "`performance` rules of mlci.yaml), data quality. Exit 0 healthy, 1 drift or a "
              "KPI breach.")
-def monitor(
+def monitor_command(
     ref: str | None = typer.Argument(
         None, metavar="[REF]", help="NAME#STAGE, NAME@vX.Y.Z or NAME (default: the monitored "
         "model in publish.compare_to)."),
@@ -47,7 +41,7 @@ def monitor(
     reference: Path | None = typer.Option(
         None, "--reference", metavar="PATH", help="Compare with this table or profile JSON "
         "instead of the version's training data."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = options.JSON,
     output: Path | None = typer.Option(
         None, "--output", metavar="FILE.md", help="Write the Markdown report to this file."),
     sample: int | None = typer.Option(
@@ -55,12 +49,12 @@ def monitor(
         "profile published with the version is used whole)."),
 ) -> None:
     from mlci.monitoring import report
-    from mlci.monitoring.monitor import MonitorRequest
-    from mlci.monitoring.monitor import monitor as run_monitor
+    from mlci.monitoring.monitor import MonitorRequest, monitor
     from mlci.shared.files import atomic_write
 
     progress = _progress()
-    result = run_monitor(MonitorRequest(_root(), ref, current, reference, sample, progress))
+    result = monitor(MonitorRequest(options.project(), ref, current, reference, sample,
+                                    progress))
     if progress is not None:
         print(file=sys.stderr)
     if output is not None:
@@ -74,12 +68,12 @@ def monitor(
     raise typer.Exit(0 if result.healthy else 1)
 
 
-@app.command(short_help="Retrain on fresh data: one branch, one pull request.",
+@app.command("retrain", short_help="Retrain on fresh data: one branch, one pull request.",
              help="On the branch mlci/retrain/NAME (restarted from the default branch): run "
              "monitor.NAME.retrain.run, reproduce the pipeline, commit what changed, push the "
              "branch and the DVC outputs; with --open-pr open or update its ONE pull request "
              "(GitLab: merge request).")
-def retrain(
+def retrain_command(
     name: str = typer.Argument(..., help="The model (a key of monitor: in mlci.yaml)."),
     open_pr: bool = typer.Option(False, "--open-pr", help="Open the pull request, or update "
                                  "the one already open (token: MLCI_PR_TOKEN, else "
@@ -88,13 +82,10 @@ def retrain(
         None, "--report", metavar="FILE", help="The monitoring report (mlci monitor "
         "--output): the pull request's body."),
 ) -> None:
-    from mlci.monitoring.retrain import RetrainRequest
-    from mlci.monitoring.retrain import retrain as run_retrain
+    from mlci.cli.comment import notify
+    from mlci.monitoring.retrain import RetrainRequest, retrain
 
-    def notify(message: str) -> None:
-        print(f"mlci: {message}", file=sys.stderr)
-
-    result = run_retrain(RetrainRequest(_root(), name, open_pr, report), notify)
+    result = retrain(RetrainRequest(options.project(), name, open_pr, report), notify)
     if result.commit is None:
         print(f"retrain {name}: nothing changed, so no commit and no pull request")
         return

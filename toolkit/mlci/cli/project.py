@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from mlci.cli import app
-from mlci.errors import MlciError, StageFailed
+from mlci.cli import app, options
 
 if TYPE_CHECKING:
-    from mlci.metrics.comparison import Comparison
-    from mlci.pipeline import ReproResult
-    from mlci.project.params import Change
     from mlci.project.scaffold import InitResult
+    from mlci.training.repro import ReproOutcome
 
 
-class InitForge(str, Enum):
-    github = "github"
-    gitlab = "gitlab"
-    all = "all"
-
-
-@app.command(short_help="Make a directory an mlci project, or adopt a DVC project.",
+@app.command("init", short_help="Make a directory an mlci project, or adopt a DVC project.",
              help="Make PATH an mlci project: git, DVC, the example pipeline, a DVC remote. "
              "In an existing DVC project (a dvc.yaml), write only mlci.yaml, from its metrics "
              "and models, and the CI workflows.")
-def init(
+def init_command(
     path: Path = typer.Argument(Path(), help="Directory to initialise (created if missing)."),
     remote: str | None = typer.Option(
         None, "--remote", help="DVC remote URL (s3://..., a local path ...); default: a local "
@@ -45,25 +33,24 @@ def init(
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
     example: bool = typer.Option(
         False, "--example", help="Write the example pipeline even where a dvc.yaml exists."),
-    forge: InitForge = typer.Option(
+    forge: options.ForgeOrAll | None = typer.Option(
         None, "--forge", show_default=False, help="Which forge's CI files to write (mlci.yaml's "
         "ci.forges; default: from the origin remote's URL, else both)."),
 ) -> None:
     from mlci.ci.generate import GenerateRequest, generate
-    from mlci.project.scaffold import FORGES, InitRequest
-    from mlci.project.scaffold import init as run_init
+    from mlci.project.context import Project
+    from mlci.project.scaffold import InitRequest, init
 
     if remote_endpoint is not None and not (remote or "").startswith("s3://"):
         raise typer.BadParameter("needs an s3:// --remote", param_hint="'--remote-endpoint'")
     if remote_endpoint is not None and not remote_endpoint.startswith(("http://", "https://")):
         raise typer.BadParameter(f"expected an http(s):// URL, got {remote_endpoint!r}",
                                  param_hint="'--remote-endpoint'")
-    forges = None if forge is None else FORGES if forge is InitForge.all else (forge.value,)
-    result = run_init(InitRequest(path=path, remote=remote, force=force,
-                                  remote_endpoint=remote_endpoint, example=example,
-                                  forges=forges))
+    result = init(InitRequest(path=path, remote=remote, force=force,
+                              remote_endpoint=remote_endpoint, example=example,
+                              forges=options.forges(forge)))
     # after the remote: the workflows pull and push only when .dvc/config names one
-    ci = generate(GenerateRequest(result.root, force=force)).files
+    ci = generate(GenerateRequest(Project(result.root), force=force)).files
     for step in result.steps:
         print(step)
     for label, files, statuses in (
@@ -94,9 +81,9 @@ def _print_adoption(result: InitResult) -> None:
     print(f"\nnext: {where}{install}mlci repro && git add -A && git commit -m 'mlci init'")
 
 
-@app.command(short_help="Reproduce the DVC pipeline as CI does, then show metrics.",
+@app.command("repro", short_help="Reproduce the DVC pipeline as CI does, then show metrics.",
              help="Reproduce the pipeline through DVC, exactly as CI runs it, then show metrics.")
-def repro(
+def repro_command(
     targets: list[str] | None = typer.Argument(
         None, help="Stages or dvc.yaml files (default: all)."),
     pull: bool = typer.Option(
@@ -113,11 +100,11 @@ def repro(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what would run; change nothing."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    as_json: bool = options.JSON,
 ) -> None:
     from mlci import pipeline
     from mlci.project import params
-    from mlci.shared import gitrepo
+    from mlci.training.repro import RunRequest, run
 
     overrides = []
     for text in set_param or []:
@@ -125,87 +112,35 @@ def repro(
             overrides.append(params.parse_override(text))
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="'-S'") from None
-    root = gitrepo.find_root(Path.cwd())
+    project = options.project()
     request = pipeline.ReproRequest(
-        root=root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
+        root=project.root, targets=tuple(targets or ()), pull=pull, push=push, force=force,
         dry_run=dry_run, to_stderr=as_json,
     )
-    changes: list[Change] = []
-    try:
-        pipeline.require_project(root)
-        # a dry run puts the parameters back
-        with params.applied(root, overrides, keep=not dry_run) as changes:
-            result = pipeline.reproduce(request)
-    except MlciError as exc:
-        if as_json:  # stdout stays JSON on failure too (mlci sweep reads it); error on stderr
-            print(json.dumps(_failure(changes, exc), indent=2))
-        raise
-    outcome = ReproOutcome(tuple(changes), result, *_metrics_vs_head(root, fetch=not dry_run))
-    print(json.dumps(_summary(outcome), indent=2) if as_json else _render(outcome))
-
-
-@dataclass(frozen=True)
-class ReproOutcome:
-    changes: tuple[Change, ...]  # per -S override
-    result: ReproResult
-    metrics: Comparison | None  # the workspace's metrics vs HEAD's
-    metrics_error: str | None = None  # why they could not be compared (the run still succeeded)
-
-
-def _metrics_vs_head(root: Path, fetch: bool) -> tuple[Comparison | None, str | None]:
-    from mlci.metrics.comparison import against_head
-
-    try:
-        return against_head(root, fetch), None
-    except MlciError as exc:
-        return None, exc.message
-
-
-def _summary(outcome: ReproOutcome) -> dict[str, Any]:
-    result = outcome.result
-    return {
-        "params": [{"param": k, "old": old, "new": new} for k, old, new in outcome.changes],
-        "stages": [
-            {"name": s.name, "status": s.status, "seconds": round(s.seconds, 3)}
-            for s in result.stages
-        ],
-        "metrics": outcome.metrics.head.flat_metrics() if outcome.metrics else {},
-        "metrics_vs_head": outcome.metrics.metrics if outcome.metrics else None,
-        "pushed": result.pushed,
-        "error": None,
-    }
-
-
-def _failure(changes: list[Change], exc: MlciError) -> dict[str, Any]:
-    """`--json` when the run failed: the same keys, and the error stderr shows too (with the
-    stage that failed, if one did)."""
-    failed = exc.stage if isinstance(exc, StageFailed) else None
-    return {
-        "params": [{"param": k, "old": old, "new": new} for k, old, new in changes],
-        "stages": [{"name": failed, "status": "failed"}] if failed else [],
-        "metrics": {}, "metrics_vs_head": None, "pushed": None,
-        "error": {"message": exc.message, "hint": exc.hint, "stage": failed},
-    }
+    outcome = run(RunRequest(project, request, overrides))
+    # stdout stays JSON on failure too (a sweep reads it); the error goes to stderr as well
+    if as_json or outcome.raised is None:
+        options.emit(outcome, as_json, lambda: _render(outcome))
+    if outcome.raised is not None:
+        raise outcome.raised
 
 
 def _render(outcome: ReproOutcome) -> str:
     from tabulate import tabulate
 
+    from mlci.metrics.table import render
     from mlci.pipeline import STATUSES
 
-    result = outcome.result
     lines = [""]
     for key, old, new in outcome.changes:
         lines.append(f"param {key}: {old} -> {new}")
-    rows = [(s.name, STATUSES[s.status], f"{s.seconds:.1f}s") for s in result.stages]
+    rows = [(s.name, STATUSES[s.status], f"{s.seconds:.1f}s") for s in outcome.stages]
     lines.append(tabulate(rows, headers=["stage", "status", "time"], tablefmt="simple"))
-    if result.pushed is not None:
-        lines.append(f"\npushed {result.pushed} file(s) and the run-cache to the DVC remote")
+    if outcome.pushed is not None:
+        lines.append(f"\npushed {outcome.pushed} file(s) and the run-cache to the DVC remote")
     lines.append("")
-    if outcome.metrics is not None:
-        from mlci.metrics.table import render
-
-        lines.append(render(outcome.metrics, params=False))
+    if outcome.comparison is not None:
+        lines.append(render(outcome.comparison, params=False))
     else:
         lines.append(f"metrics vs HEAD unavailable: {outcome.metrics_error}")
     return "\n".join(lines)

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from mlci.cli import app
+from mlci.cli import app, options
+
+if TYPE_CHECKING:
+    from mlci.project.context import Project
 
 REF_HELP = ("NAME#STAGE, NAME@vX.Y.Z or NAME (latest); default: the first model of dvc.yaml "
             "in publish.compare_to.")
 
 
-def _root_or_none(bundle: Path | None) -> Path | None:
-    from mlci.shared import gitrepo
-
-    return None if bundle is not None else gitrepo.find_root(Path.cwd())
+def _project_or_none(bundle: Path | None) -> Project | None:
+    return None if bundle is not None else options.project()
 
 
-@app.command(short_help="Serve a model version over HTTP (OIP v2, MLflow, Prometheus).",
+@app.command("serve", short_help="Serve a model version over HTTP (OIP v2, MLflow, Prometheus).",
              help="Serve the model version REF names, verified against the registry: Open "
              "Inference Protocol v2 (/v2/...), MLflow's /invocations, /metrics. SIGTERM "
              "finishes requests in flight, flushes the log and exits 0.")
-def serve(
+def serve_command(
     ref: str | None = typer.Argument(None, metavar="[REF]", help=REF_HELP),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on."),
@@ -46,17 +47,16 @@ def serve(
         "--bundle` (no git repository needed: the deploy image)."),
     access_log: bool = typer.Option(False, "--access-log", help="Log every request."),
 ) -> None:
-    from mlci.serving.server import ServeRequest
-    from mlci.serving.server import serve as run_serve
+    from mlci.serving.server import ServeRequest, serve
 
     if log_format not in ("jsonl", "parquet"):
         raise typer.BadParameter("expected jsonl or parquet", param_hint="'--log-format'")
     if bundle is not None and ref is not None:
         raise typer.BadParameter("give REF or --bundle, not both", param_hint="'--bundle'")
     _logging()
-    request = ServeRequest(_root_or_none(bundle), ref, bundle, host, port, workers, follow,
+    request = ServeRequest(_project_or_none(bundle), ref, bundle, host, port, workers, follow,
                            log_predictions, log_format, max_body_mb, access_log)  # type: ignore[arg-type]
-    raise typer.Exit(run_serve(request, lambda line: print(f"mlci serve: {line}",
+    raise typer.Exit(serve(request, lambda line: print(f"mlci serve: {line}",
                                                             file=sys.stderr, flush=True)))
 
 
@@ -70,11 +70,11 @@ def _logging() -> None:
     logger.setLevel(logging.INFO)
 
 
-@app.command(short_help="Score a table file with a model version, in chunks.",
+@app.command("predict", short_help="Score a table file with a model version, in chunks.",
              help="Score INPUT (CSV, Parquet, JSONL, or a directory of them) with the model "
              "version REF names, verified against the registry, in chunks of bounded memory. "
              "Output rows keep input order: --keep columns, prediction, proba_<class>.")
-def predict(
+def predict_command(
     arguments: list[str] = typer.Argument(..., metavar="[REF] INPUT",
                                           help=f"REF ({REF_HELP}) and the input table."),
     output: Path | None = typer.Option(None, "-o", "--output", metavar="PATH",
@@ -86,26 +86,23 @@ def predict(
                                           "input column to the output (ids); repeatable."),
     bundle: Path | None = typer.Option(None, "--bundle", metavar="DIR",
                                        help="Score with a bundle (`mlci models get --bundle`)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci.serving.batch import PredictRequest
-    from mlci.serving.batch import predict as run_predict
+    from mlci.serving.batch import PredictRequest, predict
 
     if len(arguments) > 2 or (bundle is not None and len(arguments) > 1):
         raise typer.BadParameter("expected [REF] INPUT (no REF with --bundle)")
     ref, source = (arguments[0], arguments[1]) if len(arguments) == 2 else (None, arguments[0])
-    request = PredictRequest(Path(source), _root_or_none(bundle), ref, bundle, output, fmt,
+    request = PredictRequest(Path(source), _project_or_none(bundle), ref, bundle, output, fmt,
                              chunk_size, tuple(keep or ()))
     tty = sys.stderr.isatty()
-    result = run_predict(request, _progress() if tty else None)
+    result = predict(request, _progress() if tty else None)
     if tty:
         print(file=sys.stderr)
-    if as_json:
-        print(json.dumps(result.to_dict(), indent=2))
-        return
     info = result.info
-    print(f"scored {result.rows} rows with {info.name} {info.version} ({info.commit[:7]}, md5 "
-          f"{info.md5} verified) -> {result.output} in {result.seconds:.1f}s")
+    options.emit(result, as_json, lambda: f"scored {result.rows} rows with {info.name} "
+                 f"{info.version} ({info.commit[:7]}, md5 {info.md5} verified) -> "
+                 f"{result.output} in {result.seconds:.1f}s")
 
 
 def _progress() -> Callable[[int], None]:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from mlci.cli import app
+from mlci.cli import app, options
 
 if TYPE_CHECKING:
-    from mlci.sweep.leaderboard import Leaderboard
+    from mlci.project.context import Project
 
 sweep_app = typer.Typer(
     name="sweep", no_args_is_help=False, pretty_exceptions_show_locals=False,
@@ -31,35 +30,34 @@ def run(
     jobs: int = typer.Option(
         None, "--jobs", "-j", min=1, metavar="N", help="Combinations at once (default: the "
         "number of CPUs, at most the number of combinations)."),
-    as_json: bool = typer.Option(False, "--json", help="Print {runs, best} as JSON."),
+    as_json: bool = options.JSON,
     push: bool = typer.Option(False, "--push", help="Afterwards push every run's outputs and "
                               "the run-cache to the DVC remote."),
 ) -> None:
     if ctx.invoked_subcommand is not None:
         return
     from mlci.cli.comment import notify
-    from mlci.shared import gitrepo
+    from mlci.sweep.display import text
     from mlci.sweep.runs import SweepRequest, sweep
 
-    root = gitrepo.find_root(Path.cwd())
-    board = sweep(SweepRequest(root, jobs or os.cpu_count() or 1, push), notify)
-    _print(board, root, as_json)
+    project = options.project()
+    board = sweep(SweepRequest(project, jobs or os.cpu_count() or 1, push), notify)
+    options.emit(board, as_json, lambda: text(board, _policy_order(project)))
     if board.failed:
         raise typer.Exit(1)
 
 
-@sweep_app.command(short_help="The grid's combinations (the CI matrix with --json).",
+@sweep_app.command("plan", short_help="The grid's combinations (the CI matrix with --json).",
                    help="Print the grid's combinations; with --json, as the GitHub Actions "
-                   "matrix (one line, for $GITHUB_OUTPUT).")
-def plan(
-    as_json: bool = typer.Option(False, "--json", help="Print the matrix as one line of JSON: "
-                                 '{"include": [{"id", "overrides", "params"}, ...]}.'),
+                   'matrix on one line, for $GITHUB_OUTPUT: {"include": [{"id", "overrides", '
+                   '"params"}, ...]}.')
+def plan_command(
+    as_json: bool = options.JSON,
 ) -> None:
     from mlci.project import grid
-    from mlci.shared import gitrepo
-    from mlci.sweep.plan import load
+    from mlci.sweep.plan import load_plan
 
-    found = load(gitrepo.find_root(Path.cwd()))
+    found = load_plan(options.project())
     if as_json:
         print(json.dumps(grid.matrix(found.combinations), separators=(",", ":")))
         return
@@ -67,43 +65,25 @@ def plan(
         print(f"{combination.id}: {combination.label}")
 
 
-@sweep_app.command(short_help="Merge CI matrix results into the Markdown leaderboard.",
+@sweep_app.command("collect",
+                   short_help="Merge CI matrix results into the Markdown leaderboard.",
                    help="Merge the results the CI matrix jobs uploaded under DIR (each: "
                    "overrides.txt + repro.json) into the leaderboard: Markdown with a Mermaid "
                    "chart of the rank metric per combination.")
-def collect(
+def collect_command(
     directory: Path = typer.Argument(..., metavar="DIR", help="Where the jobs' artifacts are."),
-    output: str = typer.Option("-", "--output", "-o", metavar="FILE",
-                               help="Write the leaderboard here ('-': stdout)."),
-    as_json: bool = typer.Option(False, "--json", help="Print {runs, best} as JSON instead."),
+    output: str = options.OUTPUT,
+    as_json: bool = options.JSON,
 ) -> None:
-    from mlci.shared import gitrepo
-    from mlci.shared.files import atomic_write
-    from mlci.sweep.collect import collect as run_collect
-    from mlci.sweep.render import markdown_report
+    from mlci.sweep.display import markdown_report
+    from mlci.sweep.uploads import collect
 
-    root = gitrepo.find_root(Path.cwd())
-    board = run_collect(root, directory)
+    project = options.project()
+    board = collect(project, directory)
     text = (json.dumps(board.to_json(), indent=2) + "\n" if as_json
-            else markdown_report(board, _policy_order(root)))
-    if output == "-":
-        sys.stdout.write(text)
-    else:
-        atomic_write(Path(output), text)
-        print(f"wrote {output}: {len(board.runs)} combinations, {len(board.failed)} failed",
-              file=sys.stderr)
+            else markdown_report(board, _policy_order(project)))
+    options.write(text, output, f": {len(board.runs)} combinations, {len(board.failed)} failed")
 
 
-def _policy_order(root: Path) -> tuple[str, ...]:
-    from mlci import config
-
-    return tuple(config.load(root).metrics)
-
-
-def _print(board: Leaderboard, root: Path, as_json: bool) -> None:
-    from mlci.sweep.render import text
-
-    if as_json:
-        print(json.dumps(board.to_json(), indent=2))
-    else:
-        print(text(board, _policy_order(root)))
+def _policy_order(project: Project) -> tuple[str, ...]:
+    return tuple(project.config.metrics)

@@ -62,25 +62,26 @@ class ScanResult:
         return {"flagged": [f.to_json() for f in self.flagged],
                 "scanned": {"files": self.files, "rows": self.rows, "columns": self.columns}}
 
-
-def from_json(data: Any) -> ScanResult:
-    """A result `to_json` wrote (maybe by a pull request's job: every field is checked)."""
-    scanned = data.get("scanned") if isinstance(data, dict) else None
-    if not isinstance(scanned, dict) or not isinstance(data.get("flagged"), list):
-        raise ValueError('expected {"flagged": [...], "scanned": {...}}')
-    flagged = []
-    for item in data["flagged"]:
-        if not isinstance(item, dict) or not isinstance(item.get("distinct_hits"), int):
-            raise ValueError("each flagged entry needs path, column, kind, distinct_hits, share")
-        column = item.get("column")
-        flagged.append(Finding(str(item.get("path")), None if column is None else str(column),
-                               str(item.get("kind")),  # type: ignore[arg-type]
-                               item["distinct_hits"], float(item.get("share") or 0),
-                               tuple(str(e) for e in item.get("examples") or ())))
-    files, rows, columns = (scanned.get(k) for k in ("files", "rows", "columns"))
-    if not (isinstance(files, int) and isinstance(rows, int) and isinstance(columns, int)):
-        raise ValueError('"scanned" needs whole numbers: files, rows, columns')
-    return ScanResult(tuple(flagged), files, rows, columns)
+    @classmethod
+    def from_json(cls, data: Any) -> ScanResult:
+        """A result `to_json` wrote (maybe by a pull request's job: every field is checked)."""
+        scanned = data.get("scanned") if isinstance(data, dict) else None
+        if not isinstance(scanned, dict) or not isinstance(data.get("flagged"), list):
+            raise ValueError('expected {"flagged": [...], "scanned": {...}}')
+        flagged = []
+        for item in data["flagged"]:
+            if not isinstance(item, dict) or not isinstance(item.get("distinct_hits"), int):
+                raise ValueError(
+                    "each flagged entry needs path, column, kind, distinct_hits, share")
+            column = item.get("column")
+            flagged.append(Finding(str(item.get("path")), None if column is None else str(column),
+                                   str(item.get("kind")),  # type: ignore[arg-type]
+                                   item["distinct_hits"], float(item.get("share") or 0),
+                                   tuple(str(e) for e in item.get("examples") or ())))
+        files, rows, columns = (scanned.get(k) for k in ("files", "rows", "columns"))
+        if not (isinstance(files, int) and isinstance(rows, int) and isinstance(columns, int)):
+            raise ValueError('"scanned" needs whole numbers: files, rows, columns')
+        return cls(tuple(flagged), files, rows, columns)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from mlci.errors import ForgeError
 from mlci.forge.retry import DEFAULT_MAX_WAIT, max_wait
+from mlci.shared.forges import ForgeName
 
-ForgeName = Literal["github", "gitlab"]
 # what a token may hold: visible ASCII. A newline (`echo` into a secret), a space or a control
 # character would end up in an HTTP header, and httpx's error for it prints the header escaped
 _TOKEN = re.compile(r"[\x21-\x7e]+")

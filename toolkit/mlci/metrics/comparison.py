@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-from mlci import config
 from mlci.config import Config
 from mlci.metrics.diff import Changes, diff, verdict
 from mlci.project import snapshot
+from mlci.project.context import Project
 from mlci.project.snapshot import Snapshot
 
 Side = Literal["base", "head"]
@@ -19,7 +18,7 @@ Side = Literal["base", "head"]
 class DiffRequest:
     """`mlci diff A B`: A defaults to HEAD, B to the workspace (None)."""
 
-    root: Path
+    project: Project
     a_rev: str = "HEAD"
     b_rev: str | None = None
     all: bool = False
@@ -85,21 +84,21 @@ class Comparison:
 def compare(request: DiffRequest) -> Comparison:
     """Read both revisions (no checkout) and diff them; see `mlci.metrics.diff` for DVC's rules."""
     want = snapshot.Want(targets=request.targets)
-    base, head = snapshot.read(request.root, [request.a_rev, request.b_rev], want)
-    return between(base, head, directions(config.load(request.root)), request.all)
+    base, head = request.project.snapshots([request.a_rev, request.b_rev], want)
+    return between(base, head, directions(request.project.config), request.all)
 
 
-def against_head(root: Path, fetch: bool = True) -> Comparison:
+def against_head(project: Project, fetch: bool = True) -> Comparison:
     """The workspace vs HEAD, every metric included; before the first commit, vs nothing.
     Without `fetch`, DVC-cached metrics the cache lacks are not fetched (a dry run)."""
     from mlci.shared import gitrepo
 
-    sha = gitrepo.head_sha(root)  # resolved once: `mlci repro` runs this after every run
+    sha = gitrepo.head_sha(project.root)  # resolved once: `mlci repro` runs this after every run
     sources = [snapshot.source(sha, "HEAD")] if sha else []
     want = snapshot.Want(fetch=fetch)
-    *base, head = snapshot.read_sources(root, [*sources, snapshot.resolve(root, None)], want)
+    *base, head = project.read_sources([*sources, project.resolve(None)], want)
     return between(base[0] if base else Snapshot("no commit", None), head,
-                   directions(config.load(root)), all=True)
+                   directions(project.config), all=True)
 
 
 def between(base: Snapshot, head: Snapshot, directions: dict[str, str],

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mlci.data import scan as privacy_scan
 from mlci.data import validation
 from mlci.data.checks import DataCheck, Outcome
 from mlci.data.detectors import by_kind
@@ -80,7 +79,7 @@ def from_values(data: Any) -> tuple[tuple[Outcome, ...], ScanResult | None]:
         raise ValueError('"data" must be an object with a "checks" list')
     outcomes = tuple(_outcome(item) for item in data.get("checks", []))
     privacy = data.get("privacy")
-    return outcomes, None if privacy is None else privacy_scan.from_json(privacy)
+    return outcomes, None if privacy is None else ScanResult.from_json(privacy)
 
 
 def _outcome(item: Any) -> Outcome:

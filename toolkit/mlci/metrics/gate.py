@@ -5,30 +5,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from mlci import config
 from mlci.config import MetricPolicy
 from mlci.data import checks
-from mlci.data import scan as scan_module
 from mlci.data.checks import Outcome
 from mlci.data.scan import ScanResult
 from mlci.errors import MlciError
 from mlci.metrics import datarules
-from mlci.metrics import rules as gates
-from mlci.metrics.rules import GateResult
-from mlci.project import snapshot
-from mlci.project.snapshot import Snapshot
+from mlci.metrics.rules import Gaps, GateResult, evaluate, reevaluate
+from mlci.project.context import Project
+from mlci.project.snapshot import Snapshot, Want
 from mlci.project.values import lookup
 
 
-def gate(root: Path, base: str | None, head: str | None,
+def gate(project: Project, base: str | None, head: str | None,
          policy: Mapping[str, MetricPolicy] | None = None,
          privacy: Path | None = None) -> GateResult:
     """Evaluate `policy` (default: mlci.yaml's) at `head` (None: workspace) against `base`
     (None: no base), with head's data checks and the privacy scan result in `privacy`."""
-    rules = config.load(root).metrics if policy is None else policy
+    rules = project.config.metrics if policy is None else policy
     revs: list[str | None] = [head] if base is None else [base, head]
-    snaps = snapshot.read(root, revs, snapshot.Want(params=False))
-    outcomes = checks.read(root, [snaps[-1]])[0]
+    snaps = project.snapshots(revs, Want(params=False))
+    outcomes = checks.read(project.root, [snaps[-1]])[0]
     scan = load_scan(privacy) if privacy is not None else None
     return judge(rules, snaps[0] if base is not None else None, snaps[-1], outcomes, scan)
 
@@ -37,8 +34,8 @@ def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None, head: Snapsh
           outcomes: Sequence[Outcome] = (), scan: ScanResult | None = None) -> GateResult:
     """The gate on snapshots already read (the report reads them once for everything)."""
     base_values = lookup(base.flat_metrics()) if base is not None else None
-    gaps = gates.Gaps(base.missing_metrics() if base is not None else {}, head.missing_metrics())
-    result = gates.evaluate(rules, base_values, lookup(head.flat_metrics()), gaps)
+    gaps = Gaps(base.missing_metrics() if base is not None else {}, head.missing_metrics())
+    result = evaluate(rules, base_values, lookup(head.flat_metrics()), gaps)
     return datarules.extend(result, outcomes, scan)
 
 
@@ -47,7 +44,7 @@ def load_scan(path: Path) -> ScanResult:
     import json
 
     try:
-        return scan_module.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return ScanResult.from_json(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise MlciError(f"{path}: no such file",
                         hint="write it with `mlci data scan --output FILE`") from None
@@ -55,7 +52,7 @@ def load_scan(path: Path) -> ScanResult:
         raise MlciError(f"{path}: not a result of `mlci data scan --json` ({exc})") from None
 
 
-def rejudge(root: Path, path: Path, policy_rev: str | None = None) -> GateResult:
+def rejudge(project: Project, path: Path, policy_rev: str | None = None) -> GateResult:
     """The gate on the metric values in FILE (`mlci gate --json`), by this checkout's mlci.yaml
     or, with `policy_rev`, by mlci.yaml as committed at that revision (the target branch).
 
@@ -65,10 +62,10 @@ def rejudge(root: Path, path: Path, policy_rev: str | None = None) -> GateResult
 
     from mlci.shared.files import NotRegularFile, read_regular
 
-    policy = (config.load(root) if policy_rev is None else config.load_at(root, policy_rev)).metrics
+    policy = project.config_at(policy_rev).metrics
     try:
         document = json.loads(read_regular(path))
-        judged = gates.reevaluate(document, policy)
+        judged = reevaluate(document, policy)
         outcomes, scan = datarules.from_values(document.get("data"))
         return datarules.extend(judged, outcomes, scan)
     except FileNotFoundError:
@@ -82,7 +79,7 @@ def rejudge(root: Path, path: Path, policy_rev: str | None = None) -> GateResult
         raise MlciError(f"{path}: not a gate result from `mlci gate --json` ({exc})") from None
 
 
-def status_sha(root: Path, head: str | None) -> str | None:
+def status_sha(project: Project, head: str | None) -> str | None:
     """The commit `--head` names for a status: a full SHA as given (it may not be fetched
     here, as in the comment workflow's checkout), else resolved in this repository."""
     from mlci.shared import gitrepo
@@ -90,4 +87,4 @@ def status_sha(root: Path, head: str | None) -> str | None:
 
     if head is None or is_sha(head, full=True):
         return None if head is None else head.lower()
-    return gitrepo.resolve(root, head)
+    return gitrepo.resolve(project.root, head)

@@ -24,7 +24,7 @@ PASS: Outcome = "pass"
 FAIL: Outcome = "fail"
 NOT_APPLICABLE: Outcome = "not applicable"
 RULES = ("min", "max", "max_drop", "max_rise")
-NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # how to_dict writes them
+NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}  # how to_json writes them
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class GateResult:
         checked = sum(rule.outcome == PASS for rule in self.rules)
         return checked, len(self.rules) - checked
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """JSON-ready: passed, description, every rule and the metric values judged."""
         rules = [{**asdict(rule), "base": _json_value(rule.base), "head": _json_value(rule.head)}
                  for rule in self.rules]
@@ -120,7 +120,7 @@ def _json_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def reevaluate(data: Any, policy: Mapping[str, MetricPolicy]) -> GateResult:
-    """Judge the values of a `to_dict` result again by `policy`; its rules and verdict are ignored.
+    """Judge the values of a `to_json` result again by `policy`; its rules and verdict are ignored.
 
     A gate result read from another job (a fork's artifact) may claim anything; only its
     metric values are data, and this checkout's policy decides.

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed
-from mlci.shared import markdown as md
+from mlci.shared.markdown import escape, table
 
 if TYPE_CHECKING:
     from mlci.metrics.comparison import Comparison
 
 
-def render(result: Comparison, markdown: bool = False, params: bool = True) -> str:
+def render(result: Comparison, as_markdown: bool = False, params: bool = True) -> str:
     """Metrics then params, one row per changed key (every key with --all)."""
-    draw = _markdown if markdown else _terminal
+    draw = _markdown if as_markdown else _terminal
     a, b = result.base.label, result.head.label
     parts = []
     metric_rows = [_metric_row(result, path, key, change)
@@ -39,8 +39,8 @@ def _terminal(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> 
 
 
 def _markdown(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> str:
-    cells = [[md.escape(cell) for cell in row] for row in rows]
-    return "\n".join(md.table([md.escape(h) for h in headers], cells, align))
+    cells = [[escape(cell) for cell in row] for row in rows]
+    return "\n".join(table([escape(h) for h in headers], cells, align))
 
 
 def _metric_row(result: Comparison, path: str, key: str, change: dict[str, Any]) -> tuple[str, ...]:

@@ -15,23 +15,24 @@ from mlci import config
 from mlci.errors import MlciError
 from mlci.monitoring import drift, references, scoring, sources
 from mlci.monitoring.drift import ColumnDrift, Drift
+from mlci.monitoring.observation import Scanned, scan
 from mlci.monitoring.profile import Profile, Spec, current_spec
-from mlci.monitoring.scan import Scanned, scan
+from mlci.project.context import Project
 from mlci.registry import modelcard
 
 if TYPE_CHECKING:
     from mlci.config import Config, MonitorConfig
     from mlci.metrics.rules import GateResult
     from mlci.monitoring.scoring import Scorer
-    from mlci.registry import Model, Version
     from mlci.registry.modelcard import ModelCard
+    from mlci.registry.state import Model, Version
 
 
 @dataclass(frozen=True)
 class MonitorRequest:
     """What `mlci monitor` was asked: which model version, which data."""
 
-    root: Path
+    project: Project
     ref: str | None = None  # NAME#STAGE, NAME@vX.Y.Z or NAME; default NAME#publish.compare_to
     current: str | None = None  # default: monitor.NAME.current
     reference: Path | None = None  # a table or profile instead of the version's own
@@ -73,12 +74,12 @@ class Monitored:
 
 def monitor(request: MonitorRequest) -> Monitored:
     """Compare the version's reference profile with the current data (see the module doc)."""
-    root, cfg = request.root, config.load(request.root)
+    root, cfg = request.project.root, request.project.config
     name, stage, version, registry = _resolve(root, cfg, request.ref)
     settings = _settings(cfg, name, request)
     spec = _spec(cfg, settings, request.sample)
     card = modelcard.parse(version.message)
-    model, unloaded = scoring.load(root, f"{name}@{version.version}", registry)
+    model, unloaded = scoring.load(request.project, f"{name}@{version.version}", registry)
     notes: tuple[str, ...] = (f"predictions are not monitored: {unloaded}",) if unloaded else ()
     with tempfile.TemporaryDirectory(prefix="mlci-monitor-") as tmp:
         scratch = Path(tmp)
@@ -110,7 +111,7 @@ def _resolve(root: Path, cfg: Config, ref: str | None,
         parsed = modeltags.parse_ref(ref)
     except ValueError as exc:
         raise MlciError(str(exc)) from None
-    registry = models.state(root)
+    registry = models.load(root)
     return (parsed.name, parsed.stage, models.resolve(models.find(registry, parsed.name), parsed),
             registry)
 
@@ -180,17 +181,14 @@ def _performance(settings: MonitorConfig, card: ModelCard | None,
     return rules.evaluate(settings.performance, card.metrics if card else None, kpis)
 
 
-def profiler(name: str) -> Callable[[Path, str], str | None]:
-    """`mlci publish`'s hook: store NAME's reference profile at a commit, return its md5
-    (None when mlci.yaml does not monitor NAME)."""
-    def store(root: Path, commit: str) -> str | None:
-        cfg = config.load(root)
-        settings = cfg.monitor.get(name)
-        if settings is None:
-            return None
-        with tempfile.TemporaryDirectory(prefix="mlci-profile-") as tmp:
-            return references.publish(references.Request(
-                root, commit, settings.reference, _spec(cfg, settings, None), Path(tmp),
-                scoring.at_commit(root, name, commit), settings.target))
-
-    return store
+def store_profile(project: Project, name: str, commit: str) -> str | None:
+    """Store model NAME's reference profile as of `commit` (when it is published), return its
+    md5; None when mlci.yaml does not monitor NAME."""
+    cfg = project.config
+    settings = cfg.monitor.get(name)
+    if settings is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="mlci-profile-") as tmp:
+        return references.publish(references.Request(
+            project.root, commit, settings.reference, _spec(cfg, settings, None), Path(tmp),
+            scoring.at_commit(project.root, name, commit), settings.target))

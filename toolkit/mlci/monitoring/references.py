@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mlci.monitoring import serialize
+from mlci.monitoring.observation import Progress, scan
 from mlci.monitoring.profile import Profile, Spec
-from mlci.monitoring.scan import Progress, scan
 from mlci.shared.files import atomic_write
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from mlci.monitoring.distribution import Categorical, Numeric
 from mlci.monitoring.drift import ColumnDrift
 from mlci.monitoring.monitor import Monitored
 from mlci.shared import charts
-from mlci.shared import markdown as md
+from mlci.shared.markdown import details, escape, hard_cut, table
 
 MARKER = "<!-- mlci-monitor -->"
 LIMIT = 65_000  # GitHub refuses comments and PR bodies over 65,536 characters
@@ -37,7 +37,7 @@ def to_json(result: Monitored) -> dict[str, Any]:
         "dataset_drift": result.drift.dataset_drift, "drift_share": result.drift.drift_share,
         "columns": {c.name: _column_json(c) for c in result.drift.columns},
         "prediction": _column_json(result.prediction) if result.prediction else None,
-        "performance": result.performance.to_dict() if result.performance else None,
+        "performance": result.performance.to_json() if result.performance else None,
     }
 
 
@@ -57,7 +57,7 @@ def render(result: Monitored, limit: int = LIMIT) -> str:
         text = _text(result, drawn, rows)
         if len(text) <= limit:
             return text
-    return md.hard_cut(text, limit)
+    return hard_cut(text, limit)
 
 
 def _text(result: Monitored, charts: int, rows: int | None) -> str:
@@ -88,9 +88,9 @@ def _headline(result: Monitored) -> list[str]:
     source = ref.source.get("path", result.reference.where)
     at = f" at `{ref.source['commit'][:7]}`" if ref.source.get("commit") else ""
     share = result.drift.share
-    return [MARKER, f"## {mark} mlci monitor: {md.escape(headline(result))}", "",
-            f"Reference: `{md.escape(source)}`{at}, {ref.rows:,} rows "
-            f"({_origin(result)}). Current: `{md.escape(result.current_source)}`, "
+    return [MARKER, f"## {mark} mlci monitor: {escape(headline(result))}", "",
+            f"Reference: `{escape(source)}`{at}, {ref.rows:,} rows "
+            f"({_origin(result)}). Current: `{escape(result.current_source)}`, "
             f"{cur.rows:,} rows.",
             "", f"The data set drifts when at least {_percent(result.drift.drift_share)} of its "
             f"columns drift: {len(result.drift.drifted)} of {len(result.drift.columns)} "
@@ -110,7 +110,7 @@ def _columns(result: Monitored, rows: int | None) -> list[str]:
     # drifted columns come first and always stay
     shown = columns if rows is None else columns[:max(rows, len(result.drift.drifted))]
     lines = ["### Columns", "", "Most drifted first. PSI: above 0.1 moderate, above 0.25 major.",
-             "", *md.table(["Column", "Type", "Test", "Statistic", "Threshold", "Drift", "PSI"],
+             "", *table(["Column", "Type", "Test", "Statistic", "Threshold", "Drift", "PSI"],
                            [_row(c) for c in shown], "lllrrlr")]
     if len(shown) < len(columns):
         lines += ["", f"{len(columns) - len(shown)} more columns without drift left out."]
@@ -120,7 +120,7 @@ def _columns(result: Monitored, rows: int | None) -> list[str]:
 def _row(column: ColumnDrift) -> list[str]:
     verdict = "❌ drift" if column.drifted else "✅ no drift"
     band = BANDS[stattests.psi_band(column.psi)]
-    return [md.escape(column.name), column.kind, md.escape(column.test.label),
+    return [escape(column.name), column.kind, escape(column.test.label),
             fmt(column.statistic), fmt(column.threshold), verdict, f"{fmt(column.psi)}{band}"]
 
 
@@ -129,7 +129,7 @@ def _prediction(result: Monitored) -> list[str]:
     if pred is None:
         return []
     lines = ["### Predictions", "", "The model's predictions on the training data vs on the "
-             "current rows.", "", *md.table(["Test", "Statistic", "Threshold", "Drift", "PSI"],
+             "current rows.", "", *table(["Test", "Statistic", "Threshold", "Drift", "PSI"],
                                            [_row(pred)[2:]], "lrrlr")]
     if isinstance(pred.reference.dist, Categorical) and isinstance(pred.current.dist, Categorical):
         lines += ["", *_category_table(pred, "Class")]
@@ -144,15 +144,15 @@ def _performance(result: Monitored) -> list[str]:
              "the version's own metrics (its model card) are the base."]
     if gate.rules:
         lines += ["", *_gate_table(gate)]
-    values = [[md.escape(k), fmt(v)] for k, v in sorted(gate.head_values.items())]
-    return [*lines, "", *md.details("Every KPI", md.table(["KPI", "Value"], values, "lr"))]
+    values = [[escape(k), fmt(v)] for k, v in sorted(gate.head_values.items())]
+    return [*lines, "", *details("Every KPI", table(["KPI", "Value"], values, "lr"))]
 
 
 def _gate_table(gate: GateResult) -> list[str]:
-    rows = [[md.escape(r.metric), md.escape(r.rule), "" if r.threshold is None else fmt(
-        r.threshold), md.escape(fmt(r.base)), md.escape(fmt(r.head)),
-        OUTCOMES.get(r.outcome, "➖ n/a"), md.escape(r.reason)] for r in gate.rules]
-    return md.table(["KPI", "Rule", "Threshold", "Version", "Live", "Result", "Reason"], rows,
+    rows = [[escape(r.metric), escape(r.rule), "" if r.threshold is None else fmt(
+        r.threshold), escape(fmt(r.base)), escape(fmt(r.head)),
+        OUTCOMES.get(r.outcome, "➖ n/a"), escape(r.reason)] for r in gate.rules]
+    return table(["KPI", "Rule", "Threshold", "Version", "Live", "Result", "Reason"], rows,
                     "llrrrll")
 
 
@@ -161,8 +161,8 @@ def _quality(result: Monitored, rows: int | None) -> list[str]:
     if not found:
         return []
     shown = found if rows is None else found[:rows]
-    table = [[md.escape(f.column), f.check, md.escape(f.detail)] for f in shown]
-    lines = ["### Data quality", "", *md.table(["Column", "Check", "Finding"], table, "lll")]
+    cells = [[escape(f.column), f.check, escape(f.detail)] for f in shown]
+    lines = ["### Data quality", "", *table(["Column", "Check", "Finding"], cells, "lll")]
     return lines + (["", f"{len(found) - len(shown)} more findings left out."]
                     if len(shown) < len(found) else [])
 
@@ -203,17 +203,17 @@ def _bins(column: ColumnDrift) -> tuple[list[str], list[float], list[float]]:
 
 def _category_table(column: ColumnDrift, what: str) -> list[str]:
     keys, ref, cur = _bins(column)
-    rows = [[md.escape(k), _percent(r), _percent(c)]
+    rows = [[escape(k), _percent(r), _percent(c)]
             for k, r, c in zip(keys, ref, cur, strict=True)]
-    return md.table([what, "Training data", "Current"], rows, "lrr")
+    return table([what, "Training data", "Current"], rows, "lrr")
 
 
 def _notes(result: Monitored) -> list[str]:
-    return [f"> {md.escape(note)}" for note in result.notes]
+    return [f"> {escape(note)}" for note in result.notes]
 
 
 def _footer(result: Monitored) -> list[str]:
-    return [f"<sub>Generated by mlci (`mlci monitor`): {md.escape(result.model)} "
+    return [f"<sub>Generated by mlci (`mlci monitor`): {escape(result.model)} "
             f"{result.version} at `{result.commit[:7]}`.</sub>"]
 
 

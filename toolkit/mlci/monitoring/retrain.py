@@ -20,6 +20,7 @@ from mlci import config
 from mlci.errors import ForgeError, MlciError
 from mlci.forge import Notify
 from mlci.forge.pulls import PullOutcome
+from mlci.project.context import Project
 from mlci.shared import gitrepo
 
 TRAIN_WORKFLOW = "mlci-train.yml"
@@ -28,7 +29,7 @@ BOT = ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github
 
 @dataclass(frozen=True)
 class RetrainRequest:
-    root: Path
+    project: Project
     name: str
     open_pr: bool = False
     report: Path | None = None  # the monitoring report: the PR's body
@@ -53,7 +54,7 @@ def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
     """Run the retrain on its branch and push it; with `open_pr`, open or update the PR."""
     from mlci import pipeline
 
-    root, cfg = request.root, config.load(request.root)
+    root, cfg = request.project.root, request.project.config
     settings = cfg.monitor.get(request.name)
     if settings is None:
         raise MlciError(f"mlci.yaml has no monitor.{request.name} section",

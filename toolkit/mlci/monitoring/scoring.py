@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlci.project.context import Project
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from mlci.registry import Model as Registered
-    from mlci.serving.loaders.base import Model
+    from mlci.registry.state import Model
+    from mlci.serving.loaders.base import Predictor
 
 
 class Scorer(Protocol):
@@ -31,10 +33,10 @@ class Scorer(Protocol):
 
 
 @dataclass(frozen=True)
-class Served:
+class LoadedScorer:
     """A model loaded by serving's loader (`loading.load`), scored through `loading.score`."""
 
-    model: Model
+    model: Predictor
 
     @property
     def classes(self) -> tuple[Any, ...]:
@@ -47,7 +49,7 @@ class Served:
         return list(prediction.labels), prediction.proba
 
 
-def load(root: Path, ref: str, state: dict[str, Registered] | None = None,
+def load(project: Project, ref: str, state: dict[str, Model] | None = None,
          ) -> tuple[Scorer | None, str]:
     """The registered version `ref` names (in `state`, the registry already read), downloaded,
     verified against its dvc.lock md5 and loaded; (None, why) when no loader takes its file."""
@@ -55,7 +57,7 @@ def load(root: Path, ref: str, state: dict[str, Registered] | None = None,
     from mlci.serving.loaders import LoadError
 
     try:
-        return Served(loading.load(root, ref, state=state).model), ""
+        return LoadedScorer(loading.load(project, ref, state=state).model), ""
     except LoadError as exc:
         return None, exc.message
 
@@ -67,4 +69,4 @@ def at_commit(root: Path, name: str, commit: str) -> Scorer | None:
     from mlci.serving import loading
 
     loaded = loading.load_at(root, commit, artifact_at(root, commit, name))
-    return None if loaded is None else Served(loaded.model)
+    return None if loaded is None else LoadedScorer(loaded.model)

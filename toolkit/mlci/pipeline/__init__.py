@@ -3,7 +3,6 @@
 dvc itself is imported inside the functions that need it, so importing this package is cheap.
 """
 
-from mlci.pipeline.artifacts import get_artifact, md5_of, push_artifact, stale, verify
 from mlci.pipeline.graph import stage_params
 from mlci.pipeline.remotes import (
     add_remote,
@@ -30,6 +29,7 @@ from mlci.pipeline.session import (
     no_remote,
     require_project,
 )
+from mlci.pipeline.transfer import get_artifact, md5_of, push_artifact, stale, verify
 
 __all__ = [
     "NO_PROJECT_HINT", "STATUSES", "ReproRequest", "ReproResult", "StageRun", "StageStatus",

@@ -6,8 +6,8 @@ import io
 from pathlib import Path
 
 from mlci.errors import PipelineError
-from mlci.pipeline.artifacts import md5_of
 from mlci.pipeline.session import dvc_logging, open_repo
+from mlci.pipeline.transfer import md5_of
 
 
 def store(root: Path, path: Path) -> str:

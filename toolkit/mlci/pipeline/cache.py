@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci.errors import MlciError
+from mlci.pipeline.backends import default_info, remote_access
 from mlci.pipeline.remotes import probe
 from mlci.pipeline.session import dvc_logging, open_repo
-from mlci.pipeline.storage import default_info, remote_access
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from mlci.pipeline.backends import RemoteInfo, default_info, remote_error
 from mlci.pipeline.session import dvc_logging, open_repo
-from mlci.pipeline.storage import RemoteInfo, default_info, remote_error
 
 _SECTION = re.compile(r"""'?remote\s+"([^"]+)"'?""")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import MlciError, PipelineError, StageFailed, causes, flatten_message
+from mlci.pipeline.backends import remote_access
 from mlci.pipeline.remotes import probe
 from mlci.pipeline.session import (
     DvcLog,
@@ -20,7 +21,6 @@ from mlci.pipeline.session import (
     open_repo,
     require_project,
 )
-from mlci.pipeline.storage import remote_access
 from mlci.shared.output import tee_output
 
 

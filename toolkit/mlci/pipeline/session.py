@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from mlci.errors import ConfigError, MlciError, NotAProject, PipelineError, flatten_message
-from mlci.pipeline.storage import default_info, remote_error
+from mlci.pipeline.backends import default_info, remote_error
 
 StageStatus = Literal["ran", "restored", "pulled", "unchanged", "would_run", "would_restore",
                       "failed"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlci import config
-from mlci.pipeline import remotes, storage
+from mlci.pipeline import backends, remotes
 from mlci.project import artifacts, requirements, snapshot
 from mlci.project.values import is_number, lookup, short_names
 from mlci.shared import gitrepo, yaml12
@@ -71,7 +71,7 @@ def ci_needs(root: Path, warn_no_remote: bool = True) -> CiNeeds:
     plugin, and its usual secrets against mlci.yaml's ci.dvc_remote_secrets (when it exists)."""
     imported = requirements.stage_imports(root, snapshot.layout(root).commands)
     remote = remotes.shared_remote_info(root)
-    needs = storage.needs(remote.url) if remote else None
+    needs = backends.needs(remote.url) if remote else None
     notes = install_warnings(root, imported, needs)
     if remote is not None and needs is not None:
         named = config.load(root).ci.dvc_remote_secrets if config.exists(root) else needs.secrets
@@ -87,7 +87,7 @@ def _branch(root: Path) -> str:
 
 
 def install_warnings(root: Path, imported: list[requirements.Imported],
-                     needs: storage.RemoteNeeds | None) -> list[str]:
+                     needs: backends.RemoteNeeds | None) -> list[str]:
     """What CI's `pip install -r requirements.txt` leaves out: mlci, the stages' imports,
     the DVC plugin of the remote."""
     found = requirements.installs(root)
@@ -112,14 +112,14 @@ def install_warnings(root: Path, imported: list[requirements.Imported],
     return notes
 
 
-def remote_warnings(remote: storage.RemoteInfo | None,
+def remote_warnings(remote: backends.RemoteInfo | None,
                     named: Sequence[str]) -> list[str]:
     """What CI lacks to use the default remote of .dvc/config: the remote, or its secrets."""
     if remote is None:
         return ["no default DVC remote in .dvc/config: CI can neither pull nor push outputs "
                 "and the run-cache (add one: `dvc remote add -d NAME URL`, then "
                 "`mlci ci generate`)"]
-    needs = storage.needs(remote.url)
+    needs = backends.needs(remote.url)
     unnamed = [s for s in needs.secrets if s not in named]
     if not unnamed:
         return []

@@ -15,10 +15,10 @@ from mlci import config, pipeline
 from mlci.project import adoption, snapshot
 from mlci.shared import gitrepo
 from mlci.shared.files import atomic_write, dump_yaml, load_yaml
-from mlci.templates import path as template_path
+from mlci.shared.forges import FORGE_NAMES, ForgeName
+from mlci.templates import template_path
 
 REMOTE_NAME = "storage"
-FORGES = ("github", "gitlab")
 # files kept without their leading dot inside the wheel (setuptools skips dotfiles)
 DOTFILES = {"gitignore": ".gitignore"}
 
@@ -30,7 +30,7 @@ class InitRequest:
     force: bool = False
     remote_endpoint: str | None = None  # an S3-compatible server's URL (MinIO, moto, Ceph ...)
     example: bool = False  # the example pipeline even where a dvc.yaml exists
-    forges: tuple[str, ...] | None = None  # None: from origin's URL, else both
+    forges: tuple[ForgeName, ...] | None = None  # None: from origin's URL, else both
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def init(request: InitRequest) -> InitResult:
 
 
 def _adopt(root: Path, request: InitRequest, steps: list[str],
-           forges: tuple[str, ...]) -> InitResult:
+           forges: tuple[ForgeName, ...]) -> InitResult:
     """An existing DVC project: mlci.yaml from what is there; no example, no local remote."""
     steps.append("found a DVC pipeline (dvc.yaml): adopting it, writing mlci.yaml only "
                  "(`mlci init --example` writes the example pipeline instead)")
@@ -116,16 +116,16 @@ def _is_example(root: Path) -> bool:
         return False
 
 
-def guess_forges(root: Path) -> tuple[str, ...]:
+def guess_forges(root: Path) -> tuple[ForgeName, ...]:
     """GitLab or GitHub by the `origin` remote's URL; both when it says neither."""
     url = gitrepo.git(root, "remote", "get-url", "origin", check=False).strip().lower()
-    for forge in ("gitlab", "github"):
+    for forge in reversed(FORGE_NAMES):  # GitLab first: a URL may name both
         if forge in url:
             return (forge,)
-    return FORGES
+    return FORGE_NAMES
 
 
-def _set_forges(root: Path, forges: tuple[str, ...]) -> list[str]:
+def _set_forges(root: Path, forges: tuple[ForgeName, ...]) -> list[str]:
     """Set mlci.yaml's ci.forges (comments kept) when it differs from `forges`."""
     path = root / config.CONFIG_FILE
     if not path.is_file() or config.load(root).ci.forges == forges:

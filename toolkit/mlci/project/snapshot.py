@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import ConfigError, RevisionNotFound
-from mlci.project import dvcfiles, storage, values
-from mlci.project.storage import WORKSPACE, Blobs, CacheRef, Key, Source
+from mlci.project import dvcfiles, reading, values
+from mlci.project.reading import WORKSPACE, Blobs, CacheRef, Key, Source
 from mlci.shared import gitrepo
 
 __all__ = ["WORKSPACE", "Snapshot", "Source", "Want", "read", "read_sources", "resolve", "source"]
@@ -90,6 +90,9 @@ class Want:
     fetch: bool = True  # DVC-cached files the cache lacks come from the DVC remote
 
 
+EVERYTHING = Want()  # metrics and params, no plots
+
+
 def source(sha: str, rev: str | None = None) -> Source:
     """A full commit SHA (from `git log`) as a source, with no lookup; `rev` names it."""
     return Source(rev or sha, sha)
@@ -103,14 +106,14 @@ def read(root: Path, revs: list[str | None], want: Want = Want()) -> list[Snapsh
 def read_sources(root: Path, sources: list[Source], want: Want = Want()) -> list[Snapshot]:
     """Snapshots of already resolved sources."""
     dirs = pipeline_dirs(root)
-    first = storage.read(root, [(s, name) for s in sources for name in _pipeline_files(dirs, want)])
+    first = reading.read(root, [(s, name) for s in sources for name in _pipeline_files(dirs, want)])
     pipelines = [_pipelines(first, s, dirs) for s in sources]
     plots = [_plot_files(root, s, lay, lock) if want.plots else ({}, {})
              for s, (lay, lock) in zip(sources, pipelines, strict=True)]
     wanted = [(s, name) for s, (lay, _), (files, _) in zip(sources, pipelines, plots, strict=True)
               for name in _wanted(lay, want, files) if (s, name) not in first]
-    blobs = {**storage.read(root, wanted), **first}
-    cached = storage.read_cached(root, _cache_refs(blobs, wanted, pipelines, sources),
+    blobs = {**reading.read(root, wanted), **first}
+    cached = reading.read_cached(root, _cache_refs(blobs, wanted, pipelines, sources),
                                  want.fetch)
     blobs.update(cached.blobs)
     return [_snapshot(blobs, s, lay, lock, want, files,
@@ -122,7 +125,7 @@ def read_sources(root: Path, sources: list[Source], want: Want = Want()) -> list
 def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, Any]]:
     """More files of snapshots already read (one git read): {name: parsed data} per snapshot."""
     sources = [Source(s.rev, s.sha) for s in snaps]
-    blobs = storage.read(root, [(s, name) for s in sources for name in names])
+    blobs = reading.read(root, [(s, name) for s in sources for name in names])
     parsed = [{name: _parse(blobs, s, name) for name in names} for s in sources]
     return [{name: data for name, data in found.items() if data is not None} for found in parsed]
 
@@ -130,7 +133,7 @@ def read_yaml(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[
 def read_raw(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[str, bytes]]:
     """More files of snapshots already read, unparsed (one git read): {name: bytes} each."""
     sources = [Source(s.rev, s.sha) for s in snaps]
-    blobs = storage.read(root, [(s, name) for s in sources for name in names])
+    blobs = reading.read(root, [(s, name) for s in sources for name in names])
     return [{name: raw for name in names if (raw := blobs.get((s, name))) is not None}
             for s in sources]
 
@@ -138,7 +141,7 @@ def read_raw(root: Path, snaps: list[Snapshot], names: list[str]) -> list[dict[s
 def layout(root: Path, rev: str | None = None) -> dvcfiles.Layout:
     """What the dvc.yaml files declare at `rev` (None: the workspace); nothing else is read."""
     source, dirs = resolve(root, rev), pipeline_dirs(root)
-    blobs = storage.read(root, [(source, _in(d, "dvc.yaml")) for d in dirs])
+    blobs = reading.read(root, [(source, _in(d, "dvc.yaml")) for d in dirs])
     return dvcfiles.merge([dvcfiles.layout(_parse(blobs, source, _in(d, "dvc.yaml")), d)
                            for d in dirs])
 
@@ -147,7 +150,7 @@ def added_outs(root: Path) -> list[str]:
     """What the work tree's tracked `.dvc` files (`dvc add`) track, as repository paths."""
     names = gitrepo.git(root, "ls-files", "--", "*.dvc").splitlines()
     source = resolve(root, None)
-    blobs = storage.read(root, [(source, name) for name in names])
+    blobs = reading.read(root, [(source, name) for name in names])
     found: list[str] = []
     for name in names:
         found.extend(dvcfiles.dvcfile_outs(_parse(blobs, source, name), name))
@@ -217,7 +220,7 @@ def _cache_refs(blobs: Blobs, wanted: list[Key], pipelines: list[tuple[dvcfiles.
     outs = {s: _outs(lay, lock) for s, (lay, lock) in zip(sources, pipelines, strict=True)}
     refs = {}
     for key in wanted:
-        ref = storage.covering(outs[key[0]], key[1]) if blobs.get(key) is None else None
+        ref = reading.covering(outs[key[0]], key[1]) if blobs.get(key) is None else None
         if ref is not None and not _is_dir(ref):
             refs[key] = ref
     return refs
@@ -238,7 +241,7 @@ def _plot_files(root: Path, source: Source, layout: dvcfiles.Layout, lock: Any
     gaps: dict[str, str] = {}
     for path in paths:
         found = [f for f in listed if f == path or f.startswith(path + "/")]
-        ref = None if found else storage.covering(outs, path)
+        ref = None if found else reading.covering(outs, path)
         if ref is not None:
             found, why = _cached_files(root, path, ref)
             if why:
@@ -251,7 +254,7 @@ def _cached_files(root: Path, path: str, ref: CacheRef) -> tuple[list[str], str 
     """A DVC output's files at `path`: the path itself, or what a directory output lists."""
     if not ref.inner and not _is_dir(ref):
         return [path], None
-    inner, why = storage.listing(root, ref)
+    inner, why = reading.listing(root, ref)
     if ref.inner and not inner and why is None:
         return [path], None  # a file inside a directory output
     return [f"{path}/{name}" for name in inner], why

@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci import registry
 from mlci.errors import ConfigError, MlciError
-from mlci.project import artifacts
-from mlci.registry import Model, Version, modelcard, modeltags
+from mlci.project import artifacts, snapshot
+from mlci.project.context import Project
+from mlci.project.values import lookup, short_names
+from mlci.registry import modelcard, modeltags, state
+from mlci.registry.state import Model, Version
 from mlci.shared import gitrepo
 
 
-def state(root: Path) -> dict[str, Model]:
+def load(root: Path) -> dict[str, Model]:
     """The registry as the repository's tags describe it (one `git for-each-ref`)."""
-    return registry.build(gitrepo.annotated_tags(root))
+    return state.build(gitrepo.annotated_tags(root))
 
 
 def find(models: dict[str, Model], name: str) -> Model:
@@ -35,11 +37,30 @@ class Listing:
     models: dict[str, Model]
     unpublished: tuple[str, ...]
 
+    def to_json(self) -> dict[str, Any]:
+        """`mlci models list --json`: {name: {latest, stages, versions, deprecated}}."""
+        unpublished = Model("")
+        return {**{name: m.to_json() for name, m in self.models.items()},
+                **{name: unpublished.to_json() for name in self.unpublished}}
+
+
+@dataclass(frozen=True)
+class Versions:
+    """One model's active versions with their metrics (`mlci models show`)."""
+
+    model: Model
+    metrics: dict[str, dict[str, Any]]  # version -> metrics, named as a model card names them
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [{"version": v.version, "commit": v.commit, "date": v.date, "tag": v.tag,
+                 "stages": list(v.stages), "metrics": self.metrics[v.version]}
+                for v in self.model.versions]
+
 
 def list_models(root: Path) -> Listing:
     """Every model: registered ones from tags (as `gto show`), declared-but-unpublished ones
     from dvc.yaml's artifacts of `type: model` (a dataset is no model)."""
-    models = state(root)
+    models = load(root)
     try:
         declared = artifacts.model_names(root)
     except ConfigError:
@@ -47,18 +68,22 @@ def list_models(root: Path) -> Listing:
     return Listing(models, tuple(n for n in declared if n not in models))
 
 
-def version_metrics(root: Path, model: Model) -> dict[str, dict[str, Any]]:
+def versions(project: Project, name: str) -> Versions:
+    """Model `name`'s active versions and their metrics."""
+    model = find(load(project.root), name)
+    return Versions(model, version_metrics(project, model))
+
+
+def version_metrics(project: Project, model: Model) -> dict[str, dict[str, Any]]:
     """Each active version's metrics: from its model card, else (a version another tool
     registered) from the metrics files at its commit, named as a card names them."""
-    from mlci.project import snapshot
-    from mlci.project.values import lookup, short_names
 
     found = {v.version: dict(card.metrics) for v, card in
              ((v, modelcard.parse(v.message)) for v in model.versions) if card is not None}
     bare = [v for v in model.versions if v.version not in found]
     commits = list(dict.fromkeys(v.commit for v in bare))
-    snaps = snapshot.read_sources(root, [snapshot.source(c) for c in commits],
-                                  snapshot.Want(params=False, lenient=True))
+    snaps = project.read_sources([snapshot.source(c) for c in commits],
+                                 snapshot.Want(params=False, lenient=True))
     at = {commit: short_names(lookup(snap.flat_metrics()))
           for commit, snap in zip(commits, snaps, strict=True)}
     found.update({v.version: at[v.commit] for v in bare})

@@ -11,17 +11,16 @@ from dataclasses import dataclass
 from enum import Enum
 
 from mlci.registry.semver import SEMVER, SemVer
-from mlci.shared.names import NAME as NAME_RE
-from mlci.shared.names import is_valid_name, is_valid_stage
+from mlci.shared.names import NAME, is_valid_name, is_valid_stage
 
-__all__ = ["NAME_RE", "Action", "ModelTag", "Ref", "format_tag", "is_valid_name",
+__all__ = ["Action", "ModelTag", "Ref", "format_tag", "is_valid_name",
            "is_valid_stage", "name_to_tag", "parse_ref", "parse_tag", "tag_to_name"]
 
-_FULLNAME_IN_TAG = rf"(?:[a-zA-Z0-9-_./]+=)?{NAME_RE}"
+_FULLNAME_IN_TAG = rf"(?:[a-zA-Z0-9-_./]+=)?{NAME}"
 # GTO's `tag_re` (gto/constants.py), with named groups for what mlci reads
 _TAG_RE = re.compile(
     rf"(?P<artifact>{_FULLNAME_IN_TAG})"
-    rf"(?:(?:#(?P<stage>{NAME_RE})|@(?P<version>v{SEMVER}))(?P<cancel>!?)"
+    rf"(?:(?:#(?P<stage>{NAME})|@(?P<version>v{SEMVER}))(?P<cancel>!?)"
     r"|@(?P<deprecated>deprecated))"
     r"(?:#(?P<counter>[0-9]+))?"
 )

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mlci import config, registry
 from mlci.errors import MlciError
-from mlci.registry import models, modeltags, tagging
+from mlci.project.context import Project
+from mlci.registry import models, modeltags, state, tagging
 
 if TYPE_CHECKING:
     from mlci.metrics.rules import GateResult
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 class PromoteRequest:
     """What `mlci promote` was asked to do."""
 
-    root: Path
+    project: Project
     name: str
     version: str
     stage: str
@@ -38,27 +37,33 @@ class Promoted:
     remote: str | None = None
     attempts: int = 0
 
+    def to_json(self) -> dict[str, Any]:
+        """`mlci promote --json`."""
+        return {"name": self.name, "version": self.version, "stage": self.stage,
+                "tag": self.tag, "remote": self.remote, "attempts": self.attempts,
+                "gate": self.gate.to_json()}
+
 
 def promote(request: PromoteRequest) -> Promoted:
     """Assign `stage` to an existing version, along publish.stages and past the gate."""
-    root, name, stage = request.root, request.name, request.stage
+    root, name, stage = request.project.root, request.name, request.stage
     if not modeltags.is_valid_stage(stage):
         raise MlciError(f"invalid stage name {stage!r}")
-    cfg = config.load(root)
+    cfg = request.project.config
     remote = tagging.choose_remote(root, request.push, request.remote)
     model = models.find(tagging.refreshed_state(root, remote), name)
     version = models.resolve(model, modeltags.Ref(name, version=request.version))
     if model.stages.get(stage) == version:
         raise MlciError(f"{name}@{version.version} is already in stage '{stage}'")
-    problem = registry.stage_error(cfg.publish.stages, stage, version)
+    problem = state.stage_error(cfg.publish.stages, stage, version)
     if problem:
         raise MlciError(problem, hint=f"promote it through the stages in order: "
                         f"{' -> '.join(cfg.publish.stages)}")
-    verdict = tagging.gate_against(root, cfg, model, stage, version.commit)
+    verdict = tagging.gate_against(request.project, model, stage, version.commit)
     if not verdict.passed:
         return Promoted(name, version.version, stage, verdict)
     for attempt in range(1, tagging.TAG_ATTEMPTS + 1):
-        tag = registry.assignment(name, stage, model)
+        tag = state.assignment(name, stage, model)
         message = tagging.assign_message(name, stage, version.version)
         if not tagging.tag_and_push(root, remote, version.commit, [tag], [message]):
             return Promoted(name, version.version, stage, verdict, modeltags.format_tag(tag),

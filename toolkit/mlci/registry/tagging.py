@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci.errors import MlciError
-from mlci.registry import Model, models, modeltags
+from mlci.registry import models, modeltags
 from mlci.registry.modeltags import ModelTag
+from mlci.registry.state import Model
 from mlci.shared import gitrepo
 
 if TYPE_CHECKING:
-    from mlci.config import Config
     from mlci.metrics.rules import GateResult
+    from mlci.project.context import Project
 
 TAG_ATTEMPTS = 5  # how often a publish or promotion retries when others take its tag names
 
@@ -36,16 +37,16 @@ def refreshed_state(root: Path, remote: str | None) -> dict[str, Model]:
     """The registry after fetching the remote's tags (so the next version is really next)."""
     if remote is not None:
         gitrepo.fetch_tags(root, remote)
-    return models.state(root)
+    return models.load(root)
 
 
-def gate_against(root: Path, settings: Config, model: Model | None, stage: str | None,
+def gate_against(project: Project, model: Model | None, stage: str | None,
                  head: str) -> GateResult:
     """Challenger at `head` against the champion holding `stage` (absolute rules if none)."""
     from mlci.metrics.gate import gate
 
     champion = model.stages.get(stage) if model is not None and stage else None
-    return gate(root, champion.commit if champion else None, head, settings.metrics)
+    return gate(project, champion.commit if champion else None, head)
 
 
 def assign_message(name: str, stage: str | None, version: str) -> str:

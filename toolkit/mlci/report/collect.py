@@ -7,17 +7,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlci import config
 from mlci.data import checks
 from mlci.data.checks import Outcome
 from mlci.errors import RevisionNotFound
 from mlci.metrics import comparison
 from mlci.metrics.gate import judge, load_scan
 from mlci.project import dvcfiles, snapshot
+from mlci.project.context import Project
 from mlci.project.snapshot import Snapshot
 from mlci.project.values import is_number, last_field, lookup, rows
-from mlci.report import render as report
-from mlci.report.render import PlotKind
+from mlci.report.document import (
+    DataChange,
+    MetricRow,
+    ParamRow,
+    PlotKind,
+    PlotPair,
+    Report,
+    SchemaCheck,
+    Trend,
+    Unreadable,
+)
+from mlci.report.render import render
 from mlci.shared import gitrepo
 
 MAX_TRENDS = 6  # charts, when mlci.yaml names no key metrics
@@ -28,7 +38,7 @@ INDEX = "step"  # what DVC calls the record index it draws when a plot names no 
 class ReportRequest:
     """`mlci report`: base None = merge-base with the default branch; head None = workspace."""
 
-    root: Path
+    project: Project
     base: str | None = None
     head: str | None = None
     trend: int = 10
@@ -36,26 +46,26 @@ class ReportRequest:
 
 
 def build(request: ReportRequest) -> str:
-    """The report's Markdown (at most report.LIMIT characters)."""
-    return report.render(collect(request))
+    """The report's Markdown (at most render.LIMIT characters)."""
+    return render(collect(request))
 
 
-def collect(request: ReportRequest) -> report.Report:
+def collect(request: ReportRequest) -> Report:
     """Read everything the report shows: two snapshots with plots, then the trend history."""
-    root = request.root
-    settings = config.load(root)
+    project = request.project
+    root, settings = project.root, project.config
     branch_ref = default_ref(root, settings.default_branch)
-    head_source = snapshot.resolve(root, request.head)  # an unknown --head fails here, clearly
+    head_source = project.resolve(request.head)  # an unknown --head fails here, clearly
     base_rev = request.base or default_base(root, branch_ref, settings.default_branch,
                                             head_source.sha or "HEAD")
     want = snapshot.Want(plots=True)
-    base, head = snapshot.read_sources(root, [snapshot.resolve(root, base_rev), head_source], want)
+    base, head = project.read_sources([project.resolve(base_rev), head_source], want)
     compared = comparison.between(base, head, comparison.directions(settings), all=True)
     head_sha = head.sha or gitrepo.head_sha(root)
-    history = _history(root, branch_ref, request.trend, head_sha)
+    history = _history(project, branch_ref, request.trend, head_sha)
     base_checks, head_checks = checks.read(root, [base, head])
     scan = load_scan(request.privacy) if request.privacy is not None else None
-    return report.Report(
+    return Report(
         base=base.label, head=head_sha[:7] if head_sha else head.label,
         workspace=head.sha is None,
         gate=judge(settings.metrics, base, head, head_checks, scan),
@@ -66,7 +76,7 @@ def collect(request: ReportRequest) -> report.Report:
         trends=_trends([*history, head], compared), plots=_plots(base, head),
         data=data_changes(root, base, head),
         unreadable=_unreadable(base, head, history, settings.default_branch),
-        has_config=config.exists(root),
+        has_config=project.has_config,
     )
 
 
@@ -98,18 +108,19 @@ def default_base(root: Path, ref: str | None, branch: str, head: str = "HEAD") -
     raise RevisionNotFound(f"{head} and {ref} share no history", hint="pass --base REV")
 
 
-def _history(root: Path, ref: str | None, count: int, head: str | None) -> list[Snapshot]:
+def _history(project: Project, ref: str | None, count: int, head: str | None,
+             ) -> list[Snapshot]:
     """The default branch's last commits, oldest first, without head's own commit (head is
     the last point already); a commit whose metrics cannot be read is kept, with why."""
     if not ref or count <= 0:
         return []
-    shas = [sha for sha in gitrepo.first_parent_log(root, ref, count) if sha != head]
+    shas = [sha for sha in gitrepo.first_parent_log(project.root, ref, count) if sha != head]
     sources = [snapshot.source(sha) for sha in reversed(shas)]
-    return snapshot.read_sources(root, sources, snapshot.Want(params=False, lenient=True))
+    return project.read_sources(sources, snapshot.Want(params=False, lenient=True))
 
 
 def _unreadable(base: Snapshot, head: Snapshot, history: list[Snapshot],
-                branch: str) -> tuple[report.Unreadable, ...]:
+                branch: str) -> tuple[Unreadable, ...]:
     """Metrics files that could not be read, grouped by file and reason, revisions listed."""
     found: dict[tuple[str, str], list[str]] = {}
     points = [(f"base `{base.label}`", base), (f"head `{head.label}`", head),
@@ -118,7 +129,7 @@ def _unreadable(base: Snapshot, head: Snapshot, history: list[Snapshot],
     for label, snap in points:
         for path, why in snap.missing_metrics().items():
             found.setdefault((path, why), []).append(label)
-    return tuple(report.Unreadable(tuple(revs), path, why) for (path, why), revs in found.items())
+    return tuple(Unreadable(tuple(revs), path, why) for (path, why), revs in found.items())
 
 
 def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
@@ -128,27 +139,27 @@ def _names(compared: comparison.Comparison) -> dict[tuple[str, str], str]:
     return {(path, key): key if len(files) <= 1 else f"{path}:{key}" for path, key in keys}
 
 
-def _metric_rows(compared: comparison.Comparison) -> tuple[report.MetricRow, ...]:
+def _metric_rows(compared: comparison.Comparison) -> tuple[MetricRow, ...]:
     names = _names(compared)
     rows = []
     for path, changes in compared.metrics.items():
         for key, change in changes.items():
-            rows.append(report.MetricRow(names[(path, key)], change["old"], change["new"],
+            rows.append(MetricRow(names[(path, key)], change["old"], change["new"],
                                          compared.direction(path, key),
                                          compared.unavailable(path, change)))
     return tuple(rows)
 
 
-def _param_rows(compared: comparison.Comparison) -> tuple[report.ParamRow, ...]:
+def _param_rows(compared: comparison.Comparison) -> tuple[ParamRow, ...]:
     return tuple(
-        report.ParamRow(key if path == dvcfiles.DEFAULT_PARAMS else f"{path}:{key}",
+        ParamRow(key if path == dvcfiles.DEFAULT_PARAMS else f"{path}:{key}",
                         change["old"], change["new"])
         for path, changes in compared.params.items() for key, change in changes.items()
         if change["old"] != change["new"]
     )
 
 
-def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[report.Trend, ...]:
+def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[Trend, ...]:
     if len(points) < 2:
         return ()
     names = list(compared.directions) or [row.name for row in _metric_rows(compared)]
@@ -160,7 +171,7 @@ def _trends(points: list[Snapshot], compared: comparison.Comparison) -> tuple[re
         kept = [(label, v[name]) for label, v in zip(labels, values, strict=True)
                 if _drawable(v.get(name))]
         if len(kept) >= 2:
-            trends.append(report.Trend(name, compared.directions.get(name),
+            trends.append(Trend(name, compared.directions.get(name),
                                        tuple(k[0] for k in kept), tuple(float(k[1]) for k in kept)))
     return tuple(trends)
 
@@ -169,7 +180,7 @@ def _drawable(value: Any) -> bool:
     return is_number(value) and math.isfinite(value)
 
 
-def _plots(base: Snapshot, head: Snapshot) -> tuple[report.PlotPair, ...]:
+def _plots(base: Snapshot, head: Snapshot) -> tuple[PlotPair, ...]:
     """Every series DVC would draw at head, one chart each: a plot's files (a directory's
     files, `y: {file: field}`) and fields; x defaults to the record index ("step") and y to
     the last field, as in DVC."""
@@ -200,10 +211,10 @@ def _fields(data: Any) -> tuple[str, ...]:
 
 
 def _pair(plot: dvcfiles.Plot, source: dvcfiles.PlotSource, name: str, field: str, title: str,
-          base: Snapshot, head: Snapshot) -> report.PlotPair:
+          base: Snapshot, head: Snapshot) -> PlotPair:
     confusion = bool(plot.template and "confusion" in plot.template and source.x)
     kind: PlotKind = "confusion" if confusion else "curve"
-    return report.PlotPair(name, title, kind, source.x or INDEX, field,
+    return PlotPair(name, title, kind, source.x or INDEX, field,
                            tuple(_records(base.plots.get(name), source.x)),
                            tuple(_records(head.plots[name], source.x)))
 
@@ -214,7 +225,7 @@ def _records(data: Any, x: str | None) -> list[dict[str, Any]]:
     return found if x else [{**row, INDEX: i} for i, row in enumerate(found)]
 
 
-def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.DataChange, ...]:
+def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[DataChange, ...]:
     """DVC-tracked data added, modified or deleted: pipeline outputs (dvc.lock), `.dvc` files."""
     old, new = dvcfiles.outs(base.lock), dvcfiles.outs(head.lock)
     if base.sha is not None:
@@ -229,7 +240,7 @@ def data_changes(root: Path, base: Snapshot, head: Snapshot) -> tuple[report.Dat
             continue
         change = "added" if a is None else "deleted" if b is None else "modified"
         files = b.nfiles if b else a.nfiles if a else None
-        changes.append(report.DataChange(path, change, a.size if a else None,
+        changes.append(DataChange(path, change, a.size if a else None,
                                          b.size if b else None, files))
     return tuple(changes)
 
@@ -262,10 +273,10 @@ def _git_tracked(snap: Snapshot) -> set[str]:
 
 
 def schema_checks(base: tuple[Outcome, ...],
-                  head: tuple[Outcome, ...]) -> tuple[report.SchemaCheck, ...]:
+                  head: tuple[Outcome, ...]) -> tuple[SchemaCheck, ...]:
     """Each check of head with its verdict at base and head (None: no result there)."""
     before = {o.check.result: o.result for o in base}
-    return tuple(report.SchemaCheck(
+    return tuple(SchemaCheck(
         o.check.data, o.check.schema, _valid(before.get(o.check.result)), _valid(o.result),
         o.result.failures if o.result is not None else (), o.problem) for o in head)
 

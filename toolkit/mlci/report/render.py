@@ -3,128 +3,21 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from mlci.data.scan import ScanResult
-from mlci.data.validation import Failure
-from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed, verdict
+from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed
 from mlci.metrics.rules import FAIL, PASS, GateResult
 from mlci.project.values import is_number
-from mlci.report import plots as plotdata
+from mlci.report import plotdata
+from mlci.report.document import MetricRow, PlotPair, Report, SchemaCheck
 from mlci.shared import charts
-from mlci.shared import markdown as md
-from mlci.shared.markdown import REPORT_MARKER
+from mlci.shared.markdown import REPORT_MARKER, details, escape, hard_cut, table
 
 LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 NO_GATE = "📊 mlci: metrics report (no gate)"
-PlotKind = Literal["curve", "confusion", "other"]
 OUTCOMES = {PASS: "✅ pass", FAIL: "❌ fail"}
-
-
-@dataclass(frozen=True)
-class MetricRow:
-    name: str  # `key`, or `file:key` when the report shows several metrics files
-    base: Any
-    head: Any
-    direction: str | None = None
-    unavailable: str | None = None  # "base" / "head": that side's file could not be read
-
-    @property
-    def verdict(self) -> str:
-        if self.unavailable is not None:
-            return "unavailable"
-        return verdict(self.direction, self.base, self.head) or "changed"
-
-    def shown(self, side: str) -> str:
-        """The value at `side` as the tables show it."""
-        if side == self.unavailable:
-            return "unavailable"
-        return fmt(self.base if side == "base" else self.head)
-
-
-@dataclass(frozen=True)
-class ParamRow:
-    name: str
-    base: Any
-    head: Any
-
-
-@dataclass(frozen=True)
-class Trend:
-    """One key metric over the default branch's last commits plus head."""
-
-    metric: str
-    direction: str | None
-    labels: tuple[str, ...]
-    values: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class PlotPair:
-    """One DVC plot at base and head: records plus how to read them."""
-
-    path: str
-    title: str
-    kind: PlotKind
-    x: str
-    y: str
-    base: tuple[dict[str, Any], ...]
-    head: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class DataChange:
-    path: str
-    change: str  # "added" | "modified" | "deleted"
-    base_size: int | None
-    head_size: int | None
-    files: int | None = None
-
-
-@dataclass(frozen=True)
-class SchemaCheck:
-    """A data check at base and head: valid (True), failed (False), no result (None)."""
-
-    data: str
-    schema: str
-    base: bool | None
-    head: bool | None
-    failures: tuple[Failure, ...] = ()  # head's
-    problem: str = ""  # why head has no result
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """Metrics files that exist at some revisions but could not be read there, and why."""
-
-    revisions: tuple[str, ...]  # "base `abc1234`", "head", "main `def5678`"
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """Everything the report shows, gathered by `mlci.review`."""
-
-    base: str  # short SHA
-    head: str  # short SHA ("workspace" in a repository without commits)
-    gate: GateResult
-    workspace: bool = False  # head is the working tree on top of that commit
-    branch: str = "main"
-    stages: tuple[str, ...] = ()
-    metrics: tuple[MetricRow, ...] = ()
-    params: tuple[ParamRow, ...] = ()
-    trends: tuple[Trend, ...] = ()
-    plots: tuple[PlotPair, ...] = ()
-    data: tuple[DataChange, ...] = ()
-    checks: tuple[SchemaCheck, ...] = ()
-    privacy: ScanResult | None = None  # masked findings of `mlci data scan`
-    plot_tables: bool = True  # the collapsed numbers under each plot
-    check_rows: int = 20  # failures and findings shown per table
-    cuts: tuple[str, ...] = ()  # what was left out to fit the limit
-    unreadable: tuple[Unreadable, ...] = ()
-    has_config: bool = True  # the project has an mlci.yaml
 
 
 def render(report: Report, limit: int = LIMIT) -> str:
@@ -135,7 +28,7 @@ def render(report: Report, limit: int = LIMIT) -> str:
             break
         report = replace(shortened, cuts=(*report.cuts, cut))
         text = _text(report)
-    return text if len(text) <= limit else md.hard_cut(text, limit)
+    return text if len(text) <= limit else hard_cut(text, limit)
 
 
 def _cuts(report: Report) -> list[tuple[str, Report]]:
@@ -170,7 +63,7 @@ def _headline(report: Report) -> list[str]:
     lines = [REPORT_MARKER, f"## {_verdict(gate) if gate.rules else NO_GATE}", "",
              f"Comparing base `{report.base}` with head {head}."]
     if report.stages:
-        names = ", ".join(md.escape(s) for s in report.stages)
+        names = ", ".join(escape(s) for s in report.stages)
         lines[-1] += f" Stages changed: {names}."
     else:
         lines[-1] += " No pipeline stage changed."
@@ -187,7 +80,7 @@ def _verdict(gate: GateResult) -> str:
 def _metric_cells(row: MetricRow) -> list[str]:
     change = row.head - row.base if is_number(row.base) and is_number(row.head) else None
     pct = percent(row.base, row.head)
-    return [md.escape(row.name), md.escape(row.shown("base")), md.escape(row.shown("head")),
+    return [escape(row.name), escape(row.shown("base")), escape(row.shown("head")),
             "" if change is None else signed(change),
             "" if pct is None else f"{pct:+.2f}%", VERDICT_LABELS.get(row.verdict, row.verdict)]
 
@@ -195,11 +88,11 @@ def _metric_cells(row: MetricRow) -> list[str]:
 def _unreadable(report: Report) -> list[str]:
     if not report.unreadable:
         return []
-    rows = [[", ".join(u.revisions), md.escape(u.path), md.escape(u.reason)]
+    rows = [[", ".join(u.revisions), escape(u.path), escape(u.reason)]
             for u in report.unreadable]
     return ["### Unavailable metrics", "",
             "These metrics files exist but could not be read: their values are missing below.",
-            "", *md.table(["Revision", "File", "Why"], rows, "lll")]
+            "", *table(["Revision", "File", "Why"], rows, "lll")]
 
 
 def _metrics(report: Report) -> list[str]:
@@ -211,19 +104,19 @@ def _metrics(report: Report) -> list[str]:
     changed = [_metric_cells(m) for m in report.metrics if m.verdict != "unchanged"]
     same = [_metric_cells(m) for m in report.metrics if m.verdict == "unchanged"]
     lines = ["### Metrics", ""]
-    lines += md.table(headers, changed, "lrrrrl") if changed else ["No metric changed."]
+    lines += table(headers, changed, "lrrrrl") if changed else ["No metric changed."]
     if same:
-        lines += ["", *md.details(f"{len(same)} unchanged metric(s)",
-                                  md.table(headers[:3], [c[:3] for c in same], "lrr"))]
+        lines += ["", *details(f"{len(same)} unchanged metric(s)",
+                                  table(headers[:3], [c[:3] for c in same], "lrr"))]
     return lines
 
 
 def _params(report: Report) -> list[str]:
     if not report.params:
         return []
-    rows = [[md.escape(p.name), md.escape(fmt(p.base)), md.escape(fmt(p.head))]
+    rows = [[escape(p.name), escape(fmt(p.base)), escape(fmt(p.head))]
             for p in report.params]
-    return ["### Params", "", *md.table(["Param", "Base", "Head"], rows, "lrr")]
+    return ["### Params", "", *table(["Param", "Base", "Head"], rows, "lrr")]
 
 
 def _gate(report: Report) -> list[str]:
@@ -234,11 +127,11 @@ def _gate(report: Report) -> list[str]:
                 "`max_rise`) to gate them."]
     if not rules:
         return ["### Gate", "", "mlci.yaml sets no metric policy, so nothing is checked."]
-    rows = [[md.escape(r.metric), md.escape(r.rule),
+    rows = [[escape(r.metric), escape(r.rule),
              "" if r.threshold is None else fmt(r.threshold),
-             md.escape(fmt(r.base)), md.escape(fmt(r.head)), OUTCOMES.get(r.outcome, "➖ n/a"),
-             md.escape(r.reason)] for r in rules]
-    return ["### Gate", "", *md.table(
+             escape(fmt(r.base)), escape(fmt(r.head)), OUTCOMES.get(r.outcome, "➖ n/a"),
+             escape(r.reason)] for r in rules]
+    return ["### Gate", "", *table(
         ["Metric", "Rule", "Threshold", "Base", "Head", "Result", "Reason"], rows, "llrrrll")]
 
 
@@ -250,9 +143,9 @@ def _checks(report: Report) -> list[str]:
         return []
     lines = ["### Data checks"]
     if report.checks:
-        rows = [[md.escape(c.data), md.escape(c.schema), CHECK_STATES[c.base],
+        rows = [[escape(c.data), escape(c.schema), CHECK_STATES[c.base],
                  CHECK_STATES[c.head]] for c in report.checks]
-        lines += ["", *md.table(["Data", "Schema", "Base", "Head"], rows, "llll")]
+        lines += ["", *table(["Data", "Schema", "Base", "Head"], rows, "llll")]
     for check in report.checks:
         lines += _check_details(check, report.check_rows)
     if report.privacy is not None:
@@ -262,14 +155,14 @@ def _checks(report: Report) -> list[str]:
 
 def _check_details(check: SchemaCheck, limit: int) -> list[str]:
     if check.head is None:
-        return ["", f"**{md.escape(check.data)}**: {md.escape(check.problem)}"]
+        return ["", f"**{escape(check.data)}**: {escape(check.problem)}"]
     if check.head:
         return []
-    rows = [[md.escape(f.column or "(table)"), md.escape(f.check), f"{f.failing_rows:,}",
-             md.escape(", ".join(_example(e) for e in f.examples))]
+    rows = [[escape(f.column or "(table)"), escape(f.check), f"{f.failing_rows:,}",
+             escape(", ".join(_example(e) for e in f.examples))]
             for f in check.failures[:limit]]
-    lines = ["", f"**{md.escape(check.data)}** fails {md.escape(check.schema)}:", "",
-             *md.table(["Column", "Check", "Failing rows", "Examples"], rows, "llrl")]
+    lines = ["", f"**{escape(check.data)}** fails {escape(check.schema)}:", "",
+             *table(["Column", "Check", "Failing rows", "Examples"], rows, "llrl")]
     if len(check.failures) > limit:
         lines.append(f"\n_{len(check.failures) - limit} more failed check(s) not shown._")
     return lines
@@ -285,13 +178,13 @@ def _privacy(scan: ScanResult, limit: int) -> list[str]:
                "columns")
     if scan.clean:
         return [f"**Privacy scan**: ✅ no personal data or secrets ({scanned})."]
-    rows = [[md.escape(f.path), md.escape(f.column or "(text)"), md.escape(f.kind),
-             f"{f.distinct_hits:,}", f"{f.share:.0%}", md.escape(", ".join(f.examples))]
+    rows = [[escape(f.path), escape(f.column or "(text)"), escape(f.kind),
+             f"{f.distinct_hits:,}", f"{f.share:.0%}", escape(", ".join(f.examples))]
             for f in scan.flagged[:limit]]
     lines = [f"**Privacy scan**: ❌ {len(scan.flagged)} finding(s) of personal data or secrets "
              f"({scanned}). Examples are masked; remove the data, or accept a reviewed column "
              "in mlci.yaml `privacy.allow`.", "",
-             *md.table(["Path", "Column", "Kind", "Distinct hits", "Share", "Examples"], rows,
+             *table(["Path", "Column", "Kind", "Distinct hits", "Share", "Examples"], rows,
                        "lllrrl")]
     if len(scan.flagged) > limit:
         lines.append(f"\n_{len(scan.flagged) - limit} more finding(s) not shown._")
@@ -302,7 +195,7 @@ def _trends(report: Report) -> list[str]:
     if not report.trends:
         return []
     lines = ["### Trends", "",
-             f"The last commits of {md.escape(report.branch)}, oldest first, then head."]
+             f"The last commits of {escape(report.branch)}, oldest first, then head."]
     better = {"higher": " (higher is better)", "lower": " (lower is better)"}
     for trend in report.trends:
         title = f"{trend.metric}{better.get(trend.direction or '', '')}"
@@ -348,15 +241,15 @@ def _plot(plot: PlotPair, with_table: bool) -> list[str]:
     series = [charts.Series(name, tuple(line)) for name, line in zip(names, lines_, strict=True)]
     title = plot.title if base else f"{plot.title}: head"
     chart = charts.xychart(title, charts.XRange(plot.x, low, high), series, y_title=plot.y)
-    out = [f"**{md.escape(plot.title)}** ({md.escape(plot.path)})", "", *chart.split("\n")]
+    out = [f"**{escape(plot.title)}** ({escape(plot.path)})", "", *chart.split("\n")]
     if with_table:
         step = [low + (high - low) * i / (plotdata.GRID_POINTS - 1)
                 for i in range(plotdata.GRID_POINTS)]
         rows = [[fmt(x), *(fmt(line[i]) for line in lines_)] for i, x in enumerate(step)]
-        headers = [md.escape(plot.x), *(["base", "head"] if base else ["head"])]
-        out += ["", *md.details(
+        headers = [escape(plot.x), *(["base", "head"] if base else ["head"])]
+        out += ["", *details(
             f"Numbers ({len(base)} base / {len(head)} head points, sampled)",
-            md.table(headers, rows, "rrr"))]
+            table(headers, rows, "rrr"))]
     return out
 
 
@@ -366,12 +259,12 @@ def _confusion(plot: PlotPair) -> list[str]:
     classes = sorted({c for pair in head for c in pair}, key=_class_key)
     if not classes:
         return []
-    rows = [[f"**{md.escape(a)}**", *(_count(head[(a, p)], base[(a, p)] if base else None)
+    rows = [[f"**{escape(a)}**", *(_count(head[(a, p)], base[(a, p)] if base else None)
                                       for p in classes)] for a in classes]
-    header = [f"{md.escape(plot.x)} ↓ / {md.escape(plot.y)} →", *map(md.escape, classes)]
+    header = [f"{escape(plot.x)} ↓ / {escape(plot.y)} →", *map(escape, classes)]
     note = " (head; change vs base in brackets)" if base else " (head)"
-    return [f"**{md.escape(plot.title)}**{note}", "",
-            *md.table(header, rows, "l" + "r" * len(classes))]
+    return [f"**{escape(plot.title)}**{note}", "",
+            *table(header, rows, "l" + "r" * len(classes))]
 
 
 def _class_key(name: str) -> tuple[int, float, str]:
@@ -390,9 +283,9 @@ def _count(head: int, base: int | None) -> str:
 def _data(report: Report) -> list[str]:
     if not report.data:
         return []
-    rows = [[md.escape(d.path), d.change, size(d.base_size), size(d.head_size),
+    rows = [[escape(d.path), d.change, size(d.base_size), size(d.head_size),
              "" if d.files is None else str(d.files)] for d in report.data]
-    return ["### Data changes", "", *md.table(["Path", "Change", "Base size", "Head size",
+    return ["### Data changes", "", *table(["Path", "Change", "Base size", "Head size",
                                                 "Files"], rows, "llrrr")]
 
 

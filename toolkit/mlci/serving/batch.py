@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlci.data import tables
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.serving import loading
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from mlci.serving.loaders.base import Model
+    from mlci.serving.loaders.base import Predictor
 
 DEFAULT_CHUNK = 100_000
 T = TypeVar("T")
@@ -33,7 +34,7 @@ class PredictRequest:
     """What `mlci predict` was asked; `bundle` replaces `root`/`ref`."""
 
     input: Path
-    root: Path | None = None
+    project: Project | None = None
     ref: str | None = None
     bundle: Path | None = None
     output: Path | None = None
@@ -52,8 +53,8 @@ class PredictResult:
     fmt: str
     seconds: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.info.to_dict(), "rows": self.rows, "output": str(self.output),
+    def to_json(self) -> dict[str, Any]:
+        return {**self.info.to_json(), "rows": self.rows, "output": str(self.output),
                 "format": self.fmt, "seconds": round(self.seconds, 3)}
 
 
@@ -124,12 +125,12 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
 def _load(request: PredictRequest) -> loading.Loaded:
     if request.bundle is not None:
         return loading.load_bundle(request.bundle)
-    if request.root is None:
+    if request.project is None:
         raise MlciError("no model: run in a git checkout of the project, or pass --bundle DIR")
-    return loading.load(request.root, request.ref)
+    return loading.load(request.project, request.ref)
 
 
-def scored(model: Model, batch: pa.RecordBatch, keep: tuple[str, ...] = ()) -> pa.RecordBatch:
+def scored(model: Predictor, batch: pa.RecordBatch, keep: tuple[str, ...] = ()) -> pa.RecordBatch:
     """The `keep` columns of `batch`, then `prediction` and `proba_<class>` columns."""
     import pyarrow as pa
 

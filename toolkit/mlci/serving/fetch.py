@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlci import config
 from mlci.errors import MlciError
 from mlci.project import artifacts
-from mlci.registry import Model, models, modeltags
+from mlci.project.context import Project
+from mlci.registry import models, modeltags
+from mlci.registry.state import Model
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,13 @@ class Located:
         return Path(self.path).name
 
 
-def default_ref(root: Path) -> str:
+def default_ref(project: Project) -> str:
     """No reference given: the first model of dvc.yaml, in the stage `publish.compare_to`."""
-    declared = [a for a in artifacts.declared_here(root).values() if a.type == "model"]
+    declared = [a for a in artifacts.declared_here(project.root).values() if a.type == "model"]
     if not declared:
         raise MlciError("dvc.yaml declares no model artifact",
                         hint="add one under `artifacts:` (type: model), or name a model: NAME")
-    stage = config.load(root).publish.compare_to
+    stage = project.config.publish.compare_to
     return f"{declared[0].name}#{stage}" if stage else declared[0].name
 
 
@@ -57,11 +58,12 @@ def parse(ref_text: str) -> modeltags.Ref:
         raise MlciError(str(exc), hint="NAME (latest), NAME@vX.Y.Z or NAME#STAGE") from None
 
 
-def locate(root: Path, ref_text: str | None = None,
+def locate(project: Project, ref_text: str | None = None,
            state: dict[str, Model] | None = None) -> Located:
     """Resolve `ref_text` (default: `default_ref`) to a version and the md5 its commit records."""
-    ref = parse(ref_text or default_ref(root))
-    registry = models.state(root) if state is None else state
+    root = project.root
+    ref = parse(ref_text or default_ref(project))
+    registry = models.load(root) if state is None else state
     version = models.resolve(models.find(registry, ref.name), ref)
     artifact = artifacts.artifact_at(root, version.commit, ref.name)
     recorded = artifacts.recorded_hash(root, version.commit, artifact)
@@ -94,10 +96,10 @@ def download(root: Path, located: Located, out: Path) -> int:
 
 
 def _in_local_cache(root: Path, located: Located) -> Path | None:
-    from mlci.project import dvcfiles, storage
+    from mlci.project import dvcfiles, reading
 
     out = dvcfiles.Out(located.path, located.md5, None, None, located.legacy)
-    relative = dvcfiles.cache_file(storage.cache_dir(root), out)
+    relative = dvcfiles.cache_file(reading.cache_dir(root), out)
     path = root / relative if relative else None
     return path if path is not None and path.is_file() else None
 
@@ -111,25 +113,32 @@ class Fetched:
     files: int
     bundle: bool = False
 
+    def to_json(self) -> dict[str, Any]:
+        """`mlci models get --json`."""
+        found = self.located
+        return {"name": found.name, "version": found.version, "commit": found.commit,
+                "stage": found.stage, "path": found.path, "md5": found.md5,
+                "out": str(self.out), "bundle": self.bundle}
 
-def get(root: Path, ref_text: str, out: Path | None, force: bool = False,
+
+def get(project: Project, ref_text: str, out: Path | None, force: bool = False,
         bundle: bool = False) -> Fetched:
     """`mlci models get`: the verified artifact at `out` (or a bundle directory with
     `--bundle`), put in place by a rename: never a partial file, nothing on a mismatch."""
-    located = locate(root, ref_text)
+    located = locate(project, ref_text)
     default = located.file_name if not bundle else f"{located.name.replace(':', '-')}-model"
     target = out if out is not None else Path.cwd() / default
     if (target.exists() or target.is_symlink()) and not force:
         raise MlciError(f"{target}: already exists", hint="remove it, choose -o PATH or --force")
     try:
-        files = _install(root, located, target, bundle)
+        files = _install(project, located, target, bundle)
     except OSError as exc:
         raise MlciError(f"{target}: cannot write the artifact there: {exc.strerror or exc}",
                         hint="choose another -o PATH") from None
     return Fetched(located, target, files, bundle)
 
 
-def _install(root: Path, located: Located, target: Path, bundle: bool) -> int:
+def _install(project: Project, located: Located, target: Path, bundle: bool) -> int:
     """Download next to `target`, verify, then rename onto it."""
     from mlci.serving import bundles
 
@@ -139,10 +148,10 @@ def _install(root: Path, located: Located, target: Path, bundle: bool) -> int:
         new = scratch / "new"
         if bundle:
             new.mkdir()
-            files = download(root, located, new / located.file_name)
-            bundles.write(new, located, privacy_of(root))
+            files = download(project.root, located, new / located.file_name)
+            bundles.write(new, located, privacy_of(project))
         else:
-            files = download(root, located, new)
+            files = download(project.root, located, new)
         if target.is_dir() and not target.is_symlink():  # a directory can't be renamed over
             target.replace(scratch / "old")
         new.replace(target)
@@ -151,7 +160,7 @@ def _install(root: Path, located: Located, target: Path, bundle: bool) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def privacy_of(root: Path) -> dict[str, list[str]]:
+def privacy_of(project: Project) -> dict[str, list[str]]:
     """mlci.yaml's privacy columns, carried in the bundle (a container has no mlci.yaml)."""
-    privacy = config.load(root).privacy
+    privacy = project.config.privacy
     return {"exclude": list(privacy.exclude), "hash": list(privacy.hash)}

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.registry import modeltags
 from mlci.serving import fetch, loading
 from mlci.serving.app import ServerState
@@ -27,7 +27,7 @@ LOG = logging.getLogger("mlci.serve")
 class Follower:
     """Polls `remote` for the tags of the model `ref` names; swaps `state` on a move."""
 
-    root: Path
+    project: Project
     ref: str
     remote: str
     state: ServerState
@@ -47,11 +47,12 @@ class Follower:
     def check(self) -> str | None:
         """One poll: the version swapped in, or None when nothing changed or it was refused."""
         name = modeltags.name_to_tag(fetch.parse(self.ref).name)
-        listing = gitrepo.remote_tag_listing(self.root, self.remote, f"refs/tags/{name}[#@]*")
+        listing = gitrepo.remote_tag_listing(self.project.root, self.remote,
+                                             f"refs/tags/{name}[#@]*")
         if listing == self._seen:
             return None
-        gitrepo.fetch_tags(self.root, self.remote)
-        located = fetch.locate(self.root, self.ref)
+        gitrepo.fetch_tags(self.project.root, self.remote)
+        located = fetch.locate(self.project, self.ref)
         self._seen = listing
         current = self.state.served.loaded.info
         if (located.version, located.md5) in ((current.version, current.md5), self._refused):
@@ -60,7 +61,7 @@ class Follower:
 
     def _swap(self, located: fetch.Located) -> str | None:
         try:
-            loaded = loading.load_located(self.root, located)
+            loaded = loading.load_located(self.project.root, located)
         except MlciError as exc:
             self._refused = (located.version, located.md5)
             self.state.telemetry.swaps.labels("refused").inc()

@@ -26,15 +26,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.project import artifacts
+from mlci.project.context import Project
 from mlci.serving import bundles, fetch
 from mlci.serving.columns import from_table
 from mlci.serving.loaders import LoadError, choose
-from mlci.serving.loaders.base import Model, Prediction
+from mlci.serving.loaders.base import Prediction, Predictor
 from mlci.serving.signature import declared_in
 
 if TYPE_CHECKING:
     from mlci.project.artifacts import Artifact
-    from mlci.registry import Model as Registered
+    from mlci.registry.state import Model
     from mlci.serving.bundles import Bundle
 
 
@@ -50,7 +51,7 @@ class ModelInfo:
     loader: str
     stage: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "commit": self.commit,
                 "path": self.path, "md5": self.md5, "loader": self.loader, "stage": self.stage}
 
@@ -60,13 +61,13 @@ class Loaded:
     """A verified, loaded model and what it is."""
 
     info: ModelInfo
-    model: Model
+    model: Predictor
 
 
-def load(root: Path, ref: str | None = None, *,
-         state: dict[str, Registered] | None = None) -> Loaded:
+def load(project: Project, ref: str | None = None, *,
+         state: dict[str, Model] | None = None) -> Loaded:
     """Resolve `ref`, fetch and verify the artifact, load it (see the module docstring)."""
-    return load_located(root, fetch.locate(root, ref, state))
+    return load_located(project.root, fetch.locate(project, ref, state))
 
 
 def load_located(root: Path, located: fetch.Located) -> Loaded:
@@ -129,7 +130,7 @@ def load_at(root: Path, commit: str, artifact: Artifact) -> Loaded | None:
         return None
 
 
-def score(model: Model, table: Any, proba: bool = True) -> Prediction:
+def score(model: Predictor, table: Any, proba: bool = True) -> Prediction:
     """Score a pyarrow RecordBatch/Table or a pandas DataFrame holding the signature's columns
     (others are ignored); a missing column or an unconvertible value raises BadInput."""
     return model.predict(from_table(model.signature, table), proba)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.serving import bundles, fetch, loading
 from mlci.serving.predlog import LogFormat, LogSettings, PredictionLog
 from mlci.serving.telemetry import Telemetry
@@ -41,7 +42,7 @@ METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 class ServeRequest:
     """What `mlci serve` was asked for; `bundle` replaces `root`/`ref` (a container)."""
 
-    root: Path | None = None
+    project: Project | None = None
     ref: str | None = None
     bundle: Path | None = None
     host: str = "127.0.0.1"
@@ -83,13 +84,13 @@ def _check(request: ServeRequest) -> None:
     from mlci.serving.follow import check_followable
 
     if request.follow is not None:
-        if request.bundle is not None or request.root is None:
+        if request.bundle is not None or request.project is None:
             raise MlciError("--follow needs a git checkout of the project, not a --bundle")
         if request.workers > 1:
             raise MlciError("--follow works with one worker per process",
                             hint="run several `mlci serve --follow` processes (containers) "
                             "behind a load balancer instead of --workers")
-        check_followable(request.ref or fetch.default_ref(request.root))
+        check_followable(request.ref or fetch.default_ref(request.project))
 
 
 def _load(request: ServeRequest,
@@ -98,9 +99,10 @@ def _load(request: ServeRequest,
     if request.bundle is not None:
         bundle = bundles.read(request.bundle)
         return loading.from_bundle(bundle), bundle.privacy, None
-    assert request.root is not None
-    located = fetch.locate(request.root, request.ref)
-    return (loading.load_located(request.root, located), fetch.privacy_of(request.root),
+    assert request.project is not None
+    located = fetch.locate(request.project, request.ref)
+    return (loading.load_located(request.project.root, located),
+            fetch.privacy_of(request.project),
             located)
 
 
@@ -140,13 +142,13 @@ def _follower(request: ServeRequest | None, state: ServerState) -> Any:
     from mlci.serving.follow import Follower
     from mlci.shared import gitrepo
 
-    if request is None or request.follow is None or request.root is None:
+    if request is None or request.follow is None or request.project is None:
         return None
-    remote = gitrepo.default_remote(request.root)
+    remote = gitrepo.default_remote(request.project.root)
     if remote is None:
         raise MlciError("--follow: this repository has no git remote to poll")
-    ref = request.ref or fetch.default_ref(request.root)
-    follower = Follower(request.root, ref, remote, state, request.follow)
+    ref = request.ref or fetch.default_ref(request.project)
+    follower = Follower(request.project, ref, remote, state, request.follow)
     return asyncio.get_running_loop().create_task(follower.run())
 
 
@@ -183,10 +185,10 @@ def _as_bundle(request: ServeRequest, located: fetch.Located | None, where: Path
     if located is None:  # serving a bundle already
         assert request.bundle is not None
         return request.bundle
-    assert request.root is not None
+    assert request.project is not None
     directory = where / "bundle"
     directory.mkdir()
-    fetch.download(request.root, located, directory / located.file_name)
+    fetch.download(request.project.root, located, directory / located.file_name)
     bundles.write(directory, located, {})
     LOG.info("workers load %s %s from %s", located.name, located.version, directory)
     return directory

@@ -1,4 +1,4 @@
-"""The sweep's results (pure): one Run per combination from `mlci repro --json`, ranked."""
+"""The sweep's results (pure): one Run per combination from its repro outcome, ranked."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from mlci.metrics import rules as gates
+from mlci.metrics.rules import evaluate
 from mlci.project.grid import Combination
 from mlci.project.values import is_number, lookup, short_names
 
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy
+    from mlci.training.repro import ReproOutcome
 
 Status = Literal["ok", "failed"]
 Verdict = Literal["pass", "fail"]
@@ -58,20 +59,12 @@ def failed(combination: Combination, stage: str | None, message: str) -> Run:
     return Run(combination, "failed", gate_note="no metrics", error=Failure(stage, message))
 
 
-def record(combination: Combination, document: Any, judge: Judge) -> Run:
-    """The Run of a combination from what `mlci repro --json` printed (untrusted data)."""
-    if not isinstance(document, dict):
-        return failed(combination, None, "mlci repro printed no result")
-    error = document.get("error")
-    if isinstance(error, dict):
-        stage = error.get("stage")
-        return failed(combination, stage if isinstance(stage, str) else None,
-                      str(error.get("message") or "mlci repro failed"))
-    files = document.get("metrics")
-    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
-        return failed(combination, None, "mlci repro reported no metrics")
-    values = lookup(files)
-    result = gates.evaluate(judge.policy, judge.base_values, values)
+def record(combination: Combination, outcome: ReproOutcome, judge: Judge) -> Run:
+    """The Run of a combination from its repro outcome."""
+    if outcome.error is not None:
+        return failed(combination, outcome.error.stage, outcome.error.message)
+    values = lookup(outcome.metrics)
+    result = evaluate(judge.policy, judge.base_values, values)
     return Run(combination, "ok", short_names(values), "pass" if result.passed else "fail",
                result.describe())
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from mlci import config as config_module
+from mlci import config
 from mlci.config import Config, SweepConfig
 from mlci.errors import ConfigError, RevisionNotFound
 from mlci.project import grid, snapshot
+from mlci.project.context import Project
 from mlci.project.grid import Combination
 from mlci.project.values import lookup
 from mlci.sweep.leaderboard import Judge
@@ -30,19 +30,19 @@ class Plan:
         return self.config.metrics[self.settings.rank_by].direction or "higher"
 
 
-def load(root: Path) -> Plan:
+def load_plan(project: Project) -> Plan:
     """mlci.yaml's sweep, expanded; a ConfigError when it has none."""
-    cfg = config_module.load(root)
+    cfg = project.config
     if cfg.sweep is None:
-        raise ConfigError(f"{config_module.CONFIG_FILE}: no sweep: section",
+        raise ConfigError(f"{config.CONFIG_FILE}: no sweep: section",
                           hint=f"add one, e.g. {EXAMPLE}")
     return Plan(cfg, cfg.sweep, grid.expand(cfg.sweep.params))
 
 
-def judge(root: Path, plan: Plan) -> Judge:
+def head_judge(project: Project, plan: Plan) -> Judge:
     """mlci.yaml's metric policy against HEAD's committed metrics (none before a commit)."""
     try:
-        [head] = snapshot.read(root, ["HEAD"], snapshot.Want(params=False))
+        [head] = project.snapshots(["HEAD"], snapshot.Want(params=False))
     except RevisionNotFound:
         return Judge(plan.config.metrics, None, None)
     return Judge(plan.config.metrics, lookup(head.flat_metrics()), f"HEAD ({head.label})")

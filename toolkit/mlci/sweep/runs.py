@@ -21,12 +21,14 @@ from typing import Any
 
 from mlci import pipeline
 from mlci.project import grid, params
+from mlci.project.context import Project
 from mlci.project.grid import Combination
 from mlci.shared import gitrepo
 from mlci.shared.output import TAIL_LINES
 from mlci.sweep import leaderboard
-from mlci.sweep import plan as plans
 from mlci.sweep.leaderboard import Leaderboard
+from mlci.sweep.plan import Plan, head_judge, load_plan
+from mlci.training.repro import ReproError, ReproOutcome
 
 Progress = Callable[[str], None]
 
@@ -35,32 +37,32 @@ Progress = Callable[[str], None]
 class SweepRequest:
     """`mlci sweep`: where, how many combinations at once, and whether to push."""
 
-    root: Path
+    project: Project
     jobs: int = 1
     push: bool = False
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one combination's `mlci repro --json` printed, and how long it took."""
+    """One combination's repro outcome, and how long it took."""
 
-    document: Any
+    repro: ReproOutcome
     seconds: float
 
 
 def sweep(request: SweepRequest, progress: Progress) -> Leaderboard:
     """Run every combination of mlci.yaml's grid and rank them."""
-    root = request.root
-    plan = plans.load(root)
+    root = request.project.root
+    plan = load_plan(request.project)
     pipeline.require_project(root)
     if request.push and pipeline.default_remote(root) is None:
         raise pipeline.no_remote()  # before the runs, not after
     order = _order(root, plan)
     commit = gitrepo.work_tree_commit(root)
-    judge = plans.judge(root, plan)
+    judge = head_judge(request.project, plan)
     outcomes = run_all(Runner(root, commit, request.jobs), plan.combinations, order, progress)
     pushed = pipeline.push(root) if request.push else None
-    runs = [leaderboard.record(c, outcomes[c.id].document, judge) for c in plan.combinations]
+    runs = [leaderboard.record(c, outcomes[c.id].repro, judge) for c in plan.combinations]
     return leaderboard.rank(runs, plan.settings.rank_by, plan.direction, judge.base_label,
                             pushed)
 
@@ -74,7 +76,7 @@ class Order:
     base: dict[str, Any]
 
 
-def _order(root: Path, plan: plans.Plan) -> Order:
+def _order(root: Path, plan: Plan) -> Order:
     """Which stages read which swept parameters, and their values now; every key of the grid
     must be a parameter of the project (a ConfigError names the first that is not)."""
     first = plan.combinations[0]
@@ -98,20 +100,20 @@ class Runner:
             args = [arg for override in combination.overrides for arg in ("-S", override)]
             proc = subprocess.run([sys.executable, "-m", "mlci", "repro", "--json", *args],
                                   cwd=tree, capture_output=True, text=True, check=False)
-        return Outcome(document(proc), time.perf_counter() - start)
+        return Outcome(outcome(proc), time.perf_counter() - start)
 
 
-def document(proc: subprocess.CompletedProcess[str]) -> Any:
-    """`mlci repro --json`'s output; an error document when it printed none."""
+def outcome(proc: subprocess.CompletedProcess[str]) -> ReproOutcome:
+    """The outcome `mlci repro --json` printed; a failure naming its last words when it
+    printed none (it crashed)."""
     try:
-        found = json.loads(proc.stdout)
+        found = ReproOutcome.from_json(json.loads(proc.stdout))
     except ValueError:
         found = None
-    if proc.returncode == 0 or (isinstance(found, dict) and "error" in found):
+    if found is not None and (proc.returncode == 0 or found.failed):
         return found
     tail = "\n".join(proc.stderr.strip().splitlines()[-TAIL_LINES:])
-    return {"error": {"stage": None,
-                      "message": tail or f"mlci repro exited with {proc.returncode}"}}
+    return ReproOutcome(error=ReproError(tail or f"mlci repro exited with {proc.returncode}"))
 
 
 def run_all(runner: Runner, combinations: tuple[Combination, ...], order: Order,
@@ -139,13 +141,10 @@ def run_all(runner: Runner, combinations: tuple[Combination, ...], order: Order,
 
 
 def _line(done: int, total: int, combination: Combination, outcome: Outcome) -> str:
-    document = outcome.document if isinstance(outcome.document, dict) else {}
-    error = document.get("error")
-    if isinstance(error, dict):
-        where = f" at stage {error['stage']}" if error.get("stage") else ""
-        state = f"failed{where}"
+    error = outcome.repro.error
+    if error is not None:
+        state = "failed" + (f" at stage {error.stage}" if error.stage else "")
     else:
-        stages = [s for s in document.get("stages") or [] if isinstance(s, dict)]
-        ran = [str(s.get("name")) for s in stages if s.get("status") == "ran"]
+        ran = [s.name for s in outcome.repro.stages if s.status == "ran"]
         state = f"ok (ran: {', '.join(ran)})" if ran else "ok (nothing ran)"
     return f"[{done}/{total}] {combination.label}: {state} in {outcome.seconds:.1f}s"

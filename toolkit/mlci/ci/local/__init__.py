@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from mlci.ci.local.runs import RunRequest, RunResult
+from mlci.ci.local.runner import RunRequest, RunResult
 
 
 def run(request: RunRequest) -> RunResult:
     """Run the generated workflows (GitHub) or pipeline (GitLab) for the request's event."""
     if request.forge == "gitlab":
-        from mlci.ci.local import gitlab
+        from mlci.ci.local import gitlabci
 
-        return gitlab.run(request)
+        return gitlabci.run(request)
     from mlci.ci.local import act
 
     return act.run(request)

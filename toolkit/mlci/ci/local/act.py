@@ -8,15 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlci import config as config_module
 from mlci.ci import events
 from mlci.ci.events import Checkout, RunRecord
-from mlci.ci.local import runs
-from mlci.ci.render import has_marker
+from mlci.ci.local import runner
+from mlci.ci.templating import has_marker
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.shared import gitrepo
 from mlci.shared.files import load_yaml
-from mlci.templates import path as template_path
+from mlci.templates import template_path
 
 WORKFLOWS = ".github/workflows"
 FIRST = "mlci-train"
@@ -26,13 +26,13 @@ DRY_RUN_NOTE = ("GITHUB_API_URL is not set: forge calls (comment, status, releas
                 "GITHUB_TOKEN to send them")
 
 
-def run(request: runs.RunRequest) -> runs.RunResult:
+def run(request: runner.RunRequest) -> runner.RunResult:
     """Run every mlci-generated workflow that EVENT triggers, one after the other, under act."""
     if request.event not in events.EVENTS:
         raise MlciError(f"unknown GitHub event {request.event!r}",
                         hint=f"one of: {', '.join(events.EVENTS)}")
-    act = runs.tool("act")
-    workflows = workflows_for(request.root, request.event, request.job)
+    act = runner.tool("act")
+    workflows = workflows_for(request.project.root, request.event, request.job)
     dry_run = not os.environ.get("GITHUB_API_URL")
     notes = [DRY_RUN_NOTE] if dry_run else []
     finished = []
@@ -41,7 +41,7 @@ def run(request: runs.RunRequest) -> runs.RunResult:
             notes.append(f"{path.name}: not run in a dry run (it pushes tags and releases)")
             continue
         finished.append(_run_workflow(act, request, path, data, dry_run))
-    return runs.RunResult(tuple(finished), tuple(notes))
+    return runner.RunResult(tuple(finished), tuple(notes))
 
 
 def workflows_for(root: Path, event: str, job: str | None) -> list[tuple[Path, Any]]:
@@ -69,31 +69,31 @@ def _writes_contents(data: Any) -> bool:
     return any((j.get("permissions") or {}).get("contents") == "write" for j in jobs)
 
 
-def _run_workflow(act: str, request: runs.RunRequest, path: Path, data: Any,
-                  dry_run: bool) -> runs.WorkflowRun:
-    state = runs.state_dir(request.root)
-    checkout = _checkout(request.root)
+def _run_workflow(act: str, request: runner.RunRequest, path: Path, data: Any,
+                  dry_run: bool) -> runner.WorkflowRun:
+    state = runner.state_dir(request.project.root)
+    checkout = _checkout(request.project)
     payload = _payload(request, state, data, checkout)
-    run_id = runs.next_run_id(state)
+    run_id = runner.next_run_id(state)
     # the secrets file lives in a private directory that goes on every way out, SIGTERM too
-    with runs.private_dir("mlci-act-") as work:
+    with runner.private_dir("mlci-act-") as work:
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
         # as on GitHub, a pull request from a fork runs with no secrets at all
         fork = events.is_fork(payload, checkout.repo)
-        runs.write_secret(work / "secrets", "" if fork else _secrets(request.root))
+        runner.write_secret(work / "secrets", "" if fork else _secrets(request.project))
         flags = _flags(request, path, data, work, checkout, run_id, dry_run)
         args = [act, request.event, *flags]
-        code = runs.run_tool(args, request.root, runs.job_env(request.root))
+        code = runner.run_tool(args, request.project.root, runner.job_env(request.project))
     record = _record(request.event, payload, checkout, run_id, str(data.get("name", path.stem)),
                      code)
-    runs.save_record(state, record)
-    return runs.WorkflowRun(record.workflow, code, record)
+    runner.save_record(state, record)
+    return runner.WorkflowRun(record.workflow, code, record)
 
 
-def _flags(request: runs.RunRequest, path: Path, data: Any, work: Path, checkout: Checkout,
+def _flags(request: runner.RunRequest, path: Path, data: Any, work: Path, checkout: Checkout,
            run_id: int, dry_run: bool) -> list[str]:
     for name in ("vars", "env", "input"):
-        runs.write_secret(work / name, "")
+        runner.write_secret(work / name, "")
     flags = ["-W", str(path), "-e", str(work / "event.json"),
              "--action-cache-path", str(work / "act"), "--no-cache-server",
              "--cache-server-addr", "127.0.0.1", "--artifact-server-addr", "127.0.0.1",
@@ -105,7 +105,7 @@ def _flags(request: runs.RunRequest, path: Path, data: Any, work: Path, checkout
     for action, directory in stand_ins().items():
         flags += ["--local-repository", f"{action}={directory}"]
     env = {"GITHUB_REPOSITORY": checkout.repo, "GITHUB_RUN_ID": str(run_id),
-           "MLCI_ARTIFACTS": str(runs.state_dir(request.root) / "artifacts"),
+           "MLCI_ARTIFACTS": str(runner.state_dir(request.project.root) / "artifacts"),
            "MLCI_PYTHON": sys.executable}
     env.update({"GITHUB_API_URL": os.environ["GITHUB_API_URL"]} if not dry_run
                else {"MLCI_FORGE_DRY_RUN": "1"})
@@ -132,14 +132,14 @@ def stand_ins() -> dict[str, Path]:
             for action in STAND_INS if action in pins}
 
 
-def _secrets(root: Path) -> str:
+def _secrets(project: Project) -> str:
     """The secrets a workflow may ask for, from this environment, for a file only act reads."""
-    names = ["GITHUB_TOKEN", *config_module.load(root).ci.dvc_remote_secrets]
-    return "".join(f"{name}={value}\n" for name, value in runs.secret_values(names).items())
+    names = ["GITHUB_TOKEN", *project.config.ci.dvc_remote_secrets]
+    return "".join(f"{name}={value}\n" for name, value in runner.secret_values(names).items())
 
 
-def _checkout(root: Path) -> Checkout:
-    cfg = config_module.load(root)
+def _checkout(project: Project) -> Checkout:
+    root, cfg = project.root, project.config
     head = gitrepo.head_sha(root)
     if head is None:
         raise MlciError("the repository has no commits; a CI run needs one",
@@ -153,7 +153,7 @@ def _checkout(root: Path) -> Checkout:
                     gitrepo.resolve(root, base) if gitrepo.ref_exists(root, base) else "")
 
 
-def _payload(request: runs.RunRequest, state: Path, data: Any,
+def _payload(request: runner.RunRequest, state: Path, data: Any,
              checkout: Checkout) -> dict[str, Any]:
     if request.event_file is not None:
         return _read_event(request.event_file)
@@ -163,7 +163,7 @@ def _payload(request: runs.RunRequest, state: Path, data: Any,
     if request.event != "workflow_run":
         return events.payload(request.event, checkout)
     wanted = set((data["on"].get("workflow_run") or {}).get("workflows") or [])
-    earlier = [r for r in runs.records(state) if r.workflow in wanted]
+    earlier = [r for r in runner.records(state) if r.workflow in wanted]
     if not earlier:
         raise MlciError(f"no local run of {', '.join(sorted(wanted))} to follow",
                         hint="run it first, e.g. `mlci ci run pull_request`")

@@ -29,7 +29,7 @@ class Prediction:
     proba: np.ndarray[Any, Any] | None = None
 
 
-class Model(Protocol):
+class Predictor(Protocol):
     """A loaded model: its signature and a predict over validated columns."""
 
     @property
@@ -46,7 +46,7 @@ class Loader(Protocol):
     NAME: str
     SUFFIXES: tuple[str, ...]
 
-    def load(self, path: Path, meta: dict[str, Any]) -> Model:
+    def load(self, path: Path, meta: dict[str, Any]) -> Predictor:
         """Load the verified file `path`; `meta` is the artifact's `meta:` from dvc.yaml."""
         ...
 

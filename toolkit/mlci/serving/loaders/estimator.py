@@ -1,4 +1,4 @@
-"""Any object with scikit-learn's `predict` (and `predict_proba`) as a Model.
+"""Any object with scikit-learn's `predict` (and `predict_proba`) as a Predictor.
 
 An estimator fitted on named columns (`feature_names_in_`), or given a declared signature,
 gets a pandas DataFrame with those names, so column transformers that select by name work;
@@ -17,7 +17,7 @@ from mlci.serving.signature import Column, Signature, merged, unnamed
 
 
 class EstimatorModel:
-    """A scikit-learn-like estimator behind the Model protocol."""
+    """A scikit-learn-like estimator behind the Predictor protocol."""
 
     def __init__(self, estimator: Any, declared: Signature | None = None) -> None:
         self.estimator = estimator

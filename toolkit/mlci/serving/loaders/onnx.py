@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlci.serving.loaders.base import Columns, LoadError, Model, Prediction
+from mlci.serving.loaders.base import Columns, LoadError, Prediction, Predictor
 from mlci.serving.signature import Column, Dtype, Signature, declared_in, merged, unnamed
 
 NAME = "onnx"
@@ -21,7 +21,7 @@ _DTYPES: dict[str, Dtype] = {"tensor(double)": "float64", "tensor(float)": "floa
                              "tensor(bool)": "bool", "tensor(string)": "string"}
 
 
-def load(path: Path, meta: dict[str, Any]) -> Model:
+def load(path: Path, meta: dict[str, Any]) -> Predictor:
     """Open an inference session on the CPU."""
     try:
         import onnxruntime as ort
@@ -38,7 +38,7 @@ def load(path: Path, meta: dict[str, Any]) -> Model:
 
 
 class OnnxModel:
-    """An onnxruntime session behind the Model protocol."""
+    """An onnxruntime session behind the Predictor protocol."""
 
     def __init__(self, session: Any, declared: Signature | None) -> None:
         self.session = session

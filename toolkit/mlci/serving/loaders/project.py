@@ -1,6 +1,6 @@
 """A project's own loader: `meta.loader: "module:function"` on the artifact in dvc.yaml.
 
-The function is called with the verified file's path and returns either a Model (an object
+The function is called with the verified file's path and returns either a Predictor (an object
 with `signature` and `predict(columns, proba)`) or an object with scikit-learn's `predict`
 (and `predict_proba`), which then gets a pandas DataFrame of the signature's columns. The
 module comes from the installed project, or from the repository root when serving a checkout.
@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, cast
 
-from mlci.serving.loaders.base import LoadError, Model
+from mlci.serving.loaders.base import LoadError, Predictor
 from mlci.serving.loaders.estimator import EstimatorModel
 from mlci.serving.signature import declared_in
 
@@ -22,12 +22,12 @@ SUFFIXES: tuple[str, ...] = ()  # chosen by meta.loader only
 SPEC = re.compile(r"(?P<module>[A-Za-z_][\w.]*):(?P<function>[A-Za-z_]\w*)")
 
 
-def load(path: Path, meta: dict[str, Any]) -> Model:
+def load(path: Path, meta: dict[str, Any]) -> Predictor:
     """Import `module`, call `function(path)`, wrap what it returns."""
     function = resolve(str(meta.get("loader", "")))
     made = function(path)
     if hasattr(made, "signature") and hasattr(made, "predict") and not hasattr(made, "fit"):
-        return cast(Model, made)
+        return cast(Predictor, made)
     if not hasattr(made, "predict"):
         raise LoadError(f"{meta['loader']} returned a {type(made).__name__}, which has no "
                         "predict()")

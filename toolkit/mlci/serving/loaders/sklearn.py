@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlci.serving.loaders.base import LoadError, Model
+from mlci.serving.loaders.base import LoadError, Predictor
 from mlci.serving.loaders.estimator import EstimatorModel
 from mlci.serving.signature import declared_in
 
@@ -16,7 +16,7 @@ NAME = "sklearn"
 SUFFIXES = (".pkl", ".pickle", ".joblib")
 
 
-def load(path: Path, meta: dict[str, Any]) -> Model:
+def load(path: Path, meta: dict[str, Any]) -> Predictor:
     """Unpickle the estimator (joblib reads plain pickles too) and wrap it."""
     import pickle
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlci.serving.loaders.base import LoadError, Model
+from mlci.serving.loaders.base import LoadError, Predictor
 from mlci.serving.loaders.estimator import EstimatorModel
 from mlci.serving.signature import declared_in
 
@@ -17,7 +17,7 @@ NAME = "skops"
 SUFFIXES = (".skops",)
 
 
-def load(path: Path, meta: dict[str, Any]) -> Model:
+def load(path: Path, meta: dict[str, Any]) -> Predictor:
     """Build the estimator from the skops file, refusing untrusted types."""
     try:
         import skops.io as sio

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mlci import config as config_module
-from mlci.ci.local import runs
+from mlci.ci.local import runner
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.shared import gitrepo
 from mlci.shared.files import atomic_write, load_yaml
 
@@ -31,8 +31,8 @@ DRY_RUN_NOTE = ("CI_API_V4_URL is not set: forge calls (note, status, release) a
                 "(dry run); set CI_API_V4_URL, CI_PROJECT_ID and MLCI_GITLAB_TOKEN to send them")
 
 
-def run(request: runs.RunRequest) -> runs.RunResult:
-    """Run the pipeline EVENT starts (a merge request or a branch pipeline) with gitlab-ci-runs."""
+def run(request: runner.RunRequest) -> runner.RunResult:
+    """Run the pipeline EVENT starts (a merge request or a branch pipeline) with gitlab-ci-local."""
     source = SOURCES.get(request.event)
     if source is None:
         raise MlciError(f"unknown GitLab pipeline event {request.event!r}",
@@ -40,8 +40,8 @@ def run(request: runs.RunRequest) -> runs.RunResult:
     if request.event_file is not None:
         raise MlciError("--event-file is for GitHub (act) runs",
                         hint="GitLab pipelines take their context from CI variables")
-    binary = runs.tool("gitlab-ci-local")
-    root = request.root
+    binary = runner.tool("gitlab-ci-local")
+    root = request.project.root
     if not (root / PIPELINE).is_file():
         raise MlciError(f"{PIPELINE}: no such file", hint="run `mlci ci generate --forge gitlab`")
     _exclude_state(root)
@@ -52,17 +52,17 @@ def run(request: runs.RunRequest) -> runs.RunResult:
                         hint="set CI_API_V4_URL, CI_PROJECT_ID and MLCI_GITLAB_TOKEN to run it")
     atomic_write(root / LOCAL_FILE, shell_pipeline(pipeline))
     (root / STATE / "mlci-variables.yml").unlink(missing_ok=True)  # earlier mlci kept it here
-    variables = pipeline_variables(root, source, dry_run)
+    variables = pipeline_variables(request.project, source, dry_run)
     # the token file lives in a private directory that goes on every way out, SIGTERM too
-    with runs.private_dir("mlci-gitlab-") as private:
+    with runner.private_dir("mlci-gitlab-") as private:
         secrets = private / "variables.yml"
-        runs.write_secret(secrets, scoped_variables(runs.secret_values([TOKEN])))
+        runner.write_secret(secrets, scoped_variables(runner.secret_values([TOKEN])))
         # gitlab-ci-local reads `--variables-file` relative to its working directory
         relative = Path(os.path.relpath(secrets.resolve(), root.resolve()))
-        code = runs.run_tool(_args(binary, request.job, variables, relative), root,
-                             runs.job_env(root))
+        code = runner.run_tool(_args(binary, request.job, variables, relative), root,
+                             runner.job_env(request.project))
     name = f"gitlab {source} pipeline" + (f" (job {request.job})" if request.job else "")
-    return runs.RunResult((runs.WorkflowRun(name, code),), (DRY_RUN_NOTE,) if dry_run else ())
+    return runner.RunResult((runner.WorkflowRun(name, code),), (DRY_RUN_NOTE,) if dry_run else ())
 
 
 def publishes(data: Any, job: str) -> bool:
@@ -82,9 +82,9 @@ def shell_pipeline(data: Any) -> str:
     return yaml_text(data)
 
 
-def pipeline_variables(root: Path, source: str, dry_run: bool) -> dict[str, str]:
+def pipeline_variables(project: Project, source: str, dry_run: bool) -> dict[str, str]:
     """The predefined CI variables of a GitLab pipeline for the current commit."""
-    cfg = config_module.load(root)
+    root, cfg = project.root, project.config
     branch = gitrepo.git(root, "rev-parse", "--abbrev-ref", "HEAD").strip()
     found = {"CI_PIPELINE_SOURCE": source, "CI_DEFAULT_BRANCH": cfg.default_branch,
              "MLCI_MAX_RETRY_WAIT": os.environ.get("MLCI_MAX_RETRY_WAIT", "")}

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.sweep import leaderboard
-from mlci.sweep import plan as plans
 from mlci.sweep.leaderboard import Leaderboard
+from mlci.sweep.plan import head_judge, load_plan
+from mlci.training.repro import ReproError, ReproOutcome
 
 OVERRIDES = "overrides.txt"
 RESULT = "repro.json"
@@ -23,13 +25,13 @@ MAX_BYTES = 4 * 1024 * 1024
 _MISSING = object()
 
 
-def collect(root: Path, directory: Path) -> Leaderboard:
+def collect(project: Project, directory: Path) -> Leaderboard:
     """The leaderboard of the results under `directory` for mlci.yaml's grid."""
     if not directory.is_dir():
         raise MlciError(f"{directory}: no such directory",
                         hint="download the matrix jobs' artifacts there first")
-    plan = plans.load(root)
-    judge = plans.judge(root, plan)
+    plan = load_plan(project)
+    judge = head_judge(project, plan)
     found = results(directory)
     runs = []
     for combination in plan.combinations:
@@ -37,7 +39,7 @@ def collect(root: Path, directory: Path) -> Leaderboard:
         runs.append(leaderboard.failed(
             combination, None, "no result: its CI job uploaded none (cancelled, or it failed "
             "before mlci repro ran)") if document is _MISSING
-            else leaderboard.record(combination, document, judge))
+            else leaderboard.record(combination, outcome_of(document), judge))
     return leaderboard.rank(runs, plan.settings.rank_by, plan.direction, judge.base_label)
 
 
@@ -61,6 +63,16 @@ def _read(path: Path) -> str | None:
         return read_regular(path, MAX_BYTES, errors="replace")
     except OSError:  # NotRegularFile included
         return None
+
+
+def outcome_of(document: Any) -> ReproOutcome:
+    """An uploaded repro.json as an outcome; a failure saying why when it is not one."""
+    if not isinstance(document, dict):
+        return ReproOutcome(error=ReproError("mlci repro printed no result"))
+    try:
+        return ReproOutcome.from_json(document)
+    except ValueError:
+        return ReproOutcome(error=ReproError("mlci repro reported no metrics"))
 
 
 def _json(text: str | None) -> Any:

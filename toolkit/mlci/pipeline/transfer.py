@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import ArtifactMismatch, MlciError, PipelineError
+from mlci.pipeline.backends import default_info, remote_access, remote_error
 from mlci.pipeline.session import dvc_logging, no_remote, open_repo, translate
-from mlci.pipeline.storage import default_info, remote_access, remote_error
 
 _ABSENT = ("deleted", "not in cache")
 

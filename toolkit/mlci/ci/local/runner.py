@@ -20,7 +20,9 @@ from types import FrameType
 
 from mlci.ci.events import RunRecord
 from mlci.errors import MlciError
-from mlci.forge.job import ForgeName, check_token
+from mlci.forge.job import check_token
+from mlci.project.context import Project
+from mlci.shared.forges import ForgeName
 
 # variables never handed to a local run's environment: workflows get tokens only where they
 # ask for them (act: as secrets; gitlab-ci-local: as variables of the jobs that name them)
@@ -39,7 +41,7 @@ STOP_GRACE_SECONDS = 10.0  # how long a runner may take to stop its jobs before 
 class RunRequest:
     """What `mlci ci run` was asked: EVENT on FORGE, optionally one JOB and a payload file."""
 
-    root: Path
+    project: Project
     event: str
     forge: ForgeName = "github"
     job: str | None = None
@@ -89,12 +91,10 @@ def state_dir(root: Path) -> Path:
     return path
 
 
-def job_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def job_env(project: Project, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a runner process: this one's without tokens and without the DVC
     remote's secrets (they reach only the steps that ask for them), this Python first."""
-    from mlci import config
-
-    hidden = {*TOKENS, *config.load(root).ci.dvc_remote_secrets}
+    hidden = {*TOKENS, *project.config.ci.dvc_remote_secrets}
     env = {k: v for k, v in os.environ.items() if k not in hidden}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return {**env, **(extra or {})}

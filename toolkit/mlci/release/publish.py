@@ -7,29 +7,30 @@ remote -> annotated tags -> atomic push of the tags. A failure at any step leave
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlci import config, registry
 from mlci.errors import MlciError, PipelineError
+from mlci.monitoring.monitor import store_profile
 from mlci.project import artifacts
 from mlci.project.artifacts import Artifact
-from mlci.registry import Model, SemVer, Version, modelcard, models, modeltags, tagging
+from mlci.project.context import Project
+from mlci.registry import modelcard, models, modeltags, state, tagging
 from mlci.registry.modelcard import ModelCard
+from mlci.registry.semver import BUMPS, SemVer
+from mlci.registry.state import Model, Version
+from mlci.serving.loading import describe
 from mlci.shared import gitrepo
 
 if TYPE_CHECKING:
     from mlci.metrics.rules import GateResult
 
-Describe = Callable[[Path, str, Artifact], "dict[str, Any] | None"]
-
 @dataclass(frozen=True)
 class PublishRequest:
     """What `mlci publish` was asked to do; `push` None means "if a git remote exists"."""
 
-    root: Path
+    project: Project
     name: str
     rev: str = "HEAD"
     version: str | None = None
@@ -37,12 +38,6 @@ class PublishRequest:
     stage: str | None = None
     push: bool | None = None
     remote: str | None = None
-    # the model's signature for the card, from the verified artifact (serving.loading does it;
-    # the registry loads no models itself)
-    describe: Describe | None = None
-    # (root, commit) -> md5 of the stored monitoring profile (monitoring builds it; the
-    # registry imports no domain above it)
-    profile: Callable[[Path, str], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,12 +62,26 @@ class Published:
     def registered(self) -> bool:
         return bool(self.tags)
 
+    def to_json(self, release_url: str | None = None) -> dict[str, Any]:
+        """`mlci publish --json`: a registration (or a re-run that found one), or the gate
+        that refused it."""
+        if not self.registered:
+            return {"registered": False, "gate": self.gate.to_json() if self.gate else None}
+        return {
+            "registered": True, "already": self.already, "name": self.name,
+            "version": self.version, "commit": self.commit, "tags": list(self.tags),
+            "remote": self.remote, "pushed": self.remote is not None,
+            "attempts": self.attempts, "release": release_url,
+            "gate": self.gate.to_json() if self.gate is not None else None,
+        }
+
 
 def publish(request: PublishRequest) -> Published:
     """Gate, push the artifact to the DVC remote, tag the version (and stage), push the tags."""
     from mlci import pipeline
 
-    root, cfg = request.root, config.load(request.root)
+    project = request.project
+    root, cfg = project.root, project.config
     _check_request(request)
     commit = gitrepo.resolve(root, request.rev)
     artifact = artifacts.artifact_at(root, commit, request.name)
@@ -83,15 +92,15 @@ def publish(request: PublishRequest) -> Published:
     if current is not None and (existing := current.at_commit(commit)) is not None:
         return _republish(request, current, existing, remote)
     _check_unregistered(current, commit, request.version)
-    if request.stage and (problem := registry.stage_error(cfg.publish.stages, request.stage)):
+    if request.stage and (problem := state.stage_error(cfg.publish.stages, request.stage)):
         raise MlciError(problem, hint="publish to the first stage, then `mlci promote`")
-    verdict = tagging.gate_against(root, cfg, current, cfg.publish.compare_to, commit)
+    verdict = tagging.gate_against(project, current, cfg.publish.compare_to, commit)
     if not verdict.passed:
         return Published(request.name, commit, verdict)
     pipeline.push_artifact(root, commit, artifact.path)
-    signature = request.describe(root, commit, artifact) if request.describe else None
-    card = replace(_card(root, commit, artifact, verdict, signature),
-                   profile=(request.profile(root, commit) or "") if request.profile else "")
+    signature = describe(root, commit, artifact)
+    card = replace(_card(project, commit, artifact, verdict, signature),
+                   profile=store_profile(project, request.name, commit) or "")
     return _register(request, commit, remote, card, verdict)
 
 
@@ -103,8 +112,8 @@ def _check_request(request: PublishRequest) -> None:
             SemVer.parse(request.version)
         except ValueError as exc:
             raise MlciError(f"--version: {exc}") from None
-    if request.bump and request.bump not in registry.BUMPS:
-        raise MlciError(f"--bump: expected one of {', '.join(registry.BUMPS)}")
+    if request.bump and request.bump not in BUMPS:
+        raise MlciError(f"--bump: expected one of {', '.join(BUMPS)}")
     if request.stage and not modeltags.is_valid_stage(request.stage):
         raise MlciError(f"--stage: invalid stage name {request.stage!r}",
                         hint="letters, digits, '-', '_' and '/', starting and ending with a "
@@ -176,25 +185,25 @@ def _republish(request: PublishRequest, model: Model, existing: Version,
     tags = [e.tag for e in model.history if e.commit == existing.commit
             and (e.version == existing.version)]
     if remote is not None:
-        failure = gitrepo.push_tags(request.root, remote, tags)
+        failure = gitrepo.push_tags(request.project.root, remote, tags)
         if failure is not None:
             raise MlciError(f"`git push` of {', '.join(tags)} to '{remote}' failed:\n{failure}")
     return Published(model.name, existing.commit, None, existing.version, tuple(tags), remote,
                      existing.message, 0, already=True)
 
 
-def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult,
+def _card(project: Project, commit: str, artifact: Artifact, verdict: GateResult,
           signature: dict[str, Any] | None) -> ModelCard:
     """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
-    from mlci.project import dvcfiles, snapshot
+    from mlci.project import dvcfiles
     from mlci.project.values import flatten, lookup, short_names
 
-    snap = snapshot.read(root, [commit])[0]
+    snap = project.snapshots([commit])[0]
     params = {key: value for values in snap.params.values()
               for key, value in flatten(values).items()}
     data = {p: out.md5 for p, out in dvcfiles.outs(snap.lock).items() if out.md5}
     values = short_names(lookup(snap.flat_metrics()))
-    recorded = artifacts.recorded_hash(root, commit, artifact)
+    recorded = artifacts.recorded_hash(project.root, commit, artifact)
     return ModelCard(
         name=artifact.name, version="", commit=commit, path=artifact.path,
         artifact_md5=recorded.md5 or "" if recorded is not None else "",
@@ -206,14 +215,14 @@ def _card(root: Path, commit: str, artifact: Artifact, verdict: GateResult,
 def _register(request: PublishRequest, commit: str, remote: str | None,
               card: ModelCard, verdict: GateResult) -> Published:
     """Tag and push; when another publisher took the version or counter, refetch and retry."""
-    root, name = request.root, request.name
-    model = models.state(root).get(name)
+    root, name = request.project.root, request.name
+    model = models.load(root).get(name)
     for attempt in range(1, tagging.TAG_ATTEMPTS + 1):
         version = SemVer.parse(request.version) if request.version \
-            else registry.next_version(model, request.bump)
-        tags = [registry.registration(name, version)]
+            else state.next_version(model, request.bump)
+        tags = [state.registration(name, version)]
         if request.stage:
-            tags.append(registry.assignment(name, request.stage, model))
+            tags.append(state.assignment(name, request.stage, model))
         text = modelcard.render(replace(card, version=str(version)))
         stage_message = tagging.assign_message(name, request.stage, str(version))
         messages = [text] + [stage_message] * (len(tags) - 1)

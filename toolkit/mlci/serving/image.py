@@ -14,9 +14,11 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mlci
 from mlci.errors import MlciError
+from mlci.project.context import Project
 from mlci.serving import fetch
 
 RUNTIME_CORE = ("typer",)  # the core dependencies `mlci serve --bundle` imports
@@ -30,7 +32,7 @@ _TAG_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @dataclass(frozen=True)
-class Context:
+class BuildContext:
     """What was written, and how the image is to be named and tagged."""
 
     located: fetch.Located
@@ -45,6 +47,12 @@ class Context:
         return {"name": self.located.name, "version": self.located.version,
                 "image": self.image, "version_tag": self.tags[0],
                 "stage_tag": self.tags[1] if len(self.tags) > 1 else ""}
+
+    def to_json(self) -> dict[str, Any]:
+        """`mlci deploy context --json`: the outputs, the verified commit and md5, and the
+        requirements the wheels were built from."""
+        return {**self.outputs(), "commit": self.located.commit, "md5": self.located.md5,
+                "requirements": list(self.requirements)}
 
 
 def image_path(name: str) -> str:
@@ -65,12 +73,14 @@ def stage_tag(stage: str) -> str:
     return _TAG_CHARS.sub("-", stage)
 
 
-def context(root: Path, ref: str | None, directory: Path, force: bool = False) -> Context:
+def context(project: Project, ref: str | None, directory: Path, force: bool = False,
+            ) -> BuildContext:
     """Write DIR/model (the verified bundle) and DIR/wheels (pip wheel of the runtime)."""
     if directory.exists() and any(directory.iterdir()) and not force:
         raise MlciError(f"{directory}: not empty", hint="choose an empty directory or --force")
     directory.mkdir(parents=True, exist_ok=True)
-    fetched = fetch.get(root, ref or fetch.default_ref(root), directory / "model", force=True,
+    root = project.root
+    fetched = fetch.get(project, ref or fetch.default_ref(project), directory / "model", force=True,
                         bundle=True)
     wanted = runtime_requirements(root)
     (directory / "runtime-requirements.txt").write_text("\n".join(wanted) + "\n")
@@ -79,7 +89,7 @@ def context(root: Path, ref: str | None, directory: Path, force: bool = False) -
     _pip(root, ["wheel", "--wheel-dir", str(wheels), "-r",
                 str((directory / "runtime-requirements.txt").resolve())])
     located = fetched.located
-    return Context(located, directory, image_path(located.name),
+    return BuildContext(located, directory, image_path(located.name),
                    image_tags(located.version, located.stage), tuple(wanted))
 
 

@@ -1,0 +1,1 @@
+"""Training: the pipeline reproduced with parameter overrides, its metrics against HEAD."""
