@@ -17,6 +17,7 @@ from mlci.shared import names
 from mlci.shared.files import load_yaml
 from mlci.shared.sha import is_sha
 from mlci.templates import template_path
+from mlci.project.grid import expand
 
 REQUIREMENTS = "requirements.txt"
 # runner labels actionlint knows without configuration (GitHub-hosted images and defaults)
@@ -87,8 +88,6 @@ def load(project: Project) -> CiContext:
 
 
 def _sweep(settings: SweepConfig | None) -> dict[str, Any]:
-    from mlci.project.grid import expand
-
     if settings is None:
         return {"sweep": False, "sweep_labels": (), "max_parallel": 0}
     return {"sweep": True, "sweep_labels": tuple(c.label for c in expand(settings.params)),

@@ -12,7 +12,7 @@ from mlci.cli import app, options
 
 if TYPE_CHECKING:
     from mlci.project.scaffold import InitResult
-    from mlci.training.repro import ReproOutcome
+    from mlci.training.experiment import ReproOutcome
 
 
 @app.command("init", short_help="Make a directory an mlci project, or adopt a DVC project.",
@@ -104,7 +104,7 @@ def repro_command(
 ) -> None:
     from mlci import pipeline
     from mlci.project import params
-    from mlci.training.repro import RunRequest, run
+    from mlci.training.experiment import RunRequest, run
 
     overrides = []
     for text in set_param or []:

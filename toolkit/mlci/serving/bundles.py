@@ -18,7 +18,7 @@ from mlci.errors import ArtifactMismatch, MlciError
 from mlci.shared.files import atomic_write
 
 if TYPE_CHECKING:
-    from mlci.serving.fetch import Located
+    from mlci.serving.located import Located
 
 MANIFEST = "mlci-model.json"
 _FIELDS = ("name", "version", "commit", "path", "md5", "stage")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +20,7 @@ from mlci.project import artifacts
 from mlci.project.context import Project
 from mlci.registry import models, modeltags
 from mlci.registry.state import Model
-
-
-@dataclass(frozen=True)
-class Located:
-    """A registered model version and the md5 that verifies its file."""
-
-    name: str
-    version: str
-    commit: str
-    path: str  # the artifact's repository path
-    md5: str
-    legacy: bool = False  # a DVC 2 lock entry (hashed dos2unix)
-    stage: str | None = None  # the stage the reference asked for
-    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def file_name(self) -> str:
-        return Path(self.path).name
+from mlci.serving.located import Located
 
 
 def default_ref(project: Project) -> str:

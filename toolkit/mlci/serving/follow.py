@@ -18,6 +18,7 @@ from mlci.project.context import Project
 from mlci.registry import modeltags
 from mlci.serving import fetch, loading
 from mlci.serving.app import ServerState
+from mlci.serving.located import Located
 from mlci.shared import gitrepo
 
 LOG = logging.getLogger("mlci.serve")
@@ -59,7 +60,7 @@ class Follower:
             return None
         return self._swap(located)
 
-    def _swap(self, located: fetch.Located) -> str | None:
+    def _swap(self, located: Located) -> str | None:
         try:
             loaded = loading.load_located(self.project.root, located)
         except MlciError as exc:

@@ -20,6 +20,7 @@ import mlci
 from mlci.errors import MlciError
 from mlci.project.context import Project
 from mlci.serving import fetch
+from mlci.serving.located import Located
 
 RUNTIME_CORE = ("typer",)  # the core dependencies `mlci serve --bundle` imports
 # extras of mlci nothing in the image uses: pipeline tooling, tests
@@ -35,7 +36,7 @@ _TAG_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 class BuildContext:
     """What was written, and how the image is to be named and tagged."""
 
-    located: fetch.Located
+    located: Located
     directory: Path
     image: str  # the repository path under the registry's project path, e.g. "classifier"
     tags: tuple[str, ...]  # e.g. ("v1.2.0", "prod")

@@ -31,6 +31,7 @@ from mlci.serving import bundles, fetch
 from mlci.serving.columns import from_table
 from mlci.serving.loaders import LoadError, choose
 from mlci.serving.loaders.base import Prediction, Predictor
+from mlci.serving.located import Located
 from mlci.serving.signature import declared_in
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def load(project: Project, ref: str | None = None, *,
     return load_located(project.root, fetch.locate(project, ref, state))
 
 
-def load_located(root: Path, located: fetch.Located) -> Loaded:
+def load_located(root: Path, located: Located) -> Loaded:
     """Fetch, verify and load a version already located in the registry."""
     with tempfile.TemporaryDirectory(prefix="mlci-model-") as private:  # mode 0700
         file = Path(private) / located.file_name
@@ -78,7 +79,7 @@ def load_located(root: Path, located: fetch.Located) -> Loaded:
         return load_file(file, located, root)
 
 
-def load_file(file: Path, located: fetch.Located, root: Path | None = None) -> Loaded:
+def load_file(file: Path, located: Located, root: Path | None = None) -> Loaded:
     """Load a file already verified as `located` (the checkout `root` serves project loaders)."""
     loader = choose(located.path, located.meta)
     if loader.NAME == "project" and root is not None and str(root) not in sys.path:
@@ -96,7 +97,7 @@ def load_bundle(directory: Path) -> Loaded:
 
 def from_bundle(bundle: Bundle) -> Loaded:
     """Load a bundle already read (and its file's sha256 checked) by `bundles.read`."""
-    located = fetch.Located(bundle.name, bundle.version, bundle.commit, bundle.path, bundle.md5,
+    located = Located(bundle.name, bundle.version, bundle.commit, bundle.path, bundle.md5,
                             stage=bundle.stage, meta=bundle.meta)
     return load_file(bundle.model_file, located)
 
@@ -122,7 +123,7 @@ def load_at(root: Path, commit: str, artifact: Artifact) -> Loaded | None:
     recorded = artifacts.recorded_hash(root, commit, artifact)
     if recorded is None or not recorded.md5:
         return None
-    located = fetch.Located(artifact.name, "", commit, artifact.path, recorded.md5,
+    located = Located(artifact.name, "", commit, artifact.path, recorded.md5,
                             recorded.legacy, meta=artifact.meta)
     try:
         return load_located(root, located)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from mlci.errors import MlciError
 from mlci.project.context import Project
 from mlci.serving import bundles, fetch, loading
+from mlci.serving.located import Located
 from mlci.serving.predlog import LogFormat, LogSettings, PredictionLog
 from mlci.serving.telemetry import Telemetry
 
@@ -94,7 +95,7 @@ def _check(request: ServeRequest) -> None:
 
 
 def _load(request: ServeRequest,
-          ) -> tuple[loading.Loaded, dict[str, list[str]], fetch.Located | None]:
+          ) -> tuple[loading.Loaded, dict[str, list[str]], Located | None]:
     """The model, the privacy columns, and where the registry located it (None: a bundle)."""
     if request.bundle is not None:
         bundle = bundles.read(request.bundle)
@@ -161,7 +162,7 @@ def _run(request: ServeRequest, app: Any) -> None:
     uvicorn.Server(config_).run()
 
 
-def _run_workers(request: ServeRequest, located: fetch.Located | None, spec: _Spec) -> None:
+def _run_workers(request: ServeRequest, located: Located | None, spec: _Spec) -> None:
     """Hand the verified model to N uvicorn worker processes as a private bundle."""
     import uvicorn
 
@@ -180,7 +181,7 @@ def _run_workers(request: ServeRequest, located: fetch.Located | None, spec: _Sp
                     access_log=request.access_log, timeout_graceful_shutdown=30)
 
 
-def _as_bundle(request: ServeRequest, located: fetch.Located | None, where: Path) -> Path:
+def _as_bundle(request: ServeRequest, located: Located | None, where: Path) -> Path:
     """The bundle the workers load: the one given, or the version the parent loaded."""
     if located is None:  # serving a bundle already
         assert request.bundle is not None

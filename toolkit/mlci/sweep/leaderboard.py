@@ -12,7 +12,7 @@ from mlci.project.values import is_number, lookup, short_names
 
 if TYPE_CHECKING:
     from mlci.config import MetricPolicy
-    from mlci.training.repro import ReproOutcome
+    from mlci.training.experiment import ReproOutcome
 
 Status = Literal["ok", "failed"]
 Verdict = Literal["pass", "fail"]

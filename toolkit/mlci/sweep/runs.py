@@ -28,7 +28,7 @@ from mlci.shared.output import TAIL_LINES
 from mlci.sweep import leaderboard
 from mlci.sweep.leaderboard import Leaderboard
 from mlci.sweep.plan import Plan, head_judge, load_plan
-from mlci.training.repro import ReproError, ReproOutcome
+from mlci.training.experiment import ReproError, ReproOutcome
 
 Progress = Callable[[str], None]
 

@@ -17,7 +17,7 @@ from mlci.project.context import Project
 from mlci.sweep import leaderboard
 from mlci.sweep.leaderboard import Leaderboard
 from mlci.sweep.plan import head_judge, load_plan
-from mlci.training.repro import ReproError, ReproOutcome
+from mlci.training.experiment import ReproError, ReproOutcome
 
 OVERRIDES = "overrides.txt"
 RESULT = "repro.json"

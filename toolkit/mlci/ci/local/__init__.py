@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlci.ci.local.runner import RunRequest, RunResult
+from mlci.ci.local import act
 
 
 def run(request: RunRequest) -> RunResult:
@@ -11,6 +12,5 @@ def run(request: RunRequest) -> RunResult:
         from mlci.ci.local import gitlabci
 
         return gitlabci.run(request)
-    from mlci.ci.local import act
 
     return act.run(request)

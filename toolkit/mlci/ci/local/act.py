@@ -17,6 +17,7 @@ from mlci.project.context import Project
 from mlci.shared import gitrepo
 from mlci.shared.files import load_yaml
 from mlci.templates import template_path
+from mlci.ci.inputs import pin_table
 
 WORKFLOWS = ".github/workflows"
 FIRST = "mlci-train"
@@ -125,8 +126,6 @@ def runner_labels(data: Any) -> set[str]:
 
 def stand_ins() -> dict[str, Path]:
     """{"OWNER/REPO@SHA": directory of mlci's local stand-in} for the pinned actions."""
-    from mlci.ci.inputs import pin_table
-
     pins = pin_table()
     return {f"{action}@{pins[action].sha}": template_path("actions", action.split("/")[1])
             for action in STAND_INS if action in pins}
