@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mlci.errors import ForgeError
-from mlci.forge import Comment
 from mlci.forge.github import next_link
 from mlci.forge.job import Token, WebhookEvent, detect, parse_event
+from mlci.forge.protocol import Comment
 from mlci.forge.retry import decide
 from mlci.forge.status import one_line
 from mlci.forge.sticky import fit, marked, marker, newest, stamp, strangers, utf16_units

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import yaml
+
 from mlci.errors import ConfigError
-from mlci.shared import names
+from mlci.shared import gitrepo, names, yaml12
+from mlci.shared.files import line_of, parse_yaml
 from mlci.shared.forges import FORGE_NAMES, ForgeName
 
 CONFIG_FILE = "mlci.yaml"
@@ -235,8 +238,6 @@ def load(root: Path) -> Config:
 def load_at(root: Path, rev: str) -> Config:
     """`mlci.yaml` as committed at git revision `rev` (defaults when it has none there): the
     policy of a trusted branch, whatever the checkout holds."""
-    from mlci.shared import gitrepo
-
     blob = gitrepo.read_blobs(root, [f"{gitrepo.resolve(root, rev)}:{CONFIG_FILE}"])[0]
     if blob is None:
         return Config()
@@ -251,9 +252,6 @@ def load_at(root: Path, rev: str) -> Config:
 
 
 def _from_text(text: str) -> Config:
-    import yaml
-
-    from mlci.shared import yaml12
 
     try:
         data = yaml12.load(text)
@@ -294,8 +292,6 @@ def _checked(config: Config) -> Config:
 
 
 def _round_trip(text: str) -> Any:
-    from mlci.shared.files import parse_yaml
-
     return parse_yaml(text, CONFIG_FILE)
 
 
@@ -440,8 +436,6 @@ def _error(exc: _Invalid, document: Any) -> ConfigError:
 
 
 def _line(document: Any, path: tuple[Any, ...]) -> int | None:
-    from mlci.shared.files import line_of
-
     node, line = document, None
     for part in path:
         if isinstance(node, dict) and part in node:

@@ -13,11 +13,11 @@ from mlci.config import SweepConfig
 from mlci.errors import ConfigError
 from mlci.project.artifacts import model_names
 from mlci.project.context import Project
+from mlci.project.grid import expand
 from mlci.shared import names
 from mlci.shared.files import load_yaml
 from mlci.shared.sha import is_sha
 from mlci.templates import template_path
-from mlci.project.grid import expand
 
 REQUIREMENTS = "requirements.txt"
 # runner labels actionlint knows without configuration (GitHub-hosted images and defaults)

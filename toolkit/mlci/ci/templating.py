@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import jinja2
+
 from mlci.errors import ConfigError
 from mlci.shared import yaml12
 
@@ -23,8 +25,6 @@ def render(template: str, context: Mapping[str, Any]) -> str:
 
     Delimiters are `[[ ]]` and `[% %]`, so GitHub's own `${{ }}` expressions stay literal.
     """
-    import jinja2
-
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
         finalize=checked,

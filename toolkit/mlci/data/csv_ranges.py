@@ -15,10 +15,10 @@ from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
-if TYPE_CHECKING:
-    import pyarrow as pa
+import pyarrow as pa
+import pyarrow.csv as csv
 
 RANGE = 8 << 20  # bytes per range: ten thousand rows or more of a typical table
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
@@ -47,16 +47,11 @@ def batches(file: Path, columns: Sequence[str] | None, range_bytes: int = RANGE,
 
 def header_names(header: bytes) -> list[str]:
     """The column names of a CSV header line."""
-    import pyarrow.csv as csv
-
     return list(csv.read_csv(io.BytesIO(header)).schema.names)
 
 
 def _parse(data: bytes, columns: Sequence[str] | None, names: list[str] | None,
            types: dict[str, Any]) -> pa.Table:
-    import pyarrow as pa
-    import pyarrow.csv as csv
-
     read = csv.ReadOptions(use_threads=False, column_names=names)
     # the range was cut outside quotes; inside it, pyarrow's own blocks must be cut that way too
     parse = csv.ParseOptions(newlines_in_values=True)

@@ -9,13 +9,13 @@ its values, so one stray match flags nothing; a credential is flagged at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlci.data import detectors
 from mlci.data.detectors import DETECTORS, Kind
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 HEAD_ROWS = 65_536  # a table's first rows are all looked at ...
 STRIDE = 8  # ... then every 8th row
@@ -79,8 +79,6 @@ class Columns:
         return self.tallies
 
     def _flush(self, name: str) -> None:
-        import pyarrow as pa
-
         arrays, self._pending[name] = self._pending[name], []
         tally = self.tallies.setdefault(name, Tally())
         if arrays:
@@ -89,8 +87,6 @@ class Columns:
 
 def _sample(batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
     """The rows of `batch` (its first row is row `start` of the table) the scan looks at."""
-    import pyarrow as pa
-
     end = start + batch.num_rows
     if end <= HEAD_ROWS:
         return batch
@@ -102,9 +98,6 @@ def _sample(batch: pa.RecordBatch, start: int) -> pa.RecordBatch:
 
 def count(tally: Tally, array: pa.Array | pa.ChunkedArray) -> None:
     """Add the values of one column chunk to its tally (strings; integers for card numbers)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     kinds: tuple[detectors.Detector, ...] = DETECTORS
     if pa.types.is_dictionary(array.type):
         array = array.cast(array.type.value_type)
@@ -130,8 +123,6 @@ def count(tally: Tally, array: pa.Array | pa.ChunkedArray) -> None:
 
 def _match(tally: Tally, detector: detectors.Detector, candidates: Any) -> None:
     """A kind its pattern decides: the first value of each text, all in RE2."""
-    import pyarrow.compute as pc
-
     found = pc.extract_regex(candidates, detector.re2).flatten()[0]
     hits = len(found) - found.null_count
     if hits:
@@ -147,8 +138,6 @@ def _remember(tally: Tally, kind: Kind, found: list[str]) -> None:
 
 
 def _is_text(kind: pa.DataType) -> bool:
-    import pyarrow as pa
-
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
                 or pa.types.is_string_view(kind))
 

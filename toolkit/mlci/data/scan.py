@@ -12,16 +12,16 @@ import fnmatch
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pyarrow as pa
 
 from mlci.config import PrivacyAllow, PrivacyConfig
 from mlci.data import privacy, tables
 from mlci.data.detectors import Kind
 from mlci.data.privacy import Tally, Thresholds
 from mlci.errors import MlciError
-
-if TYPE_CHECKING:
-    import pyarrow as pa
+from mlci.project import snapshot
 
 TEXT_LINES = 65_536  # lines of a text file looked at together
 _PROBE = 8_192  # bytes read to tell text from binary (a NUL byte: binary, as git decides)
@@ -138,8 +138,6 @@ def _targets(request: ScanRequest) -> Iterator[tuple[Path, bool]]:
 
 def pipeline_data(root: Path) -> list[str]:
     """The pipeline's data: dvc.yaml's stage outputs, `.dvc` outputs, table files it reads."""
-    from mlci.project import snapshot
-
     layout = snapshot.layout(root)
     tables_read = [d for d in layout.deps
                    if Path(d).suffix.lower() in tables.SUFFIXES and d not in layout.outs]
@@ -181,8 +179,6 @@ def _scan_table(request: ScanRequest, file: Path, name: str, totals: _Totals) ->
 
 def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Nested JSONL objects as dotted columns (`user.email`)."""
-    import pyarrow as pa
-
     if not any(pa.types.is_struct(f.type) for f in batch.schema):
         return batch
     flat: pa.RecordBatch = pa.Table.from_batches([batch]).flatten().combine_chunks().to_batches()[0]
@@ -190,8 +186,6 @@ def _flat(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _scan_text(request: ScanRequest, file: Path, name: str, totals: _Totals) -> None:
-    import pyarrow as pa
-
     tally = Tally()
     with file.open("r", encoding="utf-8", errors="replace") as handle:
         lines: list[str] = []

@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlci.data import tables
 from mlci.errors import ConfigError, MlciError
-
-if TYPE_CHECKING:
-    import pandera.pandas as pandera
-    import pyarrow as pa
 
 MAX_CATEGORIES = 20
 MARGIN = 0.1
@@ -55,8 +55,6 @@ class _Column:
 def infer(path: Path, source: str, margin: float = MARGIN,
           max_categories: int = MAX_CATEGORIES) -> str:
     """The YAML text of a schema for the table at `path` (`source` names it in the header)."""
-    import pyarrow as pa
-
     columns: dict[str, _Column] = {}
     rows = 0
     for batch in tables.batches(path):
@@ -72,9 +70,6 @@ def infer(path: Path, source: str, margin: float = MARGIN,
 
 
 def _add(stats: _Column, array: pa.Array, max_categories: int) -> None:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     stats.rows += len(array)
     stats.nulls += array.null_count
     kind = array.type
@@ -98,14 +93,10 @@ def _extreme(pick: Any, old: Any, new: Any) -> Any:
 
 
 def _is_text(kind: pa.DataType) -> bool:
-    import pyarrow as pa
-
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _pandera_column(stats: _Column, margin: float, pa: Any) -> pandera.Column:
-    import pandera.pandas as pandera
-
     checks = []
     if stats.low is not None and stats.high is not None:
         low, high = widened(stats.low, stats.high, margin, pa.types.is_integer(stats.type))
@@ -119,9 +110,6 @@ def _pandera_column(stats: _Column, margin: float, pa: Any) -> pandera.Column:
 
 
 def _unique(stats: _Column) -> bool:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     if stats.seen is None or stats.rows < 2:
         return False
     return bool(pc.count_distinct(pa.chunked_array(stats.seen)).as_py() == stats.rows)
@@ -160,8 +148,6 @@ def widened(low: float, high: float, margin: float, integer: bool) -> tuple[floa
 
 def dtype_name(kind: pa.DataType, nullable: bool = False) -> str | None:
     """The pandas dtype pandera checks for an arrow type (None: not checked) (pure)."""
-    import pyarrow as pa
-
     if pa.types.is_integer(kind):
         name = str(kind)
         return name.capitalize().replace("Uint", "UInt") if nullable else name
@@ -177,15 +163,12 @@ def dtype_name(kind: pa.DataType, nullable: bool = False) -> str | None:
 
 
 def _schema(columns: dict[str, pandera.Column]) -> pandera.DataFrameSchema:
-    import pandera.pandas as pandera
-
     return pandera.DataFrameSchema(columns, coerce=True)
 
 
 def load(path: Path) -> pandera.DataFrameSchema:
     """The pandera schema in the YAML file at `path`; a clear error when it is not one."""
     require_pandera()
-    import pandera.pandas as pandera
 
     try:
         text = path.read_text(encoding="utf-8")

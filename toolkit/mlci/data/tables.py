@@ -7,19 +7,19 @@ does the work (imported inside the functions: `mlci --help` never pays for it).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import Any, Literal, get_args
+
+import pyarrow as pa
 
 from mlci.data import csv_ranges
 from mlci.errors import MlciError
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 Format = Literal["csv", "parquet", "jsonl"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -95,8 +95,6 @@ def text_batches(path: Path, text: Collection[str], batch_rows: int = BATCH_ROWS
     changes mid-file) reaches the checks instead of failing the read. CSV: those columns typed
     as strings; JSONL: read line by line with Python's json, a non-string value kept as its
     JSON text (slower than pyarrow's reader: for the rare file that needs it)."""
-    import pyarrow as pa
-
     require_pyarrow()
     for file in files(path):
         fmt = format_of(file)
@@ -108,9 +106,6 @@ def text_batches(path: Path, text: Collection[str], batch_rows: int = BATCH_ROWS
 
 
 def _jsonl_text(file: Path, text: frozenset[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
-    import json
-
-    import pyarrow as pa
 
     def as_text(value: Any) -> Any:
         return value if value is None or isinstance(value, str) else json.dumps(value)
@@ -154,8 +149,6 @@ def schema(path: Path, fmt: str | None = None) -> pa.Schema:
 def _file_batches(file: Path, fmt: Format, columns: Sequence[str] | None,
                   batch_rows: int, types: Mapping[str, pa.DataType] | None = None,
                   ) -> Iterator[pa.RecordBatch]:
-    import pyarrow as pa
-
     try:
         for batch in _raw_batches(file, fmt, columns, batch_rows, types):
             for offset in range(0, batch.num_rows, batch_rows):
@@ -208,8 +201,6 @@ def _check_columns(file: Path, names: list[str], columns: Sequence[str] | None) 
 
 
 def _empty(path: Path, columns: Sequence[str] | None, fmt: str | None) -> pa.Table:
-    import pyarrow as pa
-
     return pa.table({name: pa.array([], pa.null()) for name in columns or ()})
 
 
@@ -275,8 +266,6 @@ class TableWriter:
             self._sink = self.path.open("w", encoding="utf-8")
 
     def _write_jsonl(self, batch: pa.RecordBatch) -> None:
-        import json
-
         self._sink.write("".join(json.dumps(row, default=str) + "\n" for row in batch.to_pylist()))
 
     def close(self) -> None:

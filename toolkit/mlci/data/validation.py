@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mlci.data import schemas, tables
 from mlci.data.detectors import mask_text
-
-if TYPE_CHECKING:
-    import pandas as pd
-    import pandera.pandas as pandera
-    import pyarrow as pa
 
 CHUNK_ROWS = 200_000  # rows pandera checks at once: its cost per call is paid ~25 times per 5M
 EXAMPLES = 5
@@ -114,10 +116,6 @@ def _plan(schema: pandera.DataFrameSchema) -> _Plan:
 
 def arrow_type(dtype: Any) -> pa.DataType | None:
     """The arrow type of a pandera dtype mlci sets itself (numbers, bools, text, naive times)."""
-    import numpy as np
-    import pandas as pd
-    import pyarrow as pa
-
     native = getattr(dtype, "type", None)
     if isinstance(native, pd.StringDtype):
         return pa.string()
@@ -182,8 +180,6 @@ def _run(request: ValidateRequest, plan: _Plan, batches: Iterator[pa.RecordBatch
 
 def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
     """Batches gathered into tables of about `rows` rows (a new file's schema starts a new one)."""
-    import pyarrow as pa
-
     taken: list[pa.RecordBatch] = []
     count = 0
     for batch in batches:
@@ -197,9 +193,6 @@ def _chunks(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
 
 
 def _check(table: pa.Table, offset: int, plan: _Plan, tally: _Tally) -> None:
-    import pandas as pd
-    import pandera.pandas as pandera
-
     unfit: dict[str, set[int]] = {}
     for name, kind in plan.casts.items():
         if name in table.column_names and table.schema.field(name).type != kind:
@@ -218,9 +211,6 @@ def _check(table: pa.Table, offset: int, plan: _Plan, tally: _Tally) -> None:
 def _cast_column(table: pa.Table, name: str, kind: pa.DataType, offset: int, tally: _Tally,
                  unfit: dict[str, set[int]]) -> pa.Table:
     """The column cast to `kind`; values that do not fit become nulls and a dtype failure."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     column = table.column(name)
     try:
         cast = column.cast(kind)
@@ -235,8 +225,6 @@ def _cast_column(table: pa.Table, name: str, kind: pa.DataType, offset: int, tal
 
 
 def _fits(value: Any, kind: pa.DataType) -> bool:
-    import pyarrow as pa
-
     try:
         pa.scalar(value).cast(kind)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError):
@@ -262,9 +250,6 @@ def _cases(tally: _Tally, cases: pd.DataFrame, rows: int, unfit: dict[str, set[i
 
 def _uniqueness(tally: _Tally, columns: tuple[str, ...]) -> None:
     """Rows whose value (of all `columns`) repeats, across every chunk: pandera's count."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     kept = tally.kept.pop(columns, None)
     if not kept:
         return
@@ -288,9 +273,6 @@ def _uniqueness(tally: _Tally, columns: tuple[str, ...]) -> None:
 def _repeats(values: pa.Array) -> tuple[list[Any], int]:
     """The repeated values (first ones in row order) and how many rows hold one; nulls never
     repeat (as in pandera). Sorting needs less memory than a hash table of millions of values."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     present = values.drop_null()
     ordered = present.take(pc.sort_indices(present))
     same = pc.equal(ordered.slice(1), ordered.slice(0, max(len(ordered) - 1, 0)))
@@ -307,8 +289,6 @@ def _repeats(values: pa.Array) -> tuple[list[Any], int]:
 
 def _plain(value: Any) -> Any:
     """A JSON value: numpy scalars as Python ones, NaN/NaT as null, the rest as text."""
-    import math
-
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         with contextlib.suppress(ValueError, TypeError):
             value = value.item()

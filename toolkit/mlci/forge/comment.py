@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 from mlci.errors import ForgeError
-from mlci.forge import Comment, Forge, Notify, PullRequest, connect, fork, sticky
+from mlci.forge import connect, fork, sticky
 from mlci.forge.http import UncertainWrite
 from mlci.forge.job import Context
+from mlci.forge.protocol import Comment, Forge, Notify, PullRequest
 from mlci.forge.retry import REQUEST_ATTEMPTS, backoff
 
 SUMMARY_LIMIT = 1_048_576  # GitHub's step summary limit, in bytes

@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 from mlci import __version__
 from mlci.errors import ForgeError
-from mlci.forge import Comment, Notify, PullRequest, Release, State
 from mlci.forge.http import MAX_PAGES, Api
 from mlci.forge.job import Context
+from mlci.forge.protocol import Comment, Notify, PullRequest, Release, State
 
 COMMENT_LIMIT = 1_000_000
 STATES = {"success": "success", "failure": "failed", "error": "failed", "pending": "pending"}

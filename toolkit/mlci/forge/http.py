@@ -6,15 +6,14 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+import httpx
 
 from mlci.errors import ForgeError
 from mlci.forge import retry
 from mlci.forge.job import Token
-
-if TYPE_CHECKING:
-    import httpx
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 TIMEOUT_SECONDS = 30.0
@@ -71,8 +70,6 @@ class Api:
     def __init__(self, label: str, base_url: str, token: Token | None, auth_header: str,
                  headers: Mapping[str, str], hint: Hint, notify: Callable[[str], None],
                  max_wait: float) -> None:
-        import httpx
-
         self.label, self.base_url = label, base_url.rstrip("/")
         self._token, self._hint, self._notify, self._max_wait = token, hint, notify, max_wait
         secret = {auth_header: auth_value(auth_header, token)} if token else {}
@@ -115,8 +112,6 @@ class Api:
 
     def _send(self, method: str, url: str, params: Mapping[str, Any] | None, json: Any,
               safe: bool, attempt: int) -> httpx.Response | None:
-        import httpx
-
         try:
             return self._client.request(method, url, params=params, json=json)
         except httpx.TransportError as exc:

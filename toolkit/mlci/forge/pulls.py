@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mlci.errors import ForgeError
-from mlci.forge import Forge, Notify, PullRequest
 from mlci.forge.http import UncertainWrite
+from mlci.forge.protocol import Forge, Notify, PullRequest
 from mlci.forge.sticky import fit
 
 Action = Literal["opened", "updated"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from mlci.errors import ForgeError
-from mlci.forge import Notify, Release, connect
+from mlci.forge import connect
 from mlci.forge.http import UncertainWrite
 from mlci.forge.job import Context
+from mlci.forge.protocol import Notify, Release
 from mlci.forge.sticky import fit
 
 BODY_LIMIT = 125_000  # GitHub's release body limit

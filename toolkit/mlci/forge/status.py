@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mlci.errors import ForgeError
-from mlci.forge import Notify, State, connect, fork
+from mlci.forge import connect, fork
 from mlci.forge.job import Context, detect, dry_run
+from mlci.forge.protocol import Notify, State
 
 GATE_CONTEXT = "mlci/gate"
 DESCRIPTION_LIMIT = 140  # GitHub rejects longer status descriptions

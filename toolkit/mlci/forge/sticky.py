@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from mlci.forge import Comment
+from mlci.forge.protocol import Comment
 from mlci.shared.markdown import REPORT_MARKER
 
 ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"

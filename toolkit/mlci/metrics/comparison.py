@@ -10,6 +10,7 @@ from mlci.metrics.diff import Changes, diff, verdict
 from mlci.project import snapshot
 from mlci.project.context import Project
 from mlci.project.snapshot import Snapshot
+from mlci.shared import gitrepo
 
 Side = Literal["base", "head"]
 
@@ -91,8 +92,6 @@ def compare(request: DiffRequest) -> Comparison:
 def against_head(project: Project, fetch: bool = True) -> Comparison:
     """The workspace vs HEAD, every metric included; before the first commit, vs nothing.
     Without `fetch`, DVC-cached metrics the cache lacks are not fetched (a dry run)."""
-    from mlci.shared import gitrepo
-
     sha = gitrepo.head_sha(project.root)  # resolved once: `mlci repro` runs this after every run
     sources = [snapshot.source(sha, "HEAD")] if sha else []
     want = snapshot.Want(fetch=fetch)

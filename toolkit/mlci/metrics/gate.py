@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from mlci.metrics.rules import Gaps, GateResult, evaluate, reevaluate
 from mlci.project.context import Project
 from mlci.project.snapshot import Snapshot, Want
 from mlci.project.values import lookup
+from mlci.shared import gitrepo
+from mlci.shared.files import NotRegularFile, read_regular
+from mlci.shared.sha import is_sha
 
 
 def gate(project: Project, base: str | None, head: str | None,
@@ -41,8 +45,6 @@ def judge(rules: Mapping[str, MetricPolicy], base: Snapshot | None, head: Snapsh
 
 def load_scan(path: Path) -> ScanResult:
     """A privacy scan result written by `mlci data scan --output FILE`."""
-    import json
-
     try:
         return ScanResult.from_json(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
@@ -58,9 +60,6 @@ def rejudge(project: Project, path: Path, policy_rev: str | None = None) -> Gate
 
     The file is data from another job, maybe a fork's: its own rules and verdict are ignored.
     """
-    import json
-
-    from mlci.shared.files import NotRegularFile, read_regular
 
     policy = project.config_at(policy_rev).metrics
     try:
@@ -82,9 +81,6 @@ def rejudge(project: Project, path: Path, policy_rev: str | None = None) -> Gate
 def status_sha(project: Project, head: str | None) -> str | None:
     """The commit `--head` names for a status: a full SHA as given (it may not be fetched
     here, as in the comment workflow's checkout), else resolved in this repository."""
-    from mlci.shared import gitrepo
-    from mlci.shared.sha import is_sha
-
     if head is None or is_sha(head, full=True):
         return None if head is None else head.lower()
     return gitrepo.resolve(project.root, head)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tabulate import tabulate
+
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed
 from mlci.shared.markdown import escape, table
 
@@ -33,8 +35,6 @@ def render(result: Comparison, as_markdown: bool = False, params: bool = True) -
 
 
 def _terminal(headers: list[str], rows: Sequence[Sequence[str]], align: str) -> str:
-    from tabulate import tabulate
-
     return str(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
 
 

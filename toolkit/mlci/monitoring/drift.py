@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 from mlci.errors import MlciError
 from mlci.monitoring import stattests
 from mlci.monitoring.distribution import Categorical, Numeric
@@ -152,8 +154,6 @@ def _unseen(ref: ColumnProfile, reference: Categorical, current: Categorical) ->
 
 
 def _out_of_range(ref: ColumnProfile, reference: Numeric, current: Numeric) -> list[Finding]:
-    import numpy as np
-
     low = float(current.below(np.array([reference.minimum]), "left")[0])
     high = current.count - float(current.below(np.array([reference.maximum]), "right")[0])
     outside = (low + high) / current.count

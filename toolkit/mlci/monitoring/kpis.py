@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy.stats import rankdata
 
 from mlci.monitoring.profile import category_key
 
@@ -96,8 +99,6 @@ def _precision_recall_f1(truth: Values, predicted: Values, positive: int) -> tup
 
 def roc_auc(positive: Values, score: Values) -> float:
     """Area under the ROC curve: the Mann-Whitney U with tied scores counted half."""
-    from scipy.stats import rankdata
-
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if not n_pos or not n_neg:
         return math.nan  # undefined with one class only, as scikit-learn warns
@@ -126,9 +127,6 @@ def regression(truth: Values, predicted: Values) -> dict[str, float]:
 def _encoded(labels: Labels) -> tuple[list[Any], Values]:
     """The distinct values of `labels` and each row's position among them (-1: null), by
     pyarrow's dictionary encoding; labels pyarrow cannot type (mixed kinds) row by row."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     try:
         array = labels if isinstance(labels, pa.Array | pa.ChunkedArray) else pa.array(labels)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -145,8 +143,6 @@ def _encoded(labels: Labels) -> tuple[list[Any], Values]:
 
 def _floats(values: Labels) -> Values:
     """Numbers as float64, a missing one (None/null) NaN."""
-    import pyarrow as pa
-
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return np.asarray(values.cast(pa.float64()).to_numpy(zero_copy_only=False), np.float64)
     return np.array([np.nan if v is None else v for v in values], np.float64)

@@ -12,13 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci import config
+from mlci.data import tables
 from mlci.errors import MlciError
+from mlci.metrics import rules
 from mlci.monitoring import drift, references, scoring, sources
 from mlci.monitoring.drift import ColumnDrift, Drift
 from mlci.monitoring.observation import Scanned, scan
 from mlci.monitoring.profile import Profile, Spec, current_spec
+from mlci.project.artifacts import model_names
 from mlci.project.context import Project
-from mlci.registry import modelcard
+from mlci.registry import modelcard, models, modeltags
 
 if TYPE_CHECKING:
     from mlci.config import Config, MonitorConfig
@@ -103,8 +106,6 @@ def _resolve(root: Path, cfg: Config, ref: str | None,
              ) -> tuple[str, str | None, Version, dict[str, Model]]:
     """The model name, the stage asked for (if any), the version it holds, and the registry
     read to find it (the model loader resolves the version again in it)."""
-    from mlci.registry import models, modeltags
-
     if ref is None:
         ref = f"{_default_model(root, cfg)}#{cfg.publish.compare_to or 'prod'}"
     try:
@@ -117,8 +118,6 @@ def _resolve(root: Path, cfg: Config, ref: str | None,
 
 
 def _default_model(root: Path, cfg: Config) -> str:
-    from mlci.project.artifacts import model_names
-
     if len(cfg.monitor) == 1:
         return next(iter(cfg.monitor))
     names = model_names(root)
@@ -152,8 +151,6 @@ def _spec(cfg: Config, settings: MonitorConfig, sample: int | None) -> Spec:
 
 def _scan_current(data: Path, reference: Profile, spec: Spec, model: Scorer | None,
                   settings: MonitorConfig, request: MonitorRequest) -> Scanned:
-    from mlci.data import tables
-
     kind = reference.prediction.kind if reference.prediction is not None else None
     return scan(tables.batches(data), current_spec(reference, spec), model, settings.target,
                 kind, {"path": str(data)}, request.progress)
@@ -174,8 +171,6 @@ def _prediction_drift(reference: Profile, current: Profile) -> ColumnDrift | Non
 def _performance(settings: MonitorConfig, card: ModelCard | None,
                  kpis: dict[str, float]) -> GateResult | None:
     """`monitor.NAME.performance` on the live KPIs; the version's card metrics are the base."""
-    from mlci.metrics import rules
-
     if not kpis:
         return None
     return rules.evaluate(settings.performance, card.metrics if card else None, kpis)

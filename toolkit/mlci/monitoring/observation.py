@@ -10,13 +10,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
+from mlci.errors import MlciError
 from mlci.monitoring import profile
 from mlci.monitoring.kpis import Kpis
 from mlci.monitoring.profile import Profile, Spec
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from mlci.monitoring.scoring import Scorer
 
 PREDICTION = "prediction"
@@ -61,9 +62,6 @@ def scan(batches: Iterable[pa.RecordBatch], spec: Spec, model: Scorer | None = N
 def _score(model: Scorer, batch: pa.RecordBatch, target: str | None,
            predictions: profile.Builder, kpis: Kpis | None) -> str:
     """Score one batch into `predictions` and `kpis`; the reason if the model cannot."""
-    import pyarrow as pa
-
-    from mlci.errors import MlciError
 
     try:
         labels, proba = model.score(batch)

@@ -14,9 +14,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.types as t
 
 from mlci.data import redaction
 from mlci.monitoring.distribution import (
@@ -28,9 +31,6 @@ from mlci.monitoring.distribution import (
     as_categorical,
     number_key,
 )
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 Kind = Literal["numerical", "categorical", "datetime", "unsupported"]
 FEW_VALUES = 5
@@ -133,8 +133,6 @@ class _Column:
     """The accumulator of one column, chosen by its arrow type (or the kind it must have)."""
 
     def __init__(self, name: str, dtype: pa.DataType, spec: Spec) -> None:
-        import pyarrow.types as t
-
         self.name, self.dtype = name, dtype
         self.hashed = name in spec.hashed
         self.missing = self.present = 0  # rows of batches (files) without the column: missing
@@ -149,8 +147,6 @@ class _Column:
         self.categories = CategoricalBuilder() if self.kind == "categorical" else None
 
     def add(self, column: pa.Array) -> None:
-        import pyarrow.types as t
-
         self.present += len(column)
         if self.numbers is not None:
             values = _floats(column)
@@ -180,8 +176,6 @@ class _Column:
 
 
 def _kind(dtype: pa.DataType, numeric: bool, categorical: bool) -> Kind:
-    import pyarrow.types as t
-
     if categorical or t.is_boolean(dtype) or t.is_string(dtype) or t.is_large_string(dtype) \
             or t.is_dictionary(dtype) or t.is_null(dtype):
         return "categorical"
@@ -200,10 +194,6 @@ def _few_integers(dist: Distribution | None, integer: bool, missing: int) -> boo
 
 
 def _floats(column: pa.Array) -> np.ndarray[Any, np.dtype[np.float64]]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.types as t
-
     if t.is_null(column.type):
         return np.full(len(column), np.nan)
     try:

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from mlci.monitoring import serialize
+from mlci.data import tables
+from mlci.monitoring import serialize, sources
 from mlci.monitoring.observation import Progress, scan
 from mlci.monitoring.profile import Profile, Spec
+from mlci.pipeline import blobs
 from mlci.shared.files import atomic_write
 
 if TYPE_CHECKING:
@@ -72,7 +74,6 @@ def _given(request: Request, path: Path) -> Reference:
     if path.suffix == ".json":
         return Reference(serialize.loads(path.read_text(encoding="utf-8"), str(path)), "given",
                          str(path))
-    from mlci.data import tables
 
     scanned = scan(tables.batches(path), request.spec, request.model, request.target,
                    source={"path": str(path), "spec": spec_key(request.spec,
@@ -83,8 +84,6 @@ def _given(request: Request, path: Path) -> Reference:
 
 def _published(request: Request, key: str) -> Reference | None:
     """The profile stored with the version, if it was built as `key` describes."""
-    from mlci.pipeline import blobs
-
     path = blobs.fetch(request.root, request.published)
     found = serialize.loads(path.read_text(encoding="utf-8"), f"profile {request.published}")
     if found.source.get("spec") != key:
@@ -94,9 +93,6 @@ def _published(request: Request, key: str) -> Reference | None:
 
 def build(request: Request) -> Profile:
     """Profile the version's training data (and the model's predictions on it)."""
-    from mlci.data import tables
-    from mlci.monitoring import sources
-
     path = sources.at_revision(request.root, request.commit, request.data, request.scratch)
     source = {"path": request.data, "commit": request.commit,
               "spec": spec_key(request.spec, request.model is not None)}
@@ -106,8 +102,6 @@ def build(request: Request) -> Profile:
 
 def publish(request: Request) -> str:
     """Build the reference profile, store it in the DVC remote, return its md5 (the card's)."""
-    from mlci.pipeline import blobs
-
     text = serialize.dumps(build(request))
     file = request.scratch / "profile.json"
     atomic_write(file, text)

@@ -16,9 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mlci import config
+from mlci import config, pipeline
+from mlci.data.scan import configured, scan
 from mlci.errors import ForgeError, MlciError
-from mlci.forge import Notify
+from mlci.forge import connect, job, pulls
+from mlci.forge.protocol import Notify
 from mlci.forge.pulls import PullOutcome
 from mlci.project.context import Project
 from mlci.shared import gitrepo
@@ -52,8 +54,6 @@ class Retrained:
 
 def retrain(request: RetrainRequest, notify: Notify) -> Retrained:
     """Run the retrain on its branch and push it; with `open_pr`, open or update the PR."""
-    from mlci import pipeline
-
     root, cfg = request.project.root, request.project.config
     settings = cfg.monitor.get(request.name)
     if settings is None:
@@ -111,8 +111,6 @@ def _run(root: Path, command: str) -> None:
 def _check_privacy(root: Path, privacy: config.PrivacyConfig) -> None:
     """The pipeline's data after the retrain, scanned as a pull request's is: personal data or
     secrets stop the retrain before anything is pushed (DVC remote or git) or opened."""
-    from mlci.data.scan import configured, scan
-
     flagged = scan(configured(root, privacy)).flagged
     if not flagged:
         return
@@ -144,8 +142,6 @@ def _report(request: RetrainRequest) -> str:
 def _pull_request(request: RetrainRequest, done: Retrained, base: str, title: str,
                   report: str, notify: Notify) -> Retrained:
     """Open or update the one PR of the branch; say how its train run starts."""
-    from mlci.forge import connect, job, pulls
-
     env = request.env
     body = _body(request.name, done, base, report)
     if job.dry_run(env):

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mlci.project.artifacts import artifact_at
 from mlci.project.context import Project
+from mlci.serving import loading
+from mlci.serving.loaders import LoadError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,8 +46,6 @@ class LoadedScorer:
         return tuple(self.model.signature.classes)
 
     def score(self, batch: pa.RecordBatch) -> tuple[Sequence[Any], Any]:
-        from mlci.serving import loading
-
         prediction = loading.score(self.model, batch)
         return list(prediction.labels), prediction.proba
 
@@ -53,9 +54,6 @@ def load(project: Project, ref: str, state: dict[str, Model] | None = None,
          ) -> tuple[Scorer | None, str]:
     """The registered version `ref` names (in `state`, the registry already read), downloaded,
     verified against its dvc.lock md5 and loaded; (None, why) when no loader takes its file."""
-    from mlci.serving import loading
-    from mlci.serving.loaders import LoadError
-
     try:
         return LoadedScorer(loading.load(project, ref, state=state).model), ""
     except LoadError as exc:
@@ -65,8 +63,5 @@ def load(project: Project, ref: str, state: dict[str, Model] | None = None,
 def at_commit(root: Path, name: str, commit: str) -> Scorer | None:
     """Model NAME as committed at `commit` (publishing: not registered yet), verified and
     loaded; None when no loader takes its file."""
-    from mlci.project.artifacts import artifact_at
-    from mlci.serving import loading
-
     loaded = loading.load_at(root, commit, artifact_at(root, commit, name))
     return None if loaded is None else LoadedScorer(loaded.model)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from mlci import pipeline
 from mlci.errors import MlciError
+from mlci.pipeline import blobs
+from mlci.project.artifacts import Artifact, recorded_hash
+from mlci.shared import gitrepo
 
 _REV_PATH = re.compile(r"(?P<rev>[^:/\s][^:\s]*):(?P<path>[^:]+)")
 
@@ -16,9 +20,6 @@ def local(root: Path, where: str, scratch: Path) -> Path:
     `where` is a path (a file or a directory of CSV/Parquet/JSONL files), a URL DVC can
     read (`s3://bucket/logs/`), or `REV:PATH`, a DVC-tracked or git file at a revision.
     """
-    from mlci.pipeline import blobs
-    from mlci.shared import gitrepo
-
     if "://" in where:
         out = scratch / "current" / (where.rstrip("/").rsplit("/", 1)[-1] or "data")
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -39,9 +40,6 @@ def local(root: Path, where: str, scratch: Path) -> Path:
 def at_revision(root: Path, commit: str, path: str, scratch: Path) -> Path:
     """`path` as committed at `commit` (from git, the DVC cache or the DVC remote), verified
     against the md5 that commit's dvc.lock or `.dvc` file records for it."""
-    from mlci import pipeline
-    from mlci.project.artifacts import Artifact, recorded_hash
-
     out = scratch / commit[:12] / path
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy import stats
+from scipy.spatial import distance
 
 from mlci.monitoring.distribution import (
     Categorical,
@@ -51,8 +53,6 @@ class Stattest:
 
 def ks(reference: Distribution, current: Distribution) -> float:
     """Two-sample Kolmogorov-Smirnov p-value (scipy's ks_2samp, method auto)."""
-    from scipy import stats
-
     assert isinstance(reference, Numeric) and isinstance(current, Numeric)
     n1, n2 = reference.count, current.count
     if max(n1, n2) <= KS_EXACT_UP_TO and reference.exact and current.exact:
@@ -104,8 +104,6 @@ def _cdf_steps(reference: Numeric, current: Numeric,
 
 def chisquare(reference: Distribution, current: Distribution) -> float:
     """Pearson's chi-square p-value of current counts against reference shares."""
-    from scipy import stats
-
     ref, cur = discrete(reference, current)
     expected = ref * (cur.sum() / ref.sum())
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
@@ -115,8 +113,6 @@ def chisquare(reference: Distribution, current: Distribution) -> float:
 
 def z(reference: Distribution, current: Distribution) -> float:
     """Two-proportion Z-test p-value (share of values other than the first category)."""
-    from scipy import stats
-
     ref, cur = discrete(reference, current)
     if len(ref) == 1:
         return 1.0
@@ -130,8 +126,6 @@ def z(reference: Distribution, current: Distribution) -> float:
 
 def jensenshannon(reference: Distribution, current: Distribution) -> float:
     """Jensen-Shannon distance (natural log) of the binned shares."""
-    from scipy.spatial import distance
-
     ref, cur = shares(reference, current, fill_zeros=False)
     return float(distance.jensenshannon(ref, cur))
 

@@ -5,6 +5,7 @@ What a remote needs and what its failures mean is `pipeline.storage`.
 
 from __future__ import annotations
 
+import configparser
 import io
 import re
 from pathlib import Path
@@ -57,8 +58,6 @@ def shared_remote(root: Path) -> str | None:
 
 def shared_remote_info(root: Path) -> RemoteInfo | None:
     """The default remote of the committed `.dvc/config`: name and URL, read without DVC."""
-    import configparser
-
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(root / ".dvc" / "config", encoding="utf-8")

@@ -12,6 +12,7 @@ from typing import Any, Literal, TextIO
 
 from mlci.errors import ConfigError, MlciError, NotAProject, PipelineError, flatten_message
 from mlci.pipeline.backends import default_info, remote_error
+from mlci.shared.files import load_yaml
 
 StageStatus = Literal["ran", "restored", "pulled", "unchanged", "would_run", "would_restore",
                       "failed"]
@@ -75,8 +76,6 @@ def translate(exc: Exception, root: Path) -> MlciError:
 
 def _yaml_error(root: Path, name: str, fallback: str) -> MlciError:
     """DVC's long YAML message, replaced by ours: file, line, problem."""
-    from mlci.shared.files import load_yaml
-
     try:
         load_yaml(root / name, name)
     except ConfigError as exc:

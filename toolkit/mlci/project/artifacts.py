@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlci.errors import ConfigError
-from mlci.project import dvcfiles, values
+from mlci.project import dvcfiles, snapshot, values
 from mlci.shared import gitrepo
 
 
@@ -96,8 +96,6 @@ def model_names(root: Path) -> tuple[str, ...]:
 def recorded_hash(root: Path, commit: str, artifact: Artifact) -> dvcfiles.Out | None:
     """The hash `commit` records for the artifact: its stage output in dvc.lock (stage `wdir`s
     and pipelines in subdirectories resolved), else its `.dvc` file (`dvc add`); None if none."""
-    from mlci.project import snapshot
-
     snap = snapshot.read(root, [commit], snapshot.Want(metrics=False, params=False))[0]
     found = dvcfiles.outs(snap.lock).get(artifact.path)
     if found is not None and found.md5:

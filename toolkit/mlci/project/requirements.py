@@ -13,10 +13,13 @@ import shlex
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from mlci.project.dvcfiles import Command
+from mlci.project.values import parse
 
 REQUIREMENTS = "requirements.txt"
 # import name -> distribution, where they differ (the usual ones in ML pipelines)
@@ -57,8 +60,6 @@ def installs(root: Path) -> Installs:
 
 
 def _with_dependencies(names: set[str]) -> set[str]:
-    from importlib import metadata
-
     found, todo = set(names), list(names)
     while todo:
         try:
@@ -123,8 +124,6 @@ def _local(root: Path, target: str) -> set[str]:
 
 
 def _pyproject(directory: Path) -> dict[str, Any]:
-    from mlci.project.values import parse
-
     try:
         data = parse((directory / "pyproject.toml").read_text(encoding="utf-8"), "pyproject.toml")
     except (OSError, ValueError):
@@ -201,6 +200,4 @@ def _distribution(module: str) -> str:
 
 def missing_here(imported: list[Imported]) -> list[Imported]:
     """The imported packages this Python environment cannot import."""
-    from importlib.util import find_spec
-
     return [i for i in imported if find_spec(i.module) is None]

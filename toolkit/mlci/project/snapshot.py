@@ -175,7 +175,7 @@ def _dvcignore(root: Path) -> Callable[[str], bool]:
         return lambda path: False
     if not any(line.strip() and not line.startswith("#") for line in lines):
         return lambda path: False
-    import pathspec  # DVC's own dependency for .dvcignore
+    import pathspec  # DVC's own dependency; only when a .dvcignore has patterns
 
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     return lambda path: bool(spec.match_file(path))

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from mlci.errors import ConfigError
+from mlci.shared import yaml12  # YAML 1.2 as DVC reads it: `yes` is text, 1e-3 a number
 
 
 def parse(text: str, name: str) -> Any:
@@ -46,8 +47,6 @@ def _toml(text: str) -> Any:
 
 
 def _yaml(text: str) -> Any:
-    from mlci.shared import yaml12  # YAML 1.2 as DVC reads it: `yes` is text, 1e-3 a number
-
     return yaml12.load(text) or {}
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlci.errors import MlciError
+from mlci.metrics.gate import gate
 from mlci.registry import models, modeltags
 from mlci.registry.modeltags import ModelTag
 from mlci.registry.state import Model
@@ -43,8 +44,6 @@ def refreshed_state(root: Path, remote: str | None) -> dict[str, Model]:
 def gate_against(project: Project, model: Model | None, stage: str | None,
                  head: str) -> GateResult:
     """Challenger at `head` against the champion holding `stage` (absolute rules if none)."""
-    from mlci.metrics.gate import gate
-
     champion = model.stages.get(stage) if model is not None and stage else None
     return gate(project, champion.commit if champion else None, head)
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlci import pipeline
 from mlci.errors import MlciError, PipelineError
 from mlci.monitoring.monitor import store_profile
-from mlci.project import artifacts
+from mlci.project import artifacts, dvcfiles
 from mlci.project.artifacts import Artifact
 from mlci.project.context import Project
+from mlci.project.values import flatten, lookup, short_names
 from mlci.registry import modelcard, models, modeltags, state, tagging
 from mlci.registry.modelcard import ModelCard
 from mlci.registry.semver import BUMPS, SemVer
@@ -78,8 +80,6 @@ class Published:
 
 def publish(request: PublishRequest) -> Published:
     """Gate, push the artifact to the DVC remote, tag the version (and stage), push the tags."""
-    from mlci import pipeline
-
     project = request.project
     root, cfg = project.root, project.config
     _check_request(request)
@@ -138,8 +138,6 @@ def check_branch(root: Path, commit: str, rev: str, allowed: tuple[str, ...]) ->
 
 def check_fresh(root: Path, commit: str, rev: str) -> None:
     """Refuse uncommitted changes (for HEAD) and a pipeline whose dvc.lock does not match."""
-    from mlci import pipeline
-
     if commit == gitrepo.head_sha(root):
         dirty = gitrepo.dirty_paths(root)
         if dirty:
@@ -195,9 +193,6 @@ def _republish(request: PublishRequest, model: Model, existing: Version,
 def _card(project: Project, commit: str, artifact: Artifact, verdict: GateResult,
           signature: dict[str, Any] | None) -> ModelCard:
     """The model card (version still blank): metrics, params and dvc.lock hashes at `commit`."""
-    from mlci.project import dvcfiles
-    from mlci.project.values import flatten, lookup, short_names
-
     snap = project.snapshots([commit])[0]
     params = {key: value for values in snap.params.values()
               for key, value in flatten(values).items()}

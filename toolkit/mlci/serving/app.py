@@ -16,6 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
 from mlci import __version__
 from mlci.serving import invocations, oip
 from mlci.serving.columns import BadInput
@@ -24,9 +29,7 @@ from mlci.serving.predlog import Entry, PredictionLog
 from mlci.serving.telemetry import CONTENT_TYPE, Telemetry
 
 if TYPE_CHECKING:
-    from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import Response
 
     from mlci.serving.loading import Loaded
 
@@ -65,9 +68,6 @@ class ServerState:
 
 def create(state: ServerState, lifespan: Any = None) -> Starlette:
     """The Starlette app over `state`; `lifespan` starts and stops --follow and the log."""
-    from starlette.applications import Starlette
-    from starlette.routing import Route
-
     def route(path: str, handler: Handler, methods: list[str], kind: str = "oip") -> Route:
         return Route(path, _observed(state, path, kind, handler), methods=methods)
 
@@ -107,8 +107,6 @@ def _observed(state: ServerState, path: str, kind: str, handler: Handler) -> Han
 
 
 def _error(message: str, status: int, kind: str = "oip") -> Response:
-    from starlette.responses import JSONResponse
-
     if kind == "mlflow":
         code = {404: "RESOURCE_DOES_NOT_EXIST", 500: "INTERNAL_ERROR"}.get(status, "BAD_REQUEST")
         return JSONResponse({"error_code": code, "message": message}, status)
@@ -116,8 +114,6 @@ def _error(message: str, status: int, kind: str = "oip") -> Response:
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    from starlette.responses import JSONResponse
-
     return JSONResponse(data, status)
 
 
@@ -163,8 +159,6 @@ def _model_ready(state: ServerState) -> Handler:
 
 def _infer(state: ServerState) -> Handler:
     async def infer(request: Request) -> Response:
-        from starlette.responses import Response
-
         served = _served_model(state, request)
         body = await _body(request, state.max_body)
         signature = served.loaded.model.signature
@@ -184,8 +178,6 @@ def _infer(state: ServerState) -> Handler:
 
 def _invocations(state: ServerState) -> Handler:
     async def invocations_(request: Request) -> Response:
-        from starlette.responses import Response
-
         served = state.served
         body = await _body(request, state.max_body)
         columns = invocations.parse(request.headers.get("content-type", ""), body,
@@ -216,8 +208,6 @@ async def _body(request: Request, limit: int) -> bytes:
 async def _predict(state: ServerState, served: Served, columns: Columns, proba: bool,
                    request_id: str) -> Prediction:
     """Score on `served` (inline when small, in a thread when big); log and count the rows."""
-    from starlette.concurrency import run_in_threadpool
-
     model = served.loaded.model
     rows = len(next(iter(columns.values()))) if columns else 0
     try:
@@ -246,15 +236,11 @@ def _short(exc: Exception) -> str:
 
 
 async def _ping(request: Request) -> Response:
-    from starlette.responses import Response
-
     return Response("\n", 200, media_type="application/json")
 
 
 def _version(state: ServerState) -> Handler:
     async def version(request: Request) -> Response:
-        from starlette.responses import PlainTextResponse
-
         info = state.served.loaded.info
         return PlainTextResponse(f"mlci {__version__}; {info.name} {info.version}")
     return version
@@ -262,8 +248,6 @@ def _version(state: ServerState) -> Handler:
 
 def _metrics(state: ServerState) -> Handler:
     async def metrics(request: Request) -> Response:
-        from starlette.responses import Response
-
         return Response(state.telemetry.text(), 200, media_type=CONTENT_TYPE)
     return metrics
 

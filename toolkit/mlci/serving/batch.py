@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import pyarrow as pa
+
 from mlci.data import tables
 from mlci.errors import MlciError
 from mlci.project.context import Project
 from mlci.serving import loading
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from mlci.serving.loaders.base import Predictor
 
 DEFAULT_CHUNK = 100_000
@@ -132,8 +132,6 @@ def _load(request: PredictRequest) -> loading.Loaded:
 
 def scored(model: Predictor, batch: pa.RecordBatch, keep: tuple[str, ...] = ()) -> pa.RecordBatch:
     """The `keep` columns of `batch`, then `prediction` and `proba_<class>` columns."""
-    import pyarrow as pa
-
     prediction = loading.score(model, batch)
     arrays = [batch.column(name) for name in keep]
     names = list(keep)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from mlci.errors import MlciError
 from mlci.serving.loaders.base import Columns
 from mlci.serving.signature import Column, Signature
@@ -54,8 +56,6 @@ def check_names(signature: Signature, names: Sequence[str]) -> None:
 
 def typed(column: Column, values: Any) -> Any:
     """`values` as a 1-D array of the column's dtype; JSON null is NaN in float columns."""
-    import numpy as np
-
     try:
         array = np.asarray(values)
     except ValueError as exc:
@@ -69,8 +69,6 @@ def typed(column: Column, values: Any) -> Any:
 
 
 def _cast(column: Column, array: Any) -> Any:
-    import numpy as np
-
     kind = array.dtype.kind
     if column.dtype == "string":
         if kind in "US" or (kind == "O" and all(v is None or isinstance(v, str) for v in array)):
@@ -90,8 +88,6 @@ def _cast(column: Column, array: Any) -> Any:
 
 def _numbers(column: Column, array: Any) -> Any:
     """An object array of numbers (JSON null: NaN) as float64, else a BadInput."""
-    import numpy as np
-
     if not all(v is None or _is_number(v) for v in array):
         raise BadInput(f"column {column.name!r}: expected numbers ({column.dtype}), got "
                        f"{_sample(array)}")
@@ -101,8 +97,6 @@ def _numbers(column: Column, array: Any) -> Any:
 def from_matrix(signature: Signature, rows: Any, names: Sequence[str] | None = None) -> Columns:
     """Row-major data (a list of rows or a 2-D array) whose columns are `names`, else the
     signature's order; each row must have one value per column."""
-    import numpy as np
-
     order = list(names) if names is not None else list(signature.names)
     try:
         matrix = np.asarray(rows, dtype=object if _has_strings(signature) else "float64")

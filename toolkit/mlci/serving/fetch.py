@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlci import pipeline
 from mlci.errors import MlciError
-from mlci.project import artifacts
+from mlci.project import artifacts, dvcfiles, reading
 from mlci.project.context import Project
 from mlci.registry import models, modeltags
 from mlci.registry.state import Model
+from mlci.serving import bundles
 from mlci.serving.located import Located
 
 
@@ -67,8 +69,6 @@ def download(root: Path, located: Located, out: Path) -> int:
     A file already in the local DVC cache is copied from there without starting DVC (the
     same md5 check follows); anything else comes through DVC, from the cache or the remote.
     """
-    from mlci import pipeline
-
     cached = _in_local_cache(root, located)
     if cached is None:
         return pipeline.get_artifact(root, located.commit, located.path, out, located.md5,
@@ -79,8 +79,6 @@ def download(root: Path, located: Located, out: Path) -> int:
 
 
 def _in_local_cache(root: Path, located: Located) -> Path | None:
-    from mlci.project import dvcfiles, reading
-
     out = dvcfiles.Out(located.path, located.md5, None, None, located.legacy)
     relative = dvcfiles.cache_file(reading.cache_dir(root), out)
     path = root / relative if relative else None
@@ -123,8 +121,6 @@ def get(project: Project, ref_text: str, out: Path | None, force: bool = False,
 
 def _install(project: Project, located: Located, target: Path, bundle: bool) -> int:
     """Download next to `target`, verify, then rename onto it."""
-    from mlci.serving import bundles
-
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".mlci-get-", dir=target.parent))
     try:

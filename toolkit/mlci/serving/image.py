@@ -9,6 +9,7 @@ wheels, offline. pip reads its usual configuration (PIP_INDEX_URL, PIP_FIND_LINK
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import subprocess
 import sys
@@ -119,8 +120,6 @@ def runtime_requirements(root: Path) -> list[str]:
 
 
 def _mlci_requires(extras: tuple[str, ...], core: bool = False) -> list[str]:
-    import importlib.metadata
-
     found = []
     for requirement in importlib.metadata.requires("mlci") or []:
         spec, _, marker = requirement.partition(";")

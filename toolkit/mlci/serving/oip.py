@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mlci.serving.columns import BadInput, coerce, from_matrix
 from mlci.serving.loaders.base import Columns, Prediction
 from mlci.serving.signature import NUMERIC_OIP, OIP_TYPE, Signature
@@ -111,8 +113,6 @@ def _tensors(inputs: list[Any], binary: bytes) -> list[_Tensor]:
 
 
 def _flat(name: str, data: Any, shape: list[int]) -> Any:
-    import numpy as np
-
     try:
         array = np.asarray(data, dtype=object if _has_text(data) else None).reshape(-1)
     except ValueError:
@@ -132,8 +132,6 @@ def _has_text(data: Any) -> bool:
 
 def _binary(name: str, datatype: str, shape: list[int], binary: bytes, offset: int,
             size: Any) -> tuple[Any, int]:
-    import numpy as np
-
     if not isinstance(size, int) or size < 0 or offset + size > len(binary):
         raise BadInput(f"input {name!r}: binary_data_size {size!r} runs past the body", 400)
     chunk = binary[offset:offset + size]
@@ -236,8 +234,6 @@ def response(name: str, version: str, request: InferRequest, prediction: Predict
 
 
 def _output(name: str, array: Any, binary: bool) -> tuple[dict[str, Any], bytes | None]:
-    import numpy as np
-
     array = np.asarray(array)
     datatype = _datatype(array)
     tensor: dict[str, Any] = {"name": name, "datatype": datatype, "shape": list(array.shape)}

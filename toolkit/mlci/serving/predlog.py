@@ -22,6 +22,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from mlci.data.redaction import redact
 
 LogFormat = Literal["jsonl", "parquet"]
@@ -164,9 +167,6 @@ class _File:
         self.rows += count
 
     def _write_parquet(self, columns: dict[str, list[Any]]) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         table = pa.table(columns)
         if self._handle is None:
             self._handle = pq.ParquetWriter(self.path, table.schema)

@@ -10,6 +10,7 @@ Prometheus metrics go to a multiprocess directory beside it, so `/metrics` count
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -21,12 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import uvicorn
+
 from mlci.errors import MlciError
 from mlci.project.context import Project
 from mlci.serving import bundles, fetch, loading
+from mlci.serving.app import ServerState, create
+from mlci.serving.follow import Follower, check_followable
 from mlci.serving.located import Located
 from mlci.serving.predlog import LogFormat, LogSettings, PredictionLog
 from mlci.serving.telemetry import Telemetry
+from mlci.shared import gitrepo
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -82,8 +88,6 @@ def serve(request: ServeRequest, announce: Any = print) -> int:
 
 
 def _check(request: ServeRequest) -> None:
-    from mlci.serving.follow import check_followable
-
     if request.follow is not None:
         if request.bundle is not None or request.project is None:
             raise MlciError("--follow needs a git checkout of the project, not a --bundle")
@@ -116,8 +120,6 @@ def _log_settings(request: ServeRequest, privacy: dict[str, list[str]]) -> LogSe
 
 def build(loaded: loading.Loaded, spec: _Spec, request: ServeRequest | None = None) -> Starlette:
     """The app serving `loaded`, with --follow (from `request`) and the log in its lifespan."""
-    from mlci.serving.app import ServerState, create
-
     telemetry = Telemetry(spec.metrics_dir)
     state = ServerState(loaded, telemetry, None, spec.max_body)
 
@@ -138,10 +140,6 @@ def build(loaded: loading.Loaded, spec: _Spec, request: ServeRequest | None = No
 
 
 def _follower(request: ServeRequest | None, state: ServerState) -> Any:
-    import asyncio
-
-    from mlci.serving.follow import Follower
-    from mlci.shared import gitrepo
 
     if request is None or request.follow is None or request.project is None:
         return None
@@ -154,8 +152,6 @@ def _follower(request: ServeRequest | None, state: ServerState) -> Any:
 
 
 def _run(request: ServeRequest, app: Any) -> None:
-    import uvicorn
-
     config_ = uvicorn.Config(app, host=request.host, port=request.port, lifespan="on",
                              access_log=request.access_log, log_level="info",
                              timeout_graceful_shutdown=30)
@@ -164,8 +160,6 @@ def _run(request: ServeRequest, app: Any) -> None:
 
 def _run_workers(request: ServeRequest, located: Located | None, spec: _Spec) -> None:
     """Hand the verified model to N uvicorn worker processes as a private bundle."""
-    import uvicorn
-
     with tempfile.TemporaryDirectory(prefix="mlci-serve-") as private:
         directory = _as_bundle(request, located, Path(private))
         metrics = Path(private) / "metrics"

@@ -13,6 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
 # latency buckets (seconds) for a fast model: sub-millisecond to a few seconds
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -23,8 +27,6 @@ class Telemetry:
     directory of a `--workers` server, whose metrics are summed over its workers."""
 
     def __init__(self, shared: Path | None = None) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-
         self.shared = shared
         self.registry = CollectorRegistry()
         self.requests = Counter("mlci_requests", "HTTP requests by route, method and status",
@@ -58,8 +60,6 @@ class Telemetry:
 
     def scored(self, labels: Any) -> None:
         """Count rows and predicted classes (a handful of distinct labels per batch)."""
-        import numpy as np
-
         self.rows.inc(len(labels))
         if len(labels) == 1:
             self.classes.labels(str(labels[0])).inc()
@@ -69,11 +69,8 @@ class Telemetry:
             self.classes.labels(value).inc(count)
 
     def text(self) -> bytes:
-        from prometheus_client import CollectorRegistry, generate_latest
-
         if self.shared is None:
             return bytes(generate_latest(self.registry))
-        from prometheus_client.multiprocess import MultiProcessCollector
 
         combined = CollectorRegistry()
         MultiProcessCollector(combined, path=str(self.shared))  # type: ignore[no-untyped-call]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -39,9 +42,6 @@ def read_regular(path: Path, max_bytes: int | None = None, errors: str = "strict
     `/proc/self/environ` must not carry this job's token into a comment. A FIFO is not
     waited on (O_NONBLOCK) and a directory is refused the same way.
     """
-    import errno
-    import stat
-
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -62,7 +62,7 @@ def read_regular(path: Path, max_bytes: int | None = None, errors: str = "strict
 
 
 def _yaml(typ: str = "rt") -> Any:
-    from ruamel.yaml import YAML
+    from ruamel.yaml import YAML  # only when a file is edited or an error needs its line
 
     yaml = YAML(typ=typ)
     yaml.preserve_quotes = True
@@ -72,7 +72,7 @@ def _yaml(typ: str = "rt") -> Any:
 
 def parse_yaml(text: str, name: str) -> Any:
     """Parse YAML text (round-trip, keeping comments and line numbers); errors name `name`."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError  # only when: see `_yaml`
 
     try:
         return _yaml().load(text)
@@ -99,8 +99,6 @@ def load_yaml(path: Path, name: str | None = None) -> Any:
 
 def yaml_text(data: Any) -> str:
     """Round-trip YAML data as text, comments included."""
-    import io
-
     buffer = io.StringIO()
     _yaml().dump(data, buffer)
     return buffer.getvalue()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -289,8 +290,6 @@ def fetch_tags(root: Path, remote: str) -> None:
 @contextmanager
 def worktree(root: Path, commit: str) -> Iterator[Path]:
     """A temporary detached work tree of `commit` (outside `root`), removed afterwards."""
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="mlci-worktree-") as tmp:
         # a unique name: git keeps its admin files in .git/worktrees/NAME (sweeps add several)
         path = Path(tmp) / Path(tmp).name

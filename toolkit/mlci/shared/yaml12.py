@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+import yaml
+
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 # plain words that a YAML 1.1 reader (GitHub Actions, PyYAML) or a loose one takes for a
 # boolean, null or number
@@ -41,8 +43,6 @@ def scalar(text: str) -> str:
 
 def load(text: str) -> Any:
     """Parse YAML text with YAML 1.2 scalars; errors are yaml.YAMLError."""
-    import yaml
-
     return yaml.load(text, Loader=_loader_class())
 
 
@@ -54,8 +54,6 @@ def _loader_class() -> Any:
 
 
 def _make_loader() -> Any:
-    import yaml
-
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     resolvers = {
         first: [(tag, regexp) for tag, regexp in entries if tag not in _REPLACED]

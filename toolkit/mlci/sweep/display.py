@@ -6,9 +6,11 @@ import html
 import re
 from collections.abc import Sequence
 
+from tabulate import tabulate
+
 from mlci.metrics.diff import fmt
 from mlci.project.grid import value_text
-from mlci.shared import markdown
+from mlci.shared import charts, markdown
 from mlci.shared.markdown import escape
 from mlci.sweep.leaderboard import Leaderboard, Run
 
@@ -43,8 +45,6 @@ def _outcome(run: Run) -> str:
 
 def text(board: Leaderboard, policy_order: Sequence[str] = ()) -> str:
     """The leaderboard for a terminal: one row per combination, best first."""
-    from tabulate import tabulate
-
     keys, metrics = param_names(board), metric_names(board, policy_order)
     rows = [[str(i), *(value_text(run.combination.as_dict()[k]) for k in keys),
              *(fmt(run.metrics.get(m)) for m in metrics), _outcome(run)]
@@ -128,8 +128,6 @@ def _gate_cell(run: Run) -> str:
 def rank_chart(board: Leaderboard) -> list[str]:
     """A Mermaid bar chart of the rank metric per combination, in grid order (the best
     CHART_POINTS when there are more), and its caption line."""
-    from mlci.shared import charts
-
     ranked = [run for run in board.runs if run.status == "ok"
               and isinstance(run.metrics.get(board.rank_by), (int, float))]
     shown = sorted(ranked[:CHART_POINTS], key=lambda run: run.combination.id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlci.errors import MlciError
 from mlci.project.context import Project
+from mlci.shared.files import read_regular
 from mlci.sweep import leaderboard
 from mlci.sweep.leaderboard import Leaderboard
 from mlci.sweep.plan import head_judge, load_plan
@@ -57,8 +58,6 @@ def results(directory: Path) -> dict[str, Any]:
 
 def _read(path: Path) -> str | None:
     """An uploaded file's text; None when it is missing, not a regular file, or too large."""
-    from mlci.shared.files import read_regular
-
     try:
         return read_regular(path, MAX_BYTES, errors="replace")
     except OSError:  # NotRegularFile included

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mlci.ci.local.runner import RunRequest, RunResult
 from mlci.ci.local import act
+from mlci.ci.local.runner import RunRequest, RunResult
 
 
 def run(request: RunRequest) -> RunResult:

@@ -10,6 +10,7 @@ from typing import Any
 
 from mlci.ci import events
 from mlci.ci.events import Checkout, RunRecord
+from mlci.ci.inputs import pin_table
 from mlci.ci.local import runner
 from mlci.ci.templating import has_marker
 from mlci.errors import MlciError
@@ -17,7 +18,6 @@ from mlci.project.context import Project
 from mlci.shared import gitrepo
 from mlci.shared.files import load_yaml
 from mlci.templates import template_path
-from mlci.ci.inputs import pin_table
 
 WORKFLOWS = ".github/workflows"
 FIRST = "mlci-train"

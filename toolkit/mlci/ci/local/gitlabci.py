@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from mlci.ci.local import runner
 from mlci.errors import MlciError
 from mlci.project.context import Project
 from mlci.shared import gitrepo
-from mlci.shared.files import atomic_write, load_yaml
+from mlci.shared.files import atomic_write, load_yaml, yaml_text
 
 PIPELINE = ".gitlab-ci.yml"
 TOKEN = "MLCI_GITLAB_TOKEN"
@@ -74,8 +75,6 @@ def publishes(data: Any, job: str) -> bool:
 def shell_pipeline(data: Any) -> str:
     """The pipeline with every `image:` removed, so the shell executor runs its jobs here
     (the GitLab analogue of act's `-P ubuntu-latest=-self-hosted`)."""
-    from mlci.shared.files import yaml_text
-
     for value in data.values():
         if isinstance(value, dict):
             value.pop("image", None)
@@ -125,8 +124,6 @@ def _args(binary: str, job: str | None, variables: dict[str, str], secrets: Path
 def scoped_variables(values: dict[str, str]) -> str:
     """gitlab-ci-local's variables file giving each value only to the jobs of TOKEN_SCOPES'
     environments (a plain `NAME: value` is scope `*`: every job, the MR's code too) (pure)."""
-    import json
-
     data = {name: {"type": "variable", "values": dict.fromkeys(TOKEN_SCOPES, value)}
             for name, value in values.items()}
     return json.dumps(data, indent=1) + "\n"  # JSON is YAML: every value stays a string

@@ -22,6 +22,7 @@ from mlci.ci.events import RunRecord
 from mlci.errors import MlciError
 from mlci.forge.job import check_token
 from mlci.project.context import Project
+from mlci.shared.files import atomic_write
 from mlci.shared.forges import ForgeName
 
 # variables never handed to a local run's environment: workflows get tokens only where they
@@ -119,8 +120,6 @@ def next_run_id(state: Path) -> int:
 
 def save_record(state: Path, record: RunRecord) -> None:
     """Append `record` to the project's run records."""
-    from mlci.shared.files import atomic_write
-
     items = [asdict(r) for r in records(state)] + [asdict(record)]
     atomic_write(state / "runs.json", json.dumps(items, indent=1) + "\n")
 

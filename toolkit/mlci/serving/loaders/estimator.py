@@ -10,7 +10,10 @@ an array in signature order as for the DataFrame, it gets arrays from then on.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+import numpy as np
 
 from mlci.serving.loaders.base import Columns, Prediction
 from mlci.serving.signature import Column, Signature, merged, unnamed
@@ -33,8 +36,6 @@ class EstimatorModel:
 
     def predict(self, columns: Columns, proba: bool = True) -> Prediction:
         """Labels from the estimator's own `predict`, probabilities from `predict_proba`."""
-        import numpy as np
-
         x = self._input(columns)
         labels = np.asarray(self.estimator.predict(x))
         scores = np.asarray(self.estimator.predict_proba(x)) if proba and self._has_proba \
@@ -46,7 +47,6 @@ class EstimatorModel:
             import pandas as pd
 
             return pd.DataFrame(columns, copy=False)
-        import numpy as np
 
         return np.column_stack(list(columns.values()))
 
@@ -55,8 +55,6 @@ def positional_safe(model: EstimatorModel) -> bool:
     """Whether the estimator answers an array in signature order as the DataFrame: the same
     labels and probabilities (to 1e-9) on a few fixed rows; numeric inputs only, any error
     means no."""
-    import numpy as np
-
     if not model.signature.inputs or any(c.dtype == "string" for c in model.signature.inputs):
         return False
     probe = np.random.default_rng(0).normal(size=(4, len(model.signature.inputs)))
@@ -85,8 +83,6 @@ def _numpy(dtype: str) -> str:
 def _quiet_feature_name_warnings() -> None:
     """scikit-learn warns on every array given to an estimator fitted with names; the names
     were checked by mlci (the signature) and the order was proven equivalent."""
-    import warnings
-
     warnings.filterwarnings("ignore", message="X does not have valid feature names",
                             category=UserWarning)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mlci.serving.loaders.base import Columns, LoadError, Prediction, Predictor
 from mlci.serving.signature import Column, Dtype, Signature, declared_in, merged, unnamed
 
@@ -63,8 +65,6 @@ class OnnxModel:
 
     def predict(self, columns: Columns, proba: bool = True) -> Prediction:
         """Run the session; probabilities become a [rows, classes] array."""
-        import numpy as np
-
         if self._matrix:
             dtype = _numpy_dtype(self._inputs[0].type)
             feed = {self._inputs[0].name: np.column_stack(list(columns.values())).astype(dtype)}
@@ -89,8 +89,6 @@ def _column(values: Any, spec: Any) -> Any:
 
 
 def _proba(value: Any, classes: tuple[Any, ...]) -> Any:
-    import numpy as np
-
     if isinstance(value, list):  # skl2onnx's ZipMap: one {class: probability} per row
         keys = list(classes) or list(value[0]) if value else list(classes)
         return np.asarray([[row[k] for k in keys] for row in value], dtype="float64")

@@ -5,6 +5,7 @@ Unpickling runs code: this loader is only ever handed a file whose md5 matched t
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,6 @@ SUFFIXES = (".pkl", ".pickle", ".joblib")
 
 def load(path: Path, meta: dict[str, Any]) -> Predictor:
     """Unpickle the estimator (joblib reads plain pickles too) and wrap it."""
-    import pickle
-
     try:
         import joblib
 
