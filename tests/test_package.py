@@ -9,6 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from support.commands import REPO_ROOT, run
 
 SOURCES = ["pyproject.toml", "README.md", "toolkit", "templates"]
@@ -57,3 +59,29 @@ def test_wheel_ships_templates_and_init_finds_them(tmp_path: Path) -> None:
     assert (project / "dvc.yaml").read_bytes() == (REPO_ROOT / "dvc.yaml").read_bytes()
     assert (project / ".gitignore").is_file()
     assert (project / "src" / "evaluate.py").is_file()
+
+
+# what each install needs: the commands of the base install import nothing from an extra
+EXTRA_PACKAGES = ("pyarrow", "pandas", "pandera", "numpy", "scipy", "sklearn", "starlette",
+                  "uvicorn", "prometheus_client", "onnxruntime", "skops", "lightgbm", "xgboost")
+BASE_MODULES = ("mlci.cli", "mlci.metrics.comparison", "mlci.metrics.gate", "mlci.metrics.table",
+                "mlci.report.collect", "mlci.training.experiment", "mlci.sweep.runs",
+                "mlci.sweep.uploads", "mlci.ci.generate", "mlci.ci.local", "mlci.project.scaffold",
+                "mlci.forge.comment", "mlci.forge.status", "mlci.forge.release",
+                "mlci.registry.models", "mlci.registry.promotion", "mlci.serving.fetch")
+SERVE_MODULES = ("mlci.serving.server", "mlci.serving.app", "mlci.serving.loaders.sklearn")
+SERVE_EXTRA = ("starlette", "uvicorn", "prometheus_client", "numpy", "sklearn")
+
+
+@pytest.mark.parametrize(("modules", "present"), [(BASE_MODULES, ()),
+                                                  (SERVE_MODULES, SERVE_EXTRA)],
+                         ids=["base", "serve"])
+def test_an_install_without_the_extras_imports_its_commands(modules: tuple[str, ...],
+                                                            present: tuple[str, ...]) -> None:
+    """`pip install mlci` runs diff, gate, report, repro ... and the deploy image (the serve
+    extra) serves: neither imports pyarrow, pandas or pandera. Absent packages are simulated
+    (sys.modules[name] = None makes `import name` fail as if it were not installed)."""
+    blocked = [name for name in EXTRA_PACKAGES if name not in present]
+    code = (f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
+            + "".join(f"import {module}\n" for module in modules))
+    run([sys.executable, "-c", code], cwd=REPO_ROOT)

@@ -10,6 +10,7 @@ import pyarrow.csv as csv
 import pytest
 
 from mlci.data import schemas
+from mlci.data.results import default_schema
 from support.commands import mlci
 
 REFERENCE = pyarrow.table({
@@ -69,5 +70,5 @@ def test_ranges_widen_by_the_margin(low: float, high: float, margin: float, inte
 
 
 def test_default_schema_path() -> None:
-    assert schemas.default_schema("data/raw.csv") == "data/raw.schema.yaml"
-    assert schemas.default_schema("logs/2024.jsonl.gz") == "logs/2024.schema.yaml"
+    assert default_schema("data/raw.csv") == "data/raw.schema.yaml"
+    assert default_schema("logs/2024.jsonl.gz") == "logs/2024.schema.yaml"

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from mlci.data.checks import DataCheck, Outcome
-from mlci.data.scan import Finding, ScanResult
-from mlci.data.validation import Failure, ValidationResult
+from mlci.data.results import Failure, Finding, ScanResult, ValidationResult
 from mlci.metrics import datarules
 from mlci.metrics.rules import FAIL, PASS, GateResult
 from support.commands import commit_all, mlci

@@ -213,8 +213,7 @@ def test_hard_cut_as_a_last_resort() -> None:
 
 
 def test_data_checks_section() -> None:
-    from mlci.data.scan import ScanResult
-    from mlci.data.validation import Failure
+    from mlci.data.results import Failure, ScanResult
 
     failures = tuple(Failure(f"col{i}", "not_nullable", i + 1, (None,)) for i in range(25))
     checks = (document.SchemaCheck("data/a.csv", "data/a.yaml", True, False, failures),

@@ -66,10 +66,10 @@ def validate_command(
     output: Path | None = _OUTPUT,
     exit_zero: bool = _EXIT_ZERO,
 ) -> None:
-    from mlci.data import schemas
+    from mlci.data.results import default_schema
     from mlci.data.validation import ValidateRequest, validate
 
-    schema = schema or Path(schemas.default_schema(path.as_posix()))
+    schema = schema or Path(default_schema(path.as_posix()))
     privacy = _project().config.privacy
     masked = frozenset(privacy.exclude) | frozenset(privacy.hash)
     result = validate(ValidateRequest(path, schema, masked))

@@ -14,8 +14,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlci.data.schemas import default_schema
-from mlci.data.validation import ValidationResult, from_json
+from mlci.data.results import ValidationResult, default_schema
 from mlci.project import dvcfiles, snapshot
 from mlci.project.snapshot import Snapshot
 
@@ -99,7 +98,7 @@ def _outcome(check: DataCheck, raw: bytes | None) -> Outcome:
     if raw is None:
         return Outcome(check, None, f"no {check.result}: run the pipeline (`mlci repro`)")
     try:
-        return Outcome(check, from_json(json.loads(raw.decode("utf-8"))))
+        return Outcome(check, ValidationResult.from_json(json.loads(raw.decode("utf-8"))))
     except (UnicodeDecodeError, ValueError) as exc:
         return Outcome(check, None, f"{check.result} is not a result of `mlci data validate` "
                        f"({exc})")

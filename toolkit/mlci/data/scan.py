@@ -12,76 +12,18 @@ import fnmatch
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
 from mlci.config import PrivacyAllow, PrivacyConfig
 from mlci.data import privacy, tables
-from mlci.data.detectors import Kind
 from mlci.data.privacy import Tally, Thresholds
+from mlci.data.results import Finding, ScanResult
 from mlci.errors import MlciError
 from mlci.project import snapshot
 
 TEXT_LINES = 65_536  # lines of a text file looked at together
 _PROBE = 8_192  # bytes read to tell text from binary (a NUL byte: binary, as git decides)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A column (None: a text file) flagged for one kind of personal data or secret."""
-
-    path: str
-    column: str | None
-    kind: Kind
-    distinct_hits: int
-    share: float  # of the sampled non-empty values (lines of a text file)
-    examples: tuple[str, ...]  # masked
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "column": self.column, "kind": self.kind,
-                "distinct_hits": self.distinct_hits, "share": self.share,
-                "examples": list(self.examples)}
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    flagged: tuple[Finding, ...]
-    files: int
-    rows: int
-    columns: int
-    allowed: tuple[Finding, ...] = ()  # accepted by privacy.allow (not in the JSON)
-    skipped: tuple[str, ...] = ()  # why files were not scanned (binary, missing)
-
-    @property
-    def clean(self) -> bool:
-        return not self.flagged
-
-    def to_json(self) -> dict[str, Any]:
-        """`{"flagged": [...], "scanned": {"files", "rows", "columns"}}`."""
-        return {"flagged": [f.to_json() for f in self.flagged],
-                "scanned": {"files": self.files, "rows": self.rows, "columns": self.columns}}
-
-    @classmethod
-    def from_json(cls, data: Any) -> ScanResult:
-        """A result `to_json` wrote (maybe by a pull request's job: every field is checked)."""
-        scanned = data.get("scanned") if isinstance(data, dict) else None
-        if not isinstance(scanned, dict) or not isinstance(data.get("flagged"), list):
-            raise ValueError('expected {"flagged": [...], "scanned": {...}}')
-        flagged = []
-        for item in data["flagged"]:
-            if not isinstance(item, dict) or not isinstance(item.get("distinct_hits"), int):
-                raise ValueError(
-                    "each flagged entry needs path, column, kind, distinct_hits, share")
-            column = item.get("column")
-            flagged.append(Finding(str(item.get("path")), None if column is None else str(column),
-                                   str(item.get("kind")),  # type: ignore[arg-type]
-                                   item["distinct_hits"], float(item.get("share") or 0),
-                                   tuple(str(e) for e in item.get("examples") or ())))
-        files, rows, columns = (scanned.get(k) for k in ("files", "rows", "columns"))
-        if not (isinstance(files, int) and isinstance(rows, int) and isinstance(columns, int)):
-            raise ValueError('"scanned" needs whole numbers: files, rows, columns')
-        return cls(tuple(flagged), files, rows, columns)
 
 
 @dataclass(frozen=True)

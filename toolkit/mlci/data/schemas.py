@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import pandera.pandas as pandera
@@ -31,12 +31,6 @@ HEADER = """\
 # Format: pandera's YAML schema (pandera.pandas.DataFrameSchema.from_yaml reads it);
 # check data against it with `mlci data validate DATA --schema THIS_FILE`.
 """
-
-
-def default_schema(data: str) -> str:
-    """Where `mlci data validate DATA` looks for a schema: DATA's name + `.schema.yaml`."""
-    path = PurePosixPath(data)
-    return str(path.with_name(path.name.split(".", 1)[0] + ".schema.yaml"))
 
 
 @dataclass

@@ -25,52 +25,11 @@ import pyarrow.compute as pc
 
 from mlci.data import schemas, tables
 from mlci.data.detectors import mask_text
+from mlci.data.results import Failure, ValidationResult
 
 CHUNK_ROWS = 200_000  # rows pandera checks at once: its cost per call is paid ~25 times per 5M
 EXAMPLES = 5
 MASKED = "***"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One check of one column that some rows fail (column None: the whole table)."""
-
-    column: str | None
-    check: str
-    failing_rows: int
-    examples: tuple[Any, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"column": self.column, "check": self.check, "failing_rows": self.failing_rows,
-                "examples": list(self.examples)}
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    failures: tuple[Failure, ...]
-    rows: int | None = None  # rows checked (not in the JSON)
-
-    @property
-    def valid(self) -> bool:
-        return not self.failures
-
-    def to_json(self) -> dict[str, Any]:
-        """`{"valid": bool, "failures": [{"column", "check", "failing_rows", "examples"}]}`."""
-        return {"valid": self.valid, "failures": [f.to_json() for f in self.failures]}
-
-
-def from_json(data: Any) -> ValidationResult:
-    """A result `to_json` wrote (maybe by another job: every field is checked) (pure)."""
-    if not isinstance(data, dict) or not isinstance(data.get("failures"), list):
-        raise ValueError('expected {"valid": ..., "failures": [...]}')
-    failures = []
-    for item in data["failures"]:
-        if not isinstance(item, dict) or not isinstance(item.get("failing_rows"), int):
-            raise ValueError("each failure needs column, check, failing_rows and examples")
-        column = item.get("column")
-        failures.append(Failure(None if column is None else str(column), str(item.get("check")),
-                                item["failing_rows"], tuple(item.get("examples") or ())))
-    return ValidationResult(tuple(failures))
 
 
 @dataclass(frozen=True)

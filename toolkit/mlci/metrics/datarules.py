@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from mlci.data import validation
 from mlci.data.checks import DataCheck, Outcome
 from mlci.data.detectors import by_kind
-from mlci.data.scan import ScanResult
+from mlci.data.results import ScanResult, ValidationResult
 from mlci.metrics.rules import FAIL, PASS, GateResult, Rule
 
 
@@ -87,6 +86,6 @@ def _outcome(item: Any) -> Outcome:
         raise ValueError("each data check must be an object")
     check = DataCheck(*(str(item.get(k, "")) for k in ("stage", "data", "schema", "result")))
     found = item.get("outcome")
-    result = None if found is None else validation.from_json(found)
+    result = None if found is None else ValidationResult.from_json(found)
     return Outcome(check, result, str(item.get("problem") or "no result"))
 

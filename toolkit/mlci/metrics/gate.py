@@ -9,7 +9,7 @@ from pathlib import Path
 from mlci.config import MetricPolicy
 from mlci.data import checks
 from mlci.data.checks import Outcome
-from mlci.data.scan import ScanResult
+from mlci.data.results import ScanResult
 from mlci.errors import MlciError
 from mlci.metrics import datarules
 from mlci.metrics.rules import Gaps, GateResult, evaluate, reevaluate

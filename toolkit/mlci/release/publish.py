@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from mlci import pipeline
 from mlci.errors import MlciError, PipelineError
-from mlci.monitoring.monitor import store_profile
 from mlci.project import artifacts, dvcfiles
 from mlci.project.artifacts import Artifact
 from mlci.project.context import Project
@@ -100,8 +99,17 @@ def publish(request: PublishRequest) -> Published:
     pipeline.push_artifact(root, commit, artifact.path)
     signature = describe(root, commit, artifact)
     card = replace(_card(project, commit, artifact, verdict, signature),
-                   profile=store_profile(project, request.name, commit) or "")
+                   profile=_profile(project, request.name, commit))
     return _register(request, commit, remote, card, verdict)
+
+
+def _profile(project: Project, name: str, commit: str) -> str:
+    """The md5 of the stored monitoring profile, when mlci.yaml monitors model `name`."""
+    if name not in project.config.monitor:
+        return ""
+    from mlci.monitoring.monitor import store_profile  # only when monitored: the monitor extra
+
+    return store_profile(project, name, commit) or ""
 
 
 def _check_request(request: PublishRequest) -> None:

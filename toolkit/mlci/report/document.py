@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mlci.data.scan import ScanResult
-from mlci.data.validation import Failure
+from mlci.data.results import Failure, ScanResult
 from mlci.metrics.diff import fmt, verdict
 from mlci.metrics.rules import GateResult
 

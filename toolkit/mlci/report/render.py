@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from mlci.data.scan import ScanResult
+from mlci.data.results import ScanResult
 from mlci.metrics.diff import VERDICT_LABELS, fmt, percent, signed
 from mlci.metrics.rules import FAIL, PASS, GateResult
 from mlci.project.values import is_number

@@ -22,9 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from mlci.data.redaction import redact
 
 LogFormat = Literal["jsonl", "parquet"]
@@ -167,6 +164,9 @@ class _File:
         self.rows += count
 
     def _write_parquet(self, columns: dict[str, list[Any]]) -> None:
+        import pyarrow as pa  # only when --log-format parquet (the serve extra has no pyarrow)
+        import pyarrow.parquet as pq
+
         table = pa.table(columns)
         if self._handle is None:
             self._handle = pq.ParquetWriter(self.path, table.schema)
